@@ -1,0 +1,1 @@
+//! The shared buffer pool (placeholder, being written).

@@ -1,0 +1,102 @@
+//! The storage engine's error type. Every variant maps to a PostgreSQL
+//! SQLSTATE so the server can answer the client with the right code.
+
+use crate::types::{BlockNumber, RelFileLocator, Xid};
+
+/// Result alias used throughout the storage crate.
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;
+
+/// Errors raised by the storage engine.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// An operating-system I/O error, with what was being done.
+    #[error("could not {action}: {source}")]
+    Io {
+        /// What was being done, e.g. `read block 3 of relation base/5/16384`.
+        action: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A page failed its checksum or header sanity check.
+    #[error("invalid page in block {block} of relation {rel}")]
+    DataCorrupted {
+        /// The relation whose page is damaged.
+        rel: RelFileLocator,
+        /// The damaged block.
+        block: BlockNumber,
+    },
+    /// Some other on-disk structure is damaged (clog, control file, ...).
+    #[error("{0}")]
+    Corrupted(String),
+    /// A value or row does not fit where it must go.
+    #[error("{0}")]
+    ProgramLimitExceeded(String),
+    /// REPEATABLE READ or SERIALIZABLE met a concurrent change.
+    #[error("could not serialize access due to {0}")]
+    SerializationFailure(&'static str),
+    /// This transaction was chosen as the deadlock victim.
+    #[error("deadlock detected")]
+    DeadlockDetected {
+        /// Which waits formed the cycle, for the DETAIL line.
+        detail: String,
+    },
+    /// `lock_timeout` expired while waiting for a lock.
+    #[error("canceling statement due to lock timeout")]
+    LockTimeout,
+    /// `statement_timeout` expired.
+    #[error("canceling statement due to statement timeout")]
+    StatementTimeout,
+    /// The client asked to cancel the statement.
+    #[error("canceling statement due to user request")]
+    QueryCanceled,
+    /// `NOWAIT` found the row or table locked.
+    #[error("could not obtain lock on {0}")]
+    LockNotAvailable(String),
+    /// A transaction id's status was asked for but is not known.
+    #[error("transaction {0} is not known")]
+    UnknownXid(Xid),
+    /// Out of buffer pool frames: every frame is pinned.
+    #[error("no unpinned buffers available")]
+    NoFreeBuffers,
+    /// An invariant of the engine did not hold; a bug, reported not panicked.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl StorageError {
+    /// The SQLSTATE a client sees for this error.
+    pub fn sqlstate(&self) -> &'static str {
+        match self {
+            StorageError::Io { source, .. } if is_disk_full(source) => "53100",
+            StorageError::Io { .. } => "58030",
+            StorageError::DataCorrupted { .. } => "XX001",
+            StorageError::Corrupted(_) => "XX001",
+            StorageError::ProgramLimitExceeded(_) => "54000",
+            StorageError::SerializationFailure(_) => "40001",
+            StorageError::DeadlockDetected { .. } => "40P01",
+            StorageError::LockTimeout => "55P03",
+            StorageError::LockNotAvailable(_) => "55P03",
+            StorageError::StatementTimeout => "57014",
+            StorageError::QueryCanceled => "57014",
+            StorageError::UnknownXid(_) => "XX000",
+            StorageError::NoFreeBuffers => "53000",
+            StorageError::Internal(_) => "XX000",
+        }
+    }
+
+    /// Wraps an I/O error with a description of what was being done.
+    pub fn io(action: impl Into<String>, source: std::io::Error) -> Self {
+        StorageError::Io {
+            action: action.into(),
+            source,
+        }
+    }
+}
+
+fn is_disk_full(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    )
+}

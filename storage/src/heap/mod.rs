@@ -1,0 +1,4 @@
+//! The heap access method: row versions in slotted pages.
+
+pub mod htup;
+pub mod visibility;

@@ -1,0 +1,1 @@
+//! Tuple visibility: PostgreSQL's HeapTupleSatisfies* rules (placeholder, being written).

@@ -1,0 +1,23 @@
+//! The heapgres storage engine.
+//!
+//! It owns everything below SQL: relation files ([`smgr`]), 8 KiB slotted
+//! pages ([`page`]), the shared buffer pool ([`buffer`]), values and their
+//! encodings ([`datum`]), the heap access method and tuple visibility
+//! ([`heap`]), transactions, snapshots and locks ([`txn`]).
+//!
+//! Layering (DESIGN.md): `wal` ← `storage` ← `vacuum` ← `server`. Nothing
+//! here knows SQL; the server's catalog and executor call down into these
+//! modules.
+
+#![deny(unsafe_code)]
+
+pub mod buffer;
+pub mod datum;
+pub mod error;
+pub mod heap;
+pub mod page;
+pub mod smgr;
+pub mod txn;
+pub mod types;
+
+pub use error::{Result, StorageError};

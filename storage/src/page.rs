@@ -1,0 +1,1 @@
+//! 8 KiB slotted pages (placeholder, being written).

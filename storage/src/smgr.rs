@@ -1,0 +1,1 @@
+//! Relation files: the storage manager (placeholder, being written).

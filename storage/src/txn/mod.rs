@@ -1,0 +1,1 @@
+//! Transactions, snapshots and locks (placeholder, being written).
