@@ -14,6 +14,7 @@
 pub mod buffer;
 pub mod datum;
 pub mod error;
+pub mod fsm;
 pub mod heap;
 pub mod page;
 pub mod smgr;

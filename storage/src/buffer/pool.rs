@@ -107,6 +107,9 @@ enum Mode {
     Read,
     /// Use an all-zero page without reading (`RBM_ZERO`), for new blocks.
     Zero,
+    /// Read it; a page that fails verification becomes all zeros
+    /// (`RBM_ZERO_ON_ERROR`), for forks that are only hints (FSM).
+    ZeroOnError,
 }
 
 /// Shared state; `PinnedBuffer`s keep it alive.
@@ -215,6 +218,21 @@ impl BufferPool {
     ) -> Result<PinnedBuffer> {
         self.inner
             .get_buffer(BufferTag { rel, fork, block }, ring, Mode::Read)
+    }
+
+    /// Like [`BufferPool::read_buffer`], but a page that fails verification
+    /// is replaced by an all-zero page instead of being an error
+    /// (`RBM_ZERO_ON_ERROR`). Only for forks whose content is a hint that
+    /// may be lost, such as the free space map; a warning is logged.
+    pub fn read_buffer_zero_on_error(
+        &self,
+        rel: RelFileLocator,
+        fork: ForkNumber,
+        block: BlockNumber,
+        ring: Option<&BufferRing>,
+    ) -> Result<PinnedBuffer> {
+        self.inner
+            .get_buffer(BufferTag { rel, fork, block }, ring, Mode::ZeroOnError)
     }
 
     /// Appends a block to the fork (creating the fork if it does not exist)
@@ -458,12 +476,21 @@ impl Inner {
                         data.fill(0);
                         Ok(())
                     }
-                    Mode::Read => {
+                    Mode::Read | Mode::ZeroOnError => {
                         self.reads.fetch_add(1, Ordering::Relaxed);
                         self.smgr
                             .read(tag.rel, tag.fork, tag.block, &mut data)
                             .and_then(|()| {
                                 if page::verify(&data, tag.block.0) {
+                                    Ok(())
+                                } else if mode == Mode::ZeroOnError {
+                                    tracing::warn!(
+                                        "invalid page in block {} of relation {}{}; zeroing out page",
+                                        tag.block,
+                                        tag.rel,
+                                        tag.fork.suffix()
+                                    );
+                                    data.fill(0);
                                     Ok(())
                                 } else {
                                     Err(StorageError::DataCorrupted {
