@@ -63,7 +63,7 @@
 //!   frame's own flush lock, its content lock, and (for extension) the
 //!   relation's extension lock.
 //! * Every page read from disk is verified ([`crate::page::verify`]); a bad
-//!   page is [`StorageError::DataCorrupted`] (XX001) and is not cached.
+//!   page is [`crate::error::StorageError::DataCorrupted`] (XX001) and is not cached.
 //!
 //! # Eviction
 //!
@@ -71,7 +71,7 @@
 //! an unpinned frame with usage count 0 is taken, an unpinned frame with a
 //! higher count is decremented. Each access bumps the count up to
 //! [`MAX_USAGE_COUNT`] (5). If a whole pass without finding any unpinned
-//! frame goes by, the pool answers [`StorageError::NoFreeBuffers`].
+//! frame goes by, the pool answers [`crate::error::StorageError::NoFreeBuffers`].
 //!
 //! A [`BufferRing`] (`BAS_BULKREAD` and friends) limits a bulk operation to a
 //! handful of frames it recycles; accesses through a ring raise a usage count
