@@ -44,8 +44,9 @@
 //!    WAL-logged; checksums are computed on a private copy at write time, so
 //!    a torn hint-bit write cannot invalidate a page that is being flushed.
 //! 5. Physically removing tuples or compacting a page (pruning, VACUUM)
-//!    needs a cleanup lock: the exclusive lock while yours is the only pin.
-//!    Not provided yet (see below); callers currently rely on table locks.
+//!    needs a cleanup lock: the exclusive lock while yours is the only pin
+//!    ([`PinnedBuffer::cleanup_lock`], [`PinnedBuffer::try_cleanup_lock`]).
+//!    Holders of a bare pin may rely on the line pointers they saw.
 //!
 //! # Pool invariants
 //!
@@ -88,7 +89,6 @@
 //!
 //! # Not done (yet)
 //!
-//! * Cleanup locks (`LockBufferForCleanup`) and `ConditionalLockBufferForCleanup`.
 //! * A background writer; dirty pages are written on eviction and by
 //!   [`BufferPool::flush_all`] at checkpoint.
 //! * Per-ring "reject if the WAL flush would be needed" (PostgreSQL's

@@ -71,6 +71,9 @@ struct Frame {
     usage_count: AtomicU32,
     /// The content differs from disk (`BM_DIRTY`).
     dirty: AtomicBool,
+    /// Someone waits in `cleanup_lock` for the other pins to go
+    /// (`BM_PIN_COUNT_WAITER`).
+    cleanup_waiter: AtomicBool,
     /// Held while this frame's page is being written, so two writers of the
     /// same frame cannot reorder an old image after a newer one.
     flush_lock: Mutex<()>,
@@ -90,13 +93,19 @@ impl Frame {
             pin_count: AtomicU32::new(0),
             usage_count: AtomicU32::new(0),
             dirty: AtomicBool::new(false),
+            cleanup_waiter: AtomicBool::new(false),
             flush_lock: Mutex::new(()),
             content: RwLock::new(vec![0u8; BLCKSZ].into_boxed_slice()),
         }
     }
 
     fn unpin(&self) {
-        self.pin_count.fetch_sub(1, Ordering::AcqRel);
+        let prev = self.pin_count.fetch_sub(1, Ordering::AcqRel);
+        if prev == 2 && self.cleanup_waiter.load(Ordering::Acquire) {
+            // Only the cleanup waiter's pin is left: wake it.
+            let _h = self.hdr.lock();
+            self.io_done.notify_all();
+        }
     }
 }
 
@@ -762,6 +771,38 @@ impl PinnedBuffer {
     pub fn is_dirty(&self) -> bool {
         self.frame().dirty.load(Ordering::Acquire)
     }
+
+    /// The exclusive content lock, taken only when this is the only pin on
+    /// the page (`ConditionalLockBufferForCleanup`); `None` otherwise. Needed
+    /// to remove tuples or move them (pruning, VACUUM), because holders of a
+    /// bare pin may rely on the line pointers they saw staying put. Clones
+    /// of this `PinnedBuffer` count as other pins.
+    pub fn try_cleanup_lock(&self) -> Option<BufferWriteGuard<'_>> {
+        let guard = self.try_write()?;
+        (self.frame().pin_count.load(Ordering::Acquire) == 1).then_some(guard)
+    }
+
+    /// Waits for a cleanup lock (`LockBufferForCleanup`): the exclusive
+    /// content lock while this is the only pin. Waits until every other pin
+    /// is released; the caller must not hold another pin on the same page.
+    pub fn cleanup_lock(&self) -> BufferWriteGuard<'_> {
+        let f = self.frame();
+        loop {
+            let guard = self.write();
+            if f.pin_count.load(Ordering::Acquire) == 1 {
+                f.cleanup_waiter.store(false, Ordering::Release);
+                return guard;
+            }
+            f.cleanup_waiter.store(true, Ordering::Release);
+            drop(guard);
+            let mut h = f.hdr.lock();
+            if f.pin_count.load(Ordering::Acquire) != 1 {
+                // The timeout covers a second waiter clearing the flag.
+                f.io_done
+                    .wait_for(&mut h, std::time::Duration::from_millis(10));
+            }
+        }
+    }
 }
 
 impl Clone for PinnedBuffer {
@@ -1232,6 +1273,27 @@ mod tests {
             total += u64::from_le_bytes(payload(&b)[..8].try_into().unwrap());
         }
         assert_eq!(total, threads * per);
+    }
+
+    #[test]
+    fn cleanup_lock_waits_for_other_pins() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = pool(dir.path(), 4);
+        let b = p.extend(rel(7), ForkNumber::Main, None).unwrap();
+        assert!(b.try_cleanup_lock().is_some());
+        let other = p
+            .read_buffer(rel(7), ForkNumber::Main, BlockNumber(0), None)
+            .unwrap();
+        assert!(b.try_cleanup_lock().is_none());
+        std::thread::scope(|s| {
+            s.spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(30));
+                drop(other);
+            });
+            let mut g = b.cleanup_lock();
+            g[100] = 1;
+        });
+        assert!(b.try_cleanup_lock().is_some());
     }
 
     #[test]
