@@ -825,6 +825,32 @@ mod tests {
     }
 
     #[test]
+    fn header_bytes_are_as_documented() {
+        let mut p = new_page(8);
+        set_lsn(&mut p, Lsn(0x0102_0304_0506_0708));
+        set_prune_xid(&mut p, Xid(0x1122_3344_5566_7788));
+        add_item(&mut p, b"abc", None).unwrap();
+        set_checksum(&mut p, 0);
+        let c = compute_checksum(&p, 0).to_le_bytes();
+        #[rustfmt::skip]
+        let expected: [u8; 36] = [
+            0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, // pd_lsn
+            c[0], c[1],                                     // pd_checksum
+            0x00, 0x00,                                     // pd_flags
+            0x24, 0x00,                                     // pd_lower = 36
+            0xF0, 0x1F,                                     // pd_upper = 8176
+            0xF8, 0x1F,                                     // pd_special = 8184
+            0x01, 0x20,                                     // 8192 | version 1
+            0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, // pd_prune_xid
+            0x00, 0x00, 0x00, 0x00,                         // reserved
+            // lp 1: off 8176, NORMAL, len 3 = 8176 | 1 << 15 | 3 << 17
+            0xF0, 0x9F, 0x06, 0x00,
+        ];
+        assert_eq!(&p[..36], &expected);
+        assert_eq!(&p[8176..8179], b"abc");
+    }
+
+    #[test]
     fn item_id_bits_match_postgres() {
         let lp = ItemId {
             off: 8152,
