@@ -43,6 +43,9 @@
 //! * Truncated-away segments are unlinked at once (PostgreSQL truncates them
 //!   to zero length and unlinks them after the next checkpoint).
 //! * A file-descriptor limit: handles stay open until `unlink` or drop.
+//! * An open racing with [`Smgr::unlink`] of the same relation can leave a
+//!   handle to the unlinked file in the cache; harmless while relfilenodes
+//!   are never reused (rule 4 keeps such races out).
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
