@@ -42,7 +42,10 @@
 //! # Not done (yet)
 //!
 //! Truncation of segments below the oldest xid still needed; WAL-logging of
-//! page zeroing; group commit.
+//! page zeroing; group commit. `flush` writes and fsyncs while holding the
+//! clog mutex, so status lookups that miss nothing still wait behind a
+//! commit's fsync (PostgreSQL's SLRU has per-bank locks and writes outside
+//! them).
 
 use std::collections::{BTreeSet, HashMap};
 use std::fs::{File, OpenOptions};

@@ -17,19 +17,19 @@
 //! conflicts):
 //!
 //! ```text
-//!                      AS  RS  RX  SUX  S  SRX  X  AX
-//! AccessShare (AS)                                   X
-//! RowShare (RS)                                  X   X
-//! RowExclusive (RX)                      X   X   X   X
-//! ShareUpdateExcl (SUX)               X  X   X   X   X
-//! Share (S)                    X   X            X   X   X      (S vs S: ok)
-//! ShareRowExcl (SRX)           X   X   X   X    X   X
-//! Exclusive (X)            X   X   X   X   X    X   X
-//! AccessExclusive (AX) X   X   X   X   X   X    X   X
+//! held \ requested           AS   RS   RX   SUX  S    SRX  X    AX
+//! AccessShare (AS)           .    .    .    .    .    .    .    X
+//! RowShare (RS)              .    .    .    .    .    .    X    X
+//! RowExclusive (RX)          .    .    .    .    X    X    X    X
+//! ShareUpdateExclusive (SUX) .    .    .    X    X    X    X    X
+//! Share (S)                  .    .    X    X    .    X    X    X
+//! ShareRowExclusive (SRX)    .    .    X    X    X    X    X    X
+//! Exclusive (X)              .    X    X    X    X    X    X    X
+//! AccessExclusive (AX)       X    X    X    X    X    X    X    X
 //! ```
 //!
-//! (Read the rows of [`LockMode::conflicts_with`] for the exact table; the
-//! matrix is symmetric.)
+//! The matrix is symmetric; [`LockMode::conflicts_with`] encodes it and a
+//! test compares it with PostgreSQL's documented table.
 //!
 //! # Rules
 //!

@@ -9,7 +9,9 @@
 //! crash it starts at the stored limit (or the caller's value, if larger),
 //! skipping at most [`XID_PREFETCH`] xids that were never used. Those skipped
 //! xids read IN_PROGRESS in the clog and are not running, so they count as
-//! aborted (see [`super::xact::TransactionManager::status`]).
+//! aborted (see [`super::xact::TransactionManager::status`]). The write
+//! (two fsyncs and a rename) happens inside the running-set mutex once per
+//! [`XID_PREFETCH`] xids, briefly stalling snapshots.
 //!
 //! ```text
 //! global/xid_state (20 bytes, little-endian, replaced via rename)
