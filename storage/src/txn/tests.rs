@@ -530,3 +530,38 @@ fn snapshots_are_consistent_under_concurrent_commits() {
         h.join().unwrap();
     }
 }
+
+#[test]
+fn subxact_locks_released_on_rollback_to_and_at_end() {
+    let (_d, tm) = manager();
+    let o = OwnerId(1);
+    let mut s = TransactionState::new(o);
+    // A session-level advisory lock, outside the transaction machinery.
+    let adv = LockTag::Advisory {
+        db: Oid(5),
+        key: 42,
+    };
+    tm.locks()
+        .acquire(o, adv, LockMode::Exclusive, &LockWait::nowait())
+        .unwrap();
+    s.begin().unwrap();
+    s.lock(&tm, rel(1), LockMode::AccessShare, &LockWait::nowait())
+        .unwrap();
+    s.begin_subxact().unwrap();
+    s.lock(&tm, rel(2), LockMode::AccessExclusive, &LockWait::nowait())
+        .unwrap();
+    s.lock(&tm, rel(1), LockMode::AccessShare, &LockWait::nowait())
+        .unwrap();
+    s.rollback_subxact(&tm).unwrap();
+    assert!(!tm.locks().holds(o, rel(2), LockMode::AccessExclusive));
+    assert!(tm.locks().holds(o, rel(1), LockMode::AccessShare));
+    s.begin_subxact().unwrap();
+    s.lock(&tm, rel(3), LockMode::RowExclusive, &LockWait::nowait())
+        .unwrap();
+    s.release_subxact().unwrap();
+    assert!(tm.locks().holds(o, rel(3), LockMode::RowExclusive));
+    s.commit(&tm).unwrap();
+    assert!(!tm.locks().holds(o, rel(1), LockMode::AccessShare));
+    assert!(!tm.locks().holds(o, rel(3), LockMode::RowExclusive));
+    assert!(tm.locks().holds(o, adv, LockMode::Exclusive));
+}

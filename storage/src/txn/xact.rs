@@ -10,16 +10,19 @@
 //!                          -> TransactionManager::assign_xid:
 //!                             next_xid++, xid enters the running set,
 //!                             owner takes Exclusive on LockTag::Transaction(xid)
+//!  LOCK / table access   TransactionState::lock: recorded at the current level
 //!  SAVEPOINT s           begin_subxact                       no xid yet
 //!  write in s            assign_xid -> assign_subxid(parent) (parents first,
 //!                                                              so parent < child)
 //!  RELEASE s             release_subxact: s's xids fold into the parent;
 //!                        they stay running and keep their xid locks
 //!  ROLLBACK TO s         rollback_subxact: clog ABORTED for s and its
-//!                        children, out of the running set, xid locks released
+//!                        children, out of the running set, xid locks and
+//!                        the locks taken in s released
 //!  COMMIT                commit: clog COMMITTED for the tree, clog fsync
 //!                        (sync_commit), out of the running set, xid locks
-//!                        released (waiters wake)
+//!                        released (waiters wake), then the locks taken
+//!                        with TransactionState::lock
 //!  ROLLBACK              abort: clog ABORTED (no fsync), same cleanup
 //! ```
 //!
@@ -50,8 +53,7 @@
 //!
 //! # Not done (yet)
 //!
-//! Locks taken inside a rolled-back subtransaction are not released (the
-//! caller may track them); prepared transactions; subtransaction parent
+//! Prepared transactions; subtransaction parent
 //! links after a crash (`pg_subtrans`) — not needed, since nothing is
 //! written SUB_COMMITTED today.
 
@@ -302,6 +304,10 @@ struct Level {
     xid: Option<Xid>,
     /// Xids of released (RELEASE SAVEPOINT) subtransactions folded into it.
     children: Vec<Xid>,
+    /// Transaction-level locks taken at this level (one entry per
+    /// acquisition), released when the level is rolled back or the
+    /// transaction ends; passed to the parent on RELEASE.
+    locks: Vec<(LockTag, LockMode)>,
 }
 
 /// One session's transaction, at the xid level: the top-level xid, the
@@ -413,13 +419,15 @@ impl TransactionState {
             .ok_or_else(|| StorageError::Internal("empty transaction stack".into()))?;
         parent.children.extend(l.xid);
         parent.children.extend(l.children);
+        parent.locks.extend(l.locks);
         Ok(())
     }
 
     /// ROLLBACK TO SAVEPOINT (the part below SQL): aborts the innermost
-    /// subtransaction and everything released into it. Its writes become
-    /// invisible to the session at once. The SQL layer re-opens the savepoint
-    /// with [`Self::begin_subxact`] if it keeps it.
+    /// subtransaction and everything released into it, and releases the
+    /// locks taken there. Its writes become invisible to the session at once.
+    /// The SQL layer re-opens the savepoint with [`Self::begin_subxact`] if it
+    /// keeps it.
     pub fn rollback_subxact(&mut self, txns: &TransactionManager) -> Result<()> {
         if self.levels.len() < 2 {
             return Err(StorageError::Internal(
@@ -427,11 +435,45 @@ impl TransactionState {
             ));
         }
         let l = self.levels.pop().unwrap_or_default();
+        self.release_locks(txns, &l.locks);
         for x in l.children.iter().rev().chain(l.xid.iter()) {
             txns.abort_subxact(*x)?;
             self.own.remove(*x);
         }
         Ok(())
+    }
+
+    /// Takes a transaction-level lock for this session, recorded at the
+    /// current (sub)transaction level: released by ROLLBACK TO of that level
+    /// or at transaction end. Session-level locks (advisory session locks)
+    /// go to [`TransactionManager::locks`] directly.
+    pub fn lock(
+        &mut self,
+        txns: &TransactionManager,
+        tag: LockTag,
+        mode: LockMode,
+        wait: &LockWait,
+    ) -> Result<()> {
+        let level = self
+            .levels
+            .last_mut()
+            .ok_or_else(|| StorageError::Internal("no transaction in progress".into()))?;
+        txns.locks.acquire(self.owner, tag, mode, wait)?;
+        level.locks.push((tag, mode));
+        Ok(())
+    }
+
+    fn release_locks(&self, txns: &TransactionManager, locks: &[(LockTag, LockMode)]) {
+        for (tag, mode) in locks.iter().rev() {
+            txns.locks.release(self.owner, *tag, *mode);
+        }
+    }
+
+    fn all_locks(&self) -> Vec<(LockTag, LockMode)> {
+        self.levels
+            .iter()
+            .flat_map(|l| l.locks.iter().copied())
+            .collect()
     }
 
     /// Every subtransaction xid of the tree (open levels and released ones).
@@ -446,24 +488,26 @@ impl TransactionState {
         v
     }
 
-    /// COMMIT: commits the tree (open subtransactions commit with it) and
-    /// returns to idle. Table and advisory locks are the caller's to release
-    /// (`txns.locks().release_all(owner)`), since it knows which are
-    /// session-level.
+    /// COMMIT: commits the tree (open subtransactions commit with it),
+    /// then releases the locks taken with [`Self::lock`], and returns to
+    /// idle. Session-level locks stay.
     pub fn commit(&mut self, txns: &TransactionManager) -> Result<()> {
         if let Some(top) = self.top_xid() {
             txns.commit(top, &self.all_subxids())?;
         }
+        self.release_locks(txns, &self.all_locks());
         self.reset();
         Ok(())
     }
 
-    /// ROLLBACK: aborts the tree and returns to idle.
+    /// ROLLBACK: aborts the tree, releases the locks taken with
+    /// [`Self::lock`], and returns to idle.
     pub fn abort(&mut self, txns: &TransactionManager) -> Result<()> {
         let r = match self.top_xid() {
             Some(top) => txns.abort(top, &self.all_subxids()),
             None => Ok(()),
         };
+        self.release_locks(txns, &self.all_locks());
         self.reset();
         r
     }
