@@ -522,11 +522,16 @@ impl LockManager {
         let deadlock_at = start + wait.deadlock_timeout;
         let mut deadlock_checked = false;
         loop {
-            let pos = t.position(&tag, seq).unwrap_or(usize::MAX);
+            let Some(pos) = t.position(&tag, seq) else {
+                t.waiting.remove(&owner);
+                return Err(StorageError::Internal(format!(
+                    "lock waiter for {tag} vanished from its queue"
+                )));
+            };
             let ok = t
                 .locks
                 .get(&tag)
-                .is_some_and(|l| pos != usize::MAX && l.grantable(owner, mode, pos));
+                .is_some_and(|l| l.grantable(owner, mode, pos));
             if ok {
                 t.dequeue(owner, &tag, seq);
                 t.grant(owner, tag, mode);
