@@ -47,7 +47,9 @@
 //!   and never less than either input's scale (capped at 1000).
 //! * `sqrt`: at least 16 significant digits, at least the input's scale.
 //! * `^` with an integer exponent: PostgreSQL 15's `power_var_int`, scale
-//!   `max(16, base scale)`.
+//!   `max(16, base scale)`; otherwise PostgreSQL's `power_var`
+//!   (`exp(exp * ln(base))`), scale chosen from the estimated result weight
+//!   so that at least 16 significant digits are shown.
 //!
 //! Results whose weight no longer fits an `i16` or whose scale exceeds
 //! 0x3FFF raise 22003 "value overflows numeric format" in the `checked_*`
@@ -55,12 +57,13 @@
 //!
 //! # Not done (yet)
 //!
-//! * Non-integer exponents in [`Numeric::pow`] (PostgreSQL's `ln`/`exp`
-//!   path): 0A000.
+//! * `ln`, `log`, `exp` are implemented internally for `^` but not exposed.
 //! * PostgreSQL's `mul_var` and `div_var_fast` stop computing a few digits
 //!   past the requested scale; here products and quotients are exact before
-//!   the final rounding, which can differ from PostgreSQL in the last digit of
-//!   a large power with a negative exponent.
+//!   each intermediate rounding, which could in rare cases differ from
+//!   PostgreSQL in the last digit of a power computed with guard digits.
+//! * The arithmetic is schoolbook (no Karatsuba): fine for the sizes SQL
+//!   values have, slow for values with many thousands of digits.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -408,6 +411,7 @@ impl Var {
         // Decimal digits below the requested position held by mag.
         let k = -(self.exp as i64) * 4 - rscale as i64;
         if k <= 0 || self.mag.is_empty() {
+            self.strip_low();
             return;
         }
         let k = k as usize;
@@ -444,7 +448,21 @@ impl Var {
                 i += 1;
             }
         }
+        self.strip_low();
+    }
+
+    /// Drops low zero digits (raising `exp`) so magnitudes stay small.
+    fn strip_low(&mut self) {
         mag_trim(&mut self.mag);
+        let low = self.mag.iter().take_while(|&&d| d == 0).count();
+        if low == self.mag.len() {
+            self.mag.clear();
+            self.exp = 0;
+            self.neg = false;
+        } else if low > 0 {
+            self.mag.drain(..low);
+            self.exp += low as i32;
+        }
     }
 
     fn round(mut self, rscale: i32) -> Var {
@@ -491,12 +509,14 @@ impl Var {
                 Ordering::Less => (b.neg, mag_sub(&mb, &ma)),
             }
         };
-        Var {
+        let mut v = Var {
             neg: neg && !mag.is_empty(),
             mag,
             exp,
             dscale,
-        }
+        };
+        v.strip_low();
+        v
     }
 
     fn negated(&self) -> Var {
@@ -1133,11 +1153,11 @@ impl Numeric {
         Numeric::make_result(sqrt_var(&self.to_var(), rscale))
     }
 
-    /// `self ^ exp` (`numeric_power`). Integer exponents follow PostgreSQL
-    /// 15's `power_var_int` (result scale `max(16, base scale)`); NaN,
-    /// infinity and error rules are PostgreSQL's (`0 ^ negative` and
-    /// `negative ^ non-integer` are 2201F). Non-integer exponents of a
-    /// nonzero finite base are not implemented yet (0A000).
+    /// `self ^ exp` (`numeric_power`). Exponents that fit an `i32` follow
+    /// PostgreSQL 15's `power_var_int` (result scale `max(16, base scale)`),
+    /// others `power_var` via `ln`/`exp`. NaN, infinity and error rules are
+    /// PostgreSQL's: `0 ^ negative` and `negative ^ non-integer` are 2201F,
+    /// results beyond the format are 22003.
     pub fn pow(&self, exp: &Self) -> Result<Self, DatumError> {
         let one = Numeric::from_i64(1);
         if self.is_nan() {
@@ -1209,10 +1229,17 @@ impl Numeric {
         if self.is_zero() {
             return Ok(Numeric::from_var(Var::zero(NUMERIC_MIN_SIG_DIGITS)));
         }
-        Err(DatumError::Other {
-            code: "0A000",
-            message: "non-integer exponents for numeric are not supported".into(),
-        })
+        // A negative base has an integer exponent here (checked above): the
+        // sign of the result follows the exponent's parity.
+        let mut base = self.to_var();
+        let mut res_neg = false;
+        if base.neg {
+            res_neg = exp.digits.last().is_some_and(|&d| d & 1 == 1);
+            base.neg = false;
+        }
+        let mut r = power_var_general(&base, &exp.to_var())?;
+        r.neg = res_neg && !r.is_zero();
+        Numeric::make_result(r)
     }
 
     /// The display scale; `None` for NaN and the infinities.
@@ -1489,6 +1516,172 @@ fn sqrt_var(v: &Var, rscale: i32) -> Var {
     };
     let s = mag_isqrt(&n);
     Var::from_scaled(false, s, rscale as i64 + 1, rscale).round(rscale)
+}
+
+/// The decimal weight of `ln(v)`, roughly (PostgreSQL's
+/// `estimate_ln_dweight`). `v` is positive.
+fn estimate_ln_dweight(v: &Var) -> i32 {
+    let one = Numeric::from_i64(1).to_var();
+    let pt9 = Var::from_scaled(false, vec![9], 1, 1);
+    let one_pt1 = Var::from_scaled(false, vec![11], 1, 1);
+    if v.neg || v.is_zero() {
+        return 0;
+    }
+    if cmp_var(v, &pt9) != Ordering::Less && cmp_var(v, &one_pt1) != Ordering::Greater {
+        let x = Numeric::from_var(Var::sub(v, &one));
+        match x.digits.first() {
+            Some(&d) => x.weight * DEC_DIGITS + (d as f64).log10() as i32,
+            None => 0,
+        }
+    } else {
+        let n = Numeric::from_var(v.clone());
+        let mut digits = n.digits[0] as f64;
+        let mut dweight = n.weight * DEC_DIGITS;
+        if n.digits.len() > 1 {
+            digits = digits * NBASE as f64 + n.digits[1] as f64;
+            dweight -= DEC_DIGITS;
+        }
+        let ln = digits.ln() + dweight as f64 * std::f64::consts::LN_10;
+        ln.abs().log10() as i32
+    }
+}
+
+/// Signed comparison of two finite Vars.
+fn cmp_var(a: &Var, b: &Var) -> Ordering {
+    Numeric::from_var(a.clone()).cmp(&Numeric::from_var(b.clone()))
+}
+
+fn var_to_f64(v: &Var) -> f64 {
+    Numeric::from_var(v.clone()).to_f64()
+}
+
+/// Natural logarithm of a positive Var to `rscale` decimals (PostgreSQL's
+/// `ln_var`: square-root range reduction, then the atanh series).
+fn ln_var(arg: &Var, rscale: i32) -> Result<Var, DatumError> {
+    if arg.is_zero() {
+        return Err(DatumError::Other {
+            code: "2201E",
+            message: "cannot take logarithm of zero".into(),
+        });
+    }
+    if arg.neg {
+        return Err(DatumError::Other {
+            code: "2201E",
+            message: "cannot take logarithm of a negative number".into(),
+        });
+    }
+    let one = Numeric::from_i64(1).to_var();
+    let two = Numeric::from_i64(2).to_var();
+    let pt9 = Var::from_scaled(false, vec![9], 1, 1);
+    let one_pt1 = Var::from_scaled(false, vec![11], 1, 1);
+    let mut x = arg.clone();
+    let mut fact = two.clone();
+    let mut nsqrt = 0;
+    while cmp_var(&x, &pt9) != Ordering::Greater {
+        let local = rscale - c_div((x.weight() * DEC_DIGITS) as i64, 2) as i32 + 8;
+        x = sqrt_var(&x, local);
+        fact = Var::mul(&fact, &two, 0);
+        nsqrt += 1;
+    }
+    while cmp_var(&x, &one_pt1) != Ordering::Less {
+        let local = rscale - c_div((x.weight() * DEC_DIGITS) as i64, 2) as i32 + 8;
+        x = sqrt_var(&x, local);
+        fact = Var::mul(&fact, &two, 0);
+        nsqrt += 1;
+    }
+    let local = rscale + ((nsqrt + 1) as f64 * std::f64::consts::LOG10_2) as i32 + 8;
+    let mut result = Var::div(&Var::sub(&x, &one), &Var::add(&x, &one), local, true)?;
+    let mut xx = result.clone();
+    let x2 = Var::mul(&result, &result, local);
+    let mut ni = 1;
+    loop {
+        ni += 2;
+        xx = Var::mul(&xx, &x2, local);
+        let elem = Var::div(&xx, &Numeric::from_i64(ni).to_var(), local, true)?;
+        if elem.is_zero() {
+            break;
+        }
+        result = Var::add(&result, &elem);
+        let (ew, rw) = (norm_weight(&elem), norm_weight(&result));
+        if ew < rw - local * 2 / DEC_DIGITS {
+            break;
+        }
+    }
+    Ok(Var::mul(&result, &fact, rscale))
+}
+
+/// Weight of a Var after stripping (0 for zero).
+fn norm_weight(v: &Var) -> i32 {
+    Numeric::from_var(v.clone()).weight
+}
+
+/// `e ^ arg` to `rscale` decimals (PostgreSQL's `exp_var`).
+fn exp_var(arg: &Var, rscale: i32) -> Result<Var, DatumError> {
+    let one = Numeric::from_i64(1).to_var();
+    let mut x = arg.clone();
+    let mut val = var_to_f64(&x);
+    if val.abs() >= (NUMERIC_MAX_RESULT_SCALE * 3) as f64 {
+        if val > 0.0 {
+            return Err(overflow_format());
+        }
+        return Ok(Var::zero(rscale));
+    }
+    let dweight = (val * std::f64::consts::LOG10_E) as i32;
+    let mut ndiv2 = 0;
+    if val.abs() > 0.01 {
+        ndiv2 = 1;
+        val /= 2.0;
+        while val.abs() > 0.01 {
+            ndiv2 += 1;
+            val /= 2.0;
+        }
+        let local = x.dscale + ndiv2;
+        x = Var::div(&x, &Numeric::from_i64(1 << ndiv2).to_var(), local, true)?;
+    }
+    let sig_digits =
+        (1 + dweight + rscale + (ndiv2 as f64 * std::f64::consts::LOG10_2) as i32).max(0) + 8;
+    let local = sig_digits - 1;
+    let mut result = Var::add(&one, &x);
+    let mut elem = Var::mul(&x, &x, local);
+    let mut ni = 2;
+    elem = Var::div(&elem, &Numeric::from_i64(ni).to_var(), local, true)?;
+    while !elem.is_zero() {
+        result = Var::add(&result, &elem);
+        elem = Var::mul(&elem, &x, local);
+        ni += 1;
+        elem = Var::div(&elem, &Numeric::from_i64(ni).to_var(), local, true)?;
+    }
+    for _ in 0..ndiv2 {
+        let local = (sig_digits - norm_weight(&result) * 2 * DEC_DIGITS).max(0);
+        result = Var::mul(&result, &result, local);
+    }
+    Ok(result.round(rscale))
+}
+
+/// PostgreSQL's `power_var` for a positive base and an exponent that is not
+/// a 32-bit integer: `exp(exp * ln(base))` at the precision PostgreSQL uses.
+fn power_var_general(base: &Var, exp: &Var) -> Result<Var, DatumError> {
+    let ln_dweight = estimate_ln_dweight(base);
+    let local = (8 - ln_dweight).max(0);
+    let ln_base = ln_var(base, local)?;
+    let ln_num = Var::mul(&ln_base, exp, local);
+    let mut val = var_to_f64(&ln_num);
+    if val.abs() > NUMERIC_MAX_RESULT_SCALE as f64 * 3.01 {
+        if val > 0.0 {
+            return Err(overflow_format());
+        }
+        return Ok(Var::zero(NUMERIC_MAX_DISPLAY_SCALE));
+    }
+    val *= 0.434294481903252;
+    let rscale = (NUMERIC_MIN_SIG_DIGITS - val as i32)
+        .max(base.dscale)
+        .max(exp.dscale)
+        .clamp(0, NUMERIC_MAX_DISPLAY_SCALE);
+    let sig_digits = (rscale + val as i32).max(0);
+    let local = (sig_digits - ln_dweight + 8).max(0);
+    let ln_base = ln_var(base, local)?;
+    let ln_num = Var::mul(&ln_base, exp, local);
+    exp_var(&ln_num, rscale)
 }
 
 /// PostgreSQL 15's `power_var_int`: `base ^ exp` to `rscale` decimals.
