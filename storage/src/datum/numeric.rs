@@ -1672,7 +1672,7 @@ fn power_var_general(base: &Var, exp: &Var) -> Result<Var, DatumError> {
         }
         return Ok(Var::zero(NUMERIC_MAX_DISPLAY_SCALE));
     }
-    val *= 0.434294481903252;
+    val *= std::f64::consts::LOG10_E;
     let rscale = (NUMERIC_MIN_SIG_DIGITS - val as i32)
         .max(base.dscale)
         .max(exp.dscale)
