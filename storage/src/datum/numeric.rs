@@ -31,7 +31,8 @@
 //! +---------+--------+--------+--------+-----------------------------+
 //!   sign: 0x0000 positive, 0x4000 negative, 0xC000 NaN,
 //!         0xD000 +Infinity, 0xF000 -Infinity (specials: ndigits 0,
-//!         weight 0, dscale 0)
+//!         weight 0; dscale 0 for NaN and, as PostgreSQL sends it, 32 for
+//!         the infinities; ignored on input)
 //! ```
 //!
 //! [`Numeric::read_binary`] is `numeric_recv`: it rejects a bad sign, a
@@ -194,8 +195,9 @@ fn mag_mul(a: &[u32], b: &[u32]) -> Mag {
         if ai == 0 {
             continue;
         }
-        for (j, &bj) in b.iter().enumerate() {
-            acc[i + j] += ai as u64 * bj as u64;
+        let ai = ai as u64;
+        for (slot, &bj) in acc[i..].iter_mut().zip(b) {
+            *slot += ai * bj as u64;
         }
         // Keep the accumulators small enough never to overflow.
         if i % 1024 == 1023 {
@@ -1367,7 +1369,13 @@ impl Numeric {
         out.extend_from_slice(&(self.digits.len() as i16).to_be_bytes());
         out.extend_from_slice(&(self.weight as i16).to_be_bytes());
         out.extend_from_slice(&sign.to_be_bytes());
-        out.extend_from_slice(&(self.dscale as u16).to_be_bytes());
+        // PostgreSQL reads the infinities' dscale out of their short header
+        // bits (0xD000/0xF000 & 0x1F80) >> 7, so it sends 32 for them.
+        let dscale = match self.sign {
+            Sign::PInf | Sign::NInf => 32,
+            _ => self.dscale as u16,
+        };
+        out.extend_from_slice(&dscale.to_be_bytes());
         for d in &self.digits {
             out.extend_from_slice(&d.to_be_bytes());
         }

@@ -222,6 +222,37 @@ fn binary_round_trip() {
     assert_eq!(v.to_string(), "1.23");
 }
 
+#[test]
+fn binary_matches_numeric_send() {
+    // `select numeric_send('<v>'::numeric)` on PostgreSQL 15.
+    let cases = [
+        ("0", "0000000000000000"),
+        ("0.000", "0000000000000003"),
+        ("-1234567.891", "0003000140000003007b11d722ce"),
+        ("NaN", "00000000c0000000"),
+        ("Infinity", "00000000d0000020"),
+        ("-Infinity", "00000000f0000020"),
+        ("1e-20", "0001fffb000000140001"),
+        (
+            "123456789012345678901234567890.5",
+            "0009000700000001000c0d801ed204d2162e23340d801ed21388",
+        ),
+        ("0.0001", "0001ffff000000040001"),
+        ("-10000", "00010001400000000001"),
+        ("1e100", "00010019000000000001"),
+    ];
+    for (v, hex) in cases {
+        let mut buf = Vec::new();
+        n(v).write_binary(&mut buf);
+        let got: String = buf.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(got, hex, "{v}");
+        assert_eq!(
+            Numeric::read_binary(&buf).map(|x| x.to_string()),
+            Ok(v.parse::<Numeric>().expect("v").to_string())
+        );
+    }
+}
+
 fn hash_of(v: &Numeric) -> u64 {
     let mut h = DefaultHasher::new();
     v.hash(&mut h);
