@@ -339,8 +339,21 @@ fn mag_isqrt(a: &[u32]) -> Mag {
     if a.is_empty() {
         return Vec::new();
     }
-    // Start from a value >= sqrt(a): NBASE^ceil(len/2).
-    let mut x = mag_shift(&[1], a.len().div_ceil(2));
+    // Start from an upper bound within a factor 2 of the root: with
+    // a < (top + 1) * NBASE^(2h), sqrt(a) < (floor(sqrt(top + 1)) + 1) * NBASE^h.
+    let h = (a.len() - 1) / 2;
+    let top = a[2 * h..]
+        .iter()
+        .rev()
+        .fold(0u64, |acc, &d| acc * NBASE as u64 + d as u64);
+    let start = ((top + 1) as f64).sqrt() as u64 + 2;
+    let mut start_mag = Vec::new();
+    let mut t = start;
+    while t > 0 {
+        start_mag.push((t % NBASE as u64) as u32);
+        t /= NBASE as u64;
+    }
+    let mut x = mag_shift(&start_mag, h);
     loop {
         let (q, _) = mag_divmod(a, &x);
         let (y, _) = mag_divmod_small(&mag_add(&x, &q), 2);
@@ -1236,7 +1249,9 @@ impl Numeric {
         let mut base = self.to_var();
         let mut res_neg = false;
         if base.neg {
-            res_neg = exp.digits.last().is_some_and(|&d| d & 1 == 1);
+            // Odd only if the units digit is present and odd.
+            res_neg = exp.digits.len() as i32 == exp.weight + 1
+                && exp.digits.last().is_some_and(|&d| d & 1 == 1);
             base.neg = false;
         }
         let mut r = power_var_general(&base, &exp.to_var())?;
