@@ -58,7 +58,6 @@
 //!
 //! # Not done (yet)
 //!
-//! * `ln`, `log`, `exp` are implemented internally for `^` but not exposed.
 //! * PostgreSQL's `mul_var` and `div_var_fast` stop computing a few digits
 //!   past the requested scale; here products and quotients are exact before
 //!   each intermediate rounding, which could in rare cases differ from
@@ -691,6 +690,20 @@ fn overflow_format() -> DatumError {
     DatumError::NumericValueOutOfRange("value overflows numeric format".into())
 }
 
+fn log_negative() -> DatumError {
+    DatumError::Other {
+        code: "2201E",
+        message: "cannot take logarithm of a negative number".into(),
+    }
+}
+
+fn log_zero() -> DatumError {
+    DatumError::Other {
+        code: "2201E",
+        message: "cannot take logarithm of zero".into(),
+    }
+}
+
 fn c_isspace(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C)
 }
@@ -1259,6 +1272,84 @@ impl Numeric {
         Numeric::make_result(r)
     }
 
+    /// `ln(self)` (`numeric_ln`): at least 16 significant digits and at
+    /// least the input's scale. Zero and negative input (including
+    /// `-Infinity`) are 2201E; `ln(Infinity)` is Infinity.
+    pub fn ln(&self) -> Result<Self, DatumError> {
+        match self.sign {
+            Sign::NaN | Sign::PInf => return Ok(self.clone()),
+            Sign::NInf => return Err(log_negative()),
+            _ => {}
+        }
+        let arg = self.to_var();
+        let rscale = (NUMERIC_MIN_SIG_DIGITS - estimate_ln_dweight(&arg))
+            .max(self.dscale)
+            .clamp(0, NUMERIC_MAX_DISPLAY_SCALE);
+        Numeric::make_result(ln_var(&arg, rscale)?)
+    }
+
+    /// `log(self, x)` (`numeric_log`): the logarithm of `x` to base `self`.
+    /// Zero or negative arguments are 2201E, base 1 is 22012.
+    pub fn log(&self, x: &Self) -> Result<Self, DatumError> {
+        if self.is_special() || x.is_special() {
+            if self.is_nan() || x.is_nan() {
+                return Ok(Numeric::nan());
+            }
+            let (s1, s2) = (self.sign_int(), x.sign_int());
+            if s1 < 0 || s2 < 0 {
+                return Err(log_negative());
+            }
+            if s1 == 0 || s2 == 0 {
+                return Err(log_zero());
+            }
+            if self.sign == Sign::PInf {
+                if x.sign == Sign::PInf {
+                    return Ok(Numeric::nan());
+                }
+                return Ok(Numeric::zero());
+            }
+            return Ok(Numeric::infinity());
+        }
+        let (base, num) = (self.to_var(), x.to_var());
+        let ln_base_dweight = estimate_ln_dweight(&base);
+        let ln_num_dweight = estimate_ln_dweight(&num);
+        let result_dweight = ln_num_dweight - ln_base_dweight;
+        let rscale = (NUMERIC_MIN_SIG_DIGITS - result_dweight)
+            .max(base.dscale)
+            .max(num.dscale)
+            .clamp(0, NUMERIC_MAX_DISPLAY_SCALE);
+        let ln_base_rscale = (rscale + result_dweight - ln_base_dweight + 8).max(0);
+        let ln_num_rscale = (rscale + result_dweight - ln_num_dweight + 8).max(0);
+        let ln_base = ln_var(&base, ln_base_rscale)?;
+        let ln_num = ln_var(&num, ln_num_rscale)?;
+        Numeric::make_result(Var::div(&ln_num, &ln_base, rscale, true)?)
+    }
+
+    /// `log(self)`: the base-10 logarithm, i.e. `log(10, self)`.
+    pub fn log10(&self) -> Result<Self, DatumError> {
+        Numeric::from_i64(10).log(self)
+    }
+
+    /// `exp(self)` (`numeric_exp`): at least 16 significant digits and at
+    /// least the input's scale; `exp(-Infinity)` is 0. Results beyond the
+    /// format are 22003.
+    pub fn exp(&self) -> Result<Self, DatumError> {
+        match self.sign {
+            Sign::NaN | Sign::PInf => return Ok(self.clone()),
+            Sign::NInf => return Ok(Numeric::zero()),
+            _ => {}
+        }
+        let arg = self.to_var();
+        let val = (self.to_f64() * std::f64::consts::LOG10_E).clamp(
+            -NUMERIC_MAX_RESULT_SCALE as f64,
+            NUMERIC_MAX_RESULT_SCALE as f64,
+        );
+        let rscale = (NUMERIC_MIN_SIG_DIGITS - val as i32)
+            .max(self.dscale)
+            .clamp(0, NUMERIC_MAX_DISPLAY_SCALE);
+        Numeric::make_result(exp_var(&arg, rscale)?)
+    }
+
     /// The display scale; `None` for NaN and the infinities.
     pub fn scale(&self) -> Option<i32> {
         if self.is_special() {
@@ -1582,16 +1673,10 @@ fn var_to_f64(v: &Var) -> f64 {
 /// `ln_var`: square-root range reduction, then the atanh series).
 fn ln_var(arg: &Var, rscale: i32) -> Result<Var, DatumError> {
     if arg.is_zero() {
-        return Err(DatumError::Other {
-            code: "2201E",
-            message: "cannot take logarithm of zero".into(),
-        });
+        return Err(log_zero());
     }
     if arg.neg {
-        return Err(DatumError::Other {
-            code: "2201E",
-            message: "cannot take logarithm of a negative number".into(),
-        });
+        return Err(log_negative());
     }
     let one = Numeric::from_i64(1).to_var();
     let two = Numeric::from_i64(2).to_var();
