@@ -1,6 +1,20 @@
 //! Arbitrary-precision `numeric`, a port of the semantics of PostgreSQL's
 //! `src/backend/utils/adt/numeric.c`.
 //!
+//! # Interface
+//!
+//! * `parse` / `FromStr` / `Display`: `numeric_in` / `numeric_out`.
+//! * `apply_typmod`: coercion to `numeric(p, s)`.
+//! * `add`, `sub`, `mul` (and `checked_*`), `div`, `div_trunc`, `rem`, `neg`,
+//!   `abs`: the operators and `div()`/`mod()`.
+//! * `round`, `trunc`, `ceil`, `floor`, `sign`, `sqrt`, `pow`, `ln`, `log`,
+//!   `log10`, `exp`: the SQL functions of the same names.
+//! * `from_i64`/`from_i128`/`from_f64`/`from_f32`, `to_i64`/`to_i32`/`to_i16`/
+//!   `to_f64`/`to_f32`: casts.
+//! * `write_binary` / `read_binary`: `numeric_send` / `numeric_recv`, also
+//!   the on-disk form.
+//! * `Eq`, `Ord`, `Hash`: `numeric_cmp` and `hash_numeric` semantics.
+//!
 //! # Representation
 //!
 //! A [`Numeric`] mirrors PostgreSQL's `NumericVar`:
@@ -47,14 +61,20 @@
 //! * `/`: PostgreSQL's `select_div_scale`: at least 16 significant digits,
 //!   and never less than either input's scale (capped at 1000).
 //! * `sqrt`: at least 16 significant digits, at least the input's scale.
+//! * `ln`, `log`, `exp`: PostgreSQL's scale rules (at least 16 significant
+//!   digits, at least the input scales), computed with its algorithms
+//!   (square-root range reduction plus the atanh series for `ln`, halving
+//!   plus Taylor series for `exp`) and 8 guard digits.
 //! * `^` with an integer exponent: PostgreSQL 15's `power_var_int`, scale
 //!   `max(16, base scale)`; otherwise PostgreSQL's `power_var`
 //!   (`exp(exp * ln(base))`), scale chosen from the estimated result weight
 //!   so that at least 16 significant digits are shown.
 //!
 //! Results whose weight no longer fits an `i16` or whose scale exceeds
-//! 0x3FFF raise 22003 "value overflows numeric format" in the `checked_*`
-//! operations, `div` and `pow`.
+//! 0x3FFF raise 22003 "value overflows numeric format" in every fallible
+//! operation (`parse`, `div`, `pow`, `exp`, ..., and the `checked_*`
+//! variants of `add`/`sub`/`mul`). The infallible `add`/`sub`/`mul` do not
+//! check: callers that store or send their result should use `checked_*`.
 //!
 //! # Not done (yet)
 //!
@@ -63,7 +83,12 @@
 //!   each intermediate rounding, which could in rare cases differ from
 //!   PostgreSQL in the last digit of a power computed with guard digits.
 //! * The arithmetic is schoolbook (no Karatsuba): fine for the sizes SQL
-//!   values have, slow for values with many thousands of digits.
+//!   values usually have, slow (seconds in a debug build) for values or
+//!   transcendental results with thousands of digits.
+//! * `to_f64`/`to_f32` return infinities or zero where PostgreSQL raises
+//!   22003 for values outside the float range.
+//! * The typmod overflow error carries PostgreSQL's message only, not its
+//!   detail ("A field with precision P, scale S must round to ...").
 
 use std::cmp::Ordering;
 use std::fmt;
