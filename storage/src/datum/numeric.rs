@@ -210,44 +210,6 @@ fn mag_sub(a: &[u32], b: &[u32]) -> Mag {
     r
 }
 
-fn mag_mul(a: &[u32], b: &[u32]) -> Mag {
-    if a.is_empty() || b.is_empty() {
-        return Vec::new();
-    }
-    let mut acc = vec![0u64; a.len() + b.len()];
-    for (i, &ai) in a.iter().enumerate() {
-        if ai == 0 {
-            continue;
-        }
-        let ai = ai as u64;
-        for (slot, &bj) in acc[i..].iter_mut().zip(b) {
-            *slot += ai * bj as u64;
-        }
-        // Keep the accumulators small enough never to overflow.
-        if i % 1024 == 1023 {
-            let mut carry = 0u64;
-            for x in acc.iter_mut() {
-                let s = *x + carry;
-                *x = s % NBASE as u64;
-                carry = s / NBASE as u64;
-            }
-        }
-    }
-    let mut r = Vec::with_capacity(acc.len());
-    let mut carry = 0u64;
-    for x in acc {
-        let s = x + carry;
-        r.push((s % NBASE as u64) as u32);
-        carry = s / NBASE as u64;
-    }
-    while carry > 0 {
-        r.push((carry % NBASE as u64) as u32);
-        carry /= NBASE as u64;
-    }
-    mag_trim(&mut r);
-    r
-}
-
 fn mag_mul_small(a: &[u32], m: u32) -> Mag {
     let mut r = Vec::with_capacity(a.len() + 1);
     let mut carry = 0u64;
@@ -569,16 +531,62 @@ impl Var {
         Var::add(a, &b.negated())
     }
 
-    /// The exact product, rounded to `rscale`.
+    /// The product rounded to `rscale`, computed as PostgreSQL's `mul_var`
+    /// does: partial products that only reach more than two base digits
+    /// (`MUL_GUARD_DIGITS`) past `rscale` are skipped, so the result is the
+    /// exactly rounded product unless a carry out of the skipped positions
+    /// would have crossed both guard digits (and then matches PostgreSQL).
     fn mul(a: &Var, b: &Var, rscale: i32) -> Var {
-        let mag = mag_mul(&a.mag, &b.mag);
+        const MUL_GUARD_DIGITS: i64 = 2;
+        let (mut a, mut b) = (a.clone(), b.clone());
+        a.strip_low();
+        b.strip_low();
+        if a.is_zero() || b.is_zero() {
+            return Var::zero(rscale);
+        }
+        let neg = a.neg != b.neg;
+        // Most significant digit first, as in PostgreSQL.
+        let d1: Vec<u64> = a.mag.iter().rev().map(|&d| d as u64).collect();
+        let d2: Vec<u64> = b.mag.iter().rev().map(|&d| d as u64).collect();
+        let res_weight = a.weight() as i64 + b.weight() as i64 + 2;
+        let maxdigits =
+            res_weight + 1 + c_div(rscale as i64 + DEC_DIGITS as i64 - 1, 4) + MUL_GUARD_DIGITS;
+        let res_ndigits = ((d1.len() + d2.len() + 1) as i64).min(maxdigits);
+        if res_ndigits < 3 {
+            return Var::zero(rscale);
+        }
+        let res_ndigits = res_ndigits as usize;
+        let mut acc = vec![0u64; res_ndigits];
+        let top1 = (d1.len() - 1).min(res_ndigits - 3);
+        for (i1, &x) in d1.iter().enumerate().take(top1 + 1) {
+            if x == 0 {
+                continue;
+            }
+            let top2 = (d2.len() - 1).min(res_ndigits - 3 - i1);
+            for (slot, &y) in acc[i1 + 2..].iter_mut().zip(&d2[..=top2]) {
+                *slot += x * y;
+            }
+        }
+        let mut mag = Vec::with_capacity(res_ndigits + 2);
+        let mut carry = 0u64;
+        for slot in acc.iter().rev() {
+            let t = *slot + carry;
+            mag.push((t % NBASE as u64) as u32);
+            carry = t / NBASE as u64;
+        }
+        while carry > 0 {
+            mag.push((carry % NBASE as u64) as u32);
+            carry /= NBASE as u64;
+        }
         let v = Var {
-            neg: (a.neg != b.neg) && !mag.is_empty(),
+            neg,
             mag,
-            exp: a.exp + b.exp,
+            exp: (res_weight - (res_ndigits as i64 - 1)) as i32,
             dscale: rscale,
         };
-        v.round(rscale)
+        let mut v = v.round(rscale);
+        v.neg = v.neg && !v.is_zero();
+        v
     }
 
     /// The quotient to `rscale` decimal places, rounded or truncated
