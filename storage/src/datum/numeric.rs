@@ -78,10 +78,11 @@
 //!
 //! # Not done (yet)
 //!
-//! * PostgreSQL's `mul_var` and `div_var_fast` stop computing a few digits
-//!   past the requested scale; here products and quotients are exact before
-//!   each intermediate rounding, which could in rare cases differ from
-//!   PostgreSQL in the last digit of a power computed with guard digits.
+//! * Products follow PostgreSQL's `mul_var` (including its guard-digit
+//!   truncation), but quotients are always computed exactly where
+//!   PostgreSQL's transcendental code uses the approximate `div_var_fast`;
+//!   the two can differ in the last digit when the exact value lies within
+//!   about 10^-16 (relative) of a rounding boundary.
 //! * The arithmetic is schoolbook (no Karatsuba): fine for the sizes SQL
 //!   values usually have, slow (seconds in a debug build) for values or
 //!   transcendental results with thousands of digits.

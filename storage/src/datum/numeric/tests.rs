@@ -305,3 +305,21 @@ fn division_scales() {
     assert_eq!(n("10").scale(), Some(0));
     assert_eq!(n("NaN").scale(), None);
 }
+
+#[test]
+fn format_limits() {
+    // PostgreSQL 15 accepts these and rejects one step further.
+    assert!(Numeric::parse("1e131071").is_ok());
+    assert!(Numeric::parse("1e-16383").is_ok());
+    let overflow = DatumError::NumericValueOutOfRange("value overflows numeric format".into());
+    assert_eq!(Numeric::parse("1e131072"), Err(overflow.clone()));
+    assert_eq!(Numeric::parse("1e-16384"), Err(overflow.clone()));
+    assert_eq!(n("1e131071").checked_mul(&n("10")), Err(overflow.clone()));
+    assert_eq!(
+        n("1e131071")
+            .checked_add(&n("1e131071"))
+            .map(|v| v.is_zero()),
+        Ok(false)
+    );
+    assert_eq!(n("1e131071").div(&n("0.1")), Err(overflow));
+}
