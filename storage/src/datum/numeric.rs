@@ -700,7 +700,7 @@ impl Numeric {
         Ok(())
     }
 
-    /// The value as a Var with the given sign flipped state (finite only).
+    /// -1, 0 or 1 by sign (the infinities count as -1 and 1; NaN as 0).
     fn sign_int(&self) -> i32 {
         match self.sign {
             Sign::NaN => 0,
@@ -1071,7 +1071,7 @@ impl Numeric {
     /// Infinity` is NaN.
     pub fn div(&self, o: &Self) -> Result<Self, DatumError> {
         if self.is_special() || o.is_special() {
-            return div_special(self, o, false);
+            return div_special(self, o);
         }
         let (a, b) = (self.to_var(), o.to_var());
         let rscale = select_div_scale(self, o);
@@ -1081,7 +1081,7 @@ impl Numeric {
     /// `div(self, o)`: the quotient truncated toward zero, scale 0.
     pub fn div_trunc(&self, o: &Self) -> Result<Self, DatumError> {
         if self.is_special() || o.is_special() {
-            return div_special(self, o, true);
+            return div_special(self, o);
         }
         Numeric::make_result(Var::div(&self.to_var(), &o.to_var(), 0, false)?)
     }
@@ -1617,7 +1617,8 @@ fn mul_special(a: &Numeric, b: &Numeric) -> Numeric {
     }
 }
 
-fn div_special(a: &Numeric, b: &Numeric, _trunc: bool) -> Result<Numeric, DatumError> {
+/// `/` and `div()` when either input is NaN or infinite (same rules for both).
+fn div_special(a: &Numeric, b: &Numeric) -> Result<Numeric, DatumError> {
     if a.is_nan() || b.is_nan() {
         return Ok(Numeric::nan());
     }
