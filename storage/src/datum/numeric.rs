@@ -1,6 +1,20 @@
 //! Arbitrary-precision `numeric`, a port of the semantics of PostgreSQL's
 //! `src/backend/utils/adt/numeric.c`.
 //!
+//! # Interface
+//!
+//! * `parse` / `FromStr` / `Display`: `numeric_in` / `numeric_out`.
+//! * `apply_typmod`: coercion to `numeric(p, s)`.
+//! * `add`, `sub`, `mul` (and `checked_*`), `div`, `div_trunc`, `rem`, `neg`,
+//!   `abs`: the operators and `div()`/`mod()`.
+//! * `round`, `trunc`, `ceil`, `floor`, `sign`, `sqrt`, `pow`, `ln`, `log`,
+//!   `log10`, `exp`: the SQL functions of the same names.
+//! * `from_i64`/`from_i128`/`from_f64`/`from_f32`, `to_i64`/`to_i32`/`to_i16`/
+//!   `to_f64`/`to_f32`: casts.
+//! * `write_binary` / `read_binary`: `numeric_send` / `numeric_recv`, also
+//!   the on-disk form.
+//! * `Eq`, `Ord`, `Hash`: `numeric_cmp` and `hash_numeric` semantics.
+//!
 //! # Representation
 //!
 //! A [`Numeric`] mirrors PostgreSQL's `NumericVar`:
@@ -47,24 +61,35 @@
 //! * `/`: PostgreSQL's `select_div_scale`: at least 16 significant digits,
 //!   and never less than either input's scale (capped at 1000).
 //! * `sqrt`: at least 16 significant digits, at least the input's scale.
+//! * `ln`, `log`, `exp`: PostgreSQL's scale rules (at least 16 significant
+//!   digits, at least the input scales), computed with its algorithms
+//!   (square-root range reduction plus the atanh series for `ln`, halving
+//!   plus Taylor series for `exp`) and 8 guard digits.
 //! * `^` with an integer exponent: PostgreSQL 15's `power_var_int`, scale
 //!   `max(16, base scale)`; otherwise PostgreSQL's `power_var`
 //!   (`exp(exp * ln(base))`), scale chosen from the estimated result weight
 //!   so that at least 16 significant digits are shown.
 //!
 //! Results whose weight no longer fits an `i16` or whose scale exceeds
-//! 0x3FFF raise 22003 "value overflows numeric format" in the `checked_*`
-//! operations, `div` and `pow`.
+//! 0x3FFF raise 22003 "value overflows numeric format" in every fallible
+//! operation (`parse`, `div`, `pow`, `exp`, ..., and the `checked_*`
+//! variants of `add`/`sub`/`mul`). The infallible `add`/`sub`/`mul` do not
+//! check: callers that store or send their result should use `checked_*`.
 //!
 //! # Not done (yet)
 //!
-//! * `ln`, `log`, `exp` are implemented internally for `^` but not exposed.
-//! * PostgreSQL's `mul_var` and `div_var_fast` stop computing a few digits
-//!   past the requested scale; here products and quotients are exact before
-//!   each intermediate rounding, which could in rare cases differ from
-//!   PostgreSQL in the last digit of a power computed with guard digits.
+//! * Products follow PostgreSQL's `mul_var` (including its guard-digit
+//!   truncation), but quotients are always computed exactly where
+//!   PostgreSQL's transcendental code uses the approximate `div_var_fast`;
+//!   the two can differ in the last digit when the exact value lies within
+//!   about 10^-16 (relative) of a rounding boundary.
 //! * The arithmetic is schoolbook (no Karatsuba): fine for the sizes SQL
-//!   values have, slow for values with many thousands of digits.
+//!   values usually have, slow (seconds in a debug build) for values or
+//!   transcendental results with thousands of digits.
+//! * `to_f64`/`to_f32` return infinities or zero where PostgreSQL raises
+//!   22003 for values outside the float range.
+//! * The typmod overflow error carries PostgreSQL's message only, not its
+//!   detail ("A field with precision P, scale S must round to ...").
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -186,44 +211,6 @@ fn mag_sub(a: &[u32], b: &[u32]) -> Mag {
     r
 }
 
-fn mag_mul(a: &[u32], b: &[u32]) -> Mag {
-    if a.is_empty() || b.is_empty() {
-        return Vec::new();
-    }
-    let mut acc = vec![0u64; a.len() + b.len()];
-    for (i, &ai) in a.iter().enumerate() {
-        if ai == 0 {
-            continue;
-        }
-        let ai = ai as u64;
-        for (slot, &bj) in acc[i..].iter_mut().zip(b) {
-            *slot += ai * bj as u64;
-        }
-        // Keep the accumulators small enough never to overflow.
-        if i % 1024 == 1023 {
-            let mut carry = 0u64;
-            for x in acc.iter_mut() {
-                let s = *x + carry;
-                *x = s % NBASE as u64;
-                carry = s / NBASE as u64;
-            }
-        }
-    }
-    let mut r = Vec::with_capacity(acc.len());
-    let mut carry = 0u64;
-    for x in acc {
-        let s = x + carry;
-        r.push((s % NBASE as u64) as u32);
-        carry = s / NBASE as u64;
-    }
-    while carry > 0 {
-        r.push((carry % NBASE as u64) as u32);
-        carry /= NBASE as u64;
-    }
-    mag_trim(&mut r);
-    r
-}
-
 fn mag_mul_small(a: &[u32], m: u32) -> Mag {
     let mut r = Vec::with_capacity(a.len() + 1);
     let mut carry = 0u64;
@@ -339,8 +326,21 @@ fn mag_isqrt(a: &[u32]) -> Mag {
     if a.is_empty() {
         return Vec::new();
     }
-    // Start from a value >= sqrt(a): NBASE^ceil(len/2).
-    let mut x = mag_shift(&[1], a.len().div_ceil(2));
+    // Start from an upper bound within a factor 2 of the root: with
+    // a < (top + 1) * NBASE^(2h), sqrt(a) < (floor(sqrt(top + 1)) + 1) * NBASE^h.
+    let h = (a.len() - 1) / 2;
+    let top = a[2 * h..]
+        .iter()
+        .rev()
+        .fold(0u64, |acc, &d| acc * NBASE as u64 + d as u64);
+    let start = ((top + 1) as f64).sqrt() as u64 + 2;
+    let mut start_mag = Vec::new();
+    let mut t = start;
+    while t > 0 {
+        start_mag.push((t % NBASE as u64) as u32);
+        t /= NBASE as u64;
+    }
+    let mut x = mag_shift(&start_mag, h);
     loop {
         let (q, _) = mag_divmod(a, &x);
         let (y, _) = mag_divmod_small(&mag_add(&x, &q), 2);
@@ -532,16 +532,62 @@ impl Var {
         Var::add(a, &b.negated())
     }
 
-    /// The exact product, rounded to `rscale`.
+    /// The product rounded to `rscale`, computed as PostgreSQL's `mul_var`
+    /// does: partial products that only reach more than two base digits
+    /// (`MUL_GUARD_DIGITS`) past `rscale` are skipped, so the result is the
+    /// exactly rounded product unless a carry out of the skipped positions
+    /// would have crossed both guard digits (and then matches PostgreSQL).
     fn mul(a: &Var, b: &Var, rscale: i32) -> Var {
-        let mag = mag_mul(&a.mag, &b.mag);
+        const MUL_GUARD_DIGITS: i64 = 2;
+        let (mut a, mut b) = (a.clone(), b.clone());
+        a.strip_low();
+        b.strip_low();
+        if a.is_zero() || b.is_zero() {
+            return Var::zero(rscale);
+        }
+        let neg = a.neg != b.neg;
+        // Most significant digit first, as in PostgreSQL.
+        let d1: Vec<u64> = a.mag.iter().rev().map(|&d| d as u64).collect();
+        let d2: Vec<u64> = b.mag.iter().rev().map(|&d| d as u64).collect();
+        let res_weight = a.weight() as i64 + b.weight() as i64 + 2;
+        let maxdigits =
+            res_weight + 1 + c_div(rscale as i64 + DEC_DIGITS as i64 - 1, 4) + MUL_GUARD_DIGITS;
+        let res_ndigits = ((d1.len() + d2.len() + 1) as i64).min(maxdigits);
+        if res_ndigits < 3 {
+            return Var::zero(rscale);
+        }
+        let res_ndigits = res_ndigits as usize;
+        let mut acc = vec![0u64; res_ndigits];
+        let top1 = (d1.len() - 1).min(res_ndigits - 3);
+        for (i1, &x) in d1.iter().enumerate().take(top1 + 1) {
+            if x == 0 {
+                continue;
+            }
+            let top2 = (d2.len() - 1).min(res_ndigits - 3 - i1);
+            for (slot, &y) in acc[i1 + 2..].iter_mut().zip(&d2[..=top2]) {
+                *slot += x * y;
+            }
+        }
+        let mut mag = Vec::with_capacity(res_ndigits + 2);
+        let mut carry = 0u64;
+        for slot in acc.iter().rev() {
+            let t = *slot + carry;
+            mag.push((t % NBASE as u64) as u32);
+            carry = t / NBASE as u64;
+        }
+        while carry > 0 {
+            mag.push((carry % NBASE as u64) as u32);
+            carry /= NBASE as u64;
+        }
         let v = Var {
-            neg: (a.neg != b.neg) && !mag.is_empty(),
+            neg,
             mag,
-            exp: a.exp + b.exp,
+            exp: (res_weight - (res_ndigits as i64 - 1)) as i32,
             dscale: rscale,
         };
-        v.round(rscale)
+        let mut v = v.round(rscale);
+        v.neg = v.neg && !v.is_zero();
+        v
     }
 
     /// The quotient to `rscale` decimal places, rounded or truncated
@@ -654,7 +700,7 @@ impl Numeric {
         Ok(())
     }
 
-    /// The value as a Var with the given sign flipped state (finite only).
+    /// -1, 0 or 1 by sign (the infinities count as -1 and 1; NaN as 0).
     fn sign_int(&self) -> i32 {
         match self.sign {
             Sign::NaN => 0,
@@ -676,6 +722,20 @@ impl Numeric {
 
 fn overflow_format() -> DatumError {
     DatumError::NumericValueOutOfRange("value overflows numeric format".into())
+}
+
+fn log_negative() -> DatumError {
+    DatumError::Other {
+        code: "2201E",
+        message: "cannot take logarithm of a negative number".into(),
+    }
+}
+
+fn log_zero() -> DatumError {
+    DatumError::Other {
+        code: "2201E",
+        message: "cannot take logarithm of zero".into(),
+    }
 }
 
 fn c_isspace(c: u8) -> bool {
@@ -1011,7 +1071,7 @@ impl Numeric {
     /// Infinity` is NaN.
     pub fn div(&self, o: &Self) -> Result<Self, DatumError> {
         if self.is_special() || o.is_special() {
-            return div_special(self, o, false);
+            return div_special(self, o);
         }
         let (a, b) = (self.to_var(), o.to_var());
         let rscale = select_div_scale(self, o);
@@ -1021,7 +1081,7 @@ impl Numeric {
     /// `div(self, o)`: the quotient truncated toward zero, scale 0.
     pub fn div_trunc(&self, o: &Self) -> Result<Self, DatumError> {
         if self.is_special() || o.is_special() {
-            return div_special(self, o, true);
+            return div_special(self, o);
         }
         Numeric::make_result(Var::div(&self.to_var(), &o.to_var(), 0, false)?)
     }
@@ -1236,12 +1296,92 @@ impl Numeric {
         let mut base = self.to_var();
         let mut res_neg = false;
         if base.neg {
-            res_neg = exp.digits.last().is_some_and(|&d| d & 1 == 1);
+            // Odd only if the units digit is present and odd.
+            res_neg = exp.digits.len() as i32 == exp.weight + 1
+                && exp.digits.last().is_some_and(|&d| d & 1 == 1);
             base.neg = false;
         }
         let mut r = power_var_general(&base, &exp.to_var())?;
         r.neg = res_neg && !r.is_zero();
         Numeric::make_result(r)
+    }
+
+    /// `ln(self)` (`numeric_ln`): at least 16 significant digits and at
+    /// least the input's scale. Zero and negative input (including
+    /// `-Infinity`) are 2201E; `ln(Infinity)` is Infinity.
+    pub fn ln(&self) -> Result<Self, DatumError> {
+        match self.sign {
+            Sign::NaN | Sign::PInf => return Ok(self.clone()),
+            Sign::NInf => return Err(log_negative()),
+            _ => {}
+        }
+        let arg = self.to_var();
+        let rscale = (NUMERIC_MIN_SIG_DIGITS - estimate_ln_dweight(&arg))
+            .max(self.dscale)
+            .clamp(0, NUMERIC_MAX_DISPLAY_SCALE);
+        Numeric::make_result(ln_var(&arg, rscale)?)
+    }
+
+    /// `log(self, x)` (`numeric_log`): the logarithm of `x` to base `self`.
+    /// Zero or negative arguments are 2201E, base 1 is 22012.
+    pub fn log(&self, x: &Self) -> Result<Self, DatumError> {
+        if self.is_special() || x.is_special() {
+            if self.is_nan() || x.is_nan() {
+                return Ok(Numeric::nan());
+            }
+            let (s1, s2) = (self.sign_int(), x.sign_int());
+            if s1 < 0 || s2 < 0 {
+                return Err(log_negative());
+            }
+            if s1 == 0 || s2 == 0 {
+                return Err(log_zero());
+            }
+            if self.sign == Sign::PInf {
+                if x.sign == Sign::PInf {
+                    return Ok(Numeric::nan());
+                }
+                return Ok(Numeric::zero());
+            }
+            return Ok(Numeric::infinity());
+        }
+        let (base, num) = (self.to_var(), x.to_var());
+        let ln_base_dweight = estimate_ln_dweight(&base);
+        let ln_num_dweight = estimate_ln_dweight(&num);
+        let result_dweight = ln_num_dweight - ln_base_dweight;
+        let rscale = (NUMERIC_MIN_SIG_DIGITS - result_dweight)
+            .max(base.dscale)
+            .max(num.dscale)
+            .clamp(0, NUMERIC_MAX_DISPLAY_SCALE);
+        let ln_base_rscale = (rscale + result_dweight - ln_base_dweight + 8).max(0);
+        let ln_num_rscale = (rscale + result_dweight - ln_num_dweight + 8).max(0);
+        let ln_base = ln_var(&base, ln_base_rscale)?;
+        let ln_num = ln_var(&num, ln_num_rscale)?;
+        Numeric::make_result(Var::div(&ln_num, &ln_base, rscale, true)?)
+    }
+
+    /// `log(self)`: the base-10 logarithm, i.e. `log(10, self)`.
+    pub fn log10(&self) -> Result<Self, DatumError> {
+        Numeric::from_i64(10).log(self)
+    }
+
+    /// `exp(self)` (`numeric_exp`): at least 16 significant digits and at
+    /// least the input's scale; `exp(-Infinity)` is 0. Results beyond the
+    /// format are 22003.
+    pub fn exp(&self) -> Result<Self, DatumError> {
+        match self.sign {
+            Sign::NaN | Sign::PInf => return Ok(self.clone()),
+            Sign::NInf => return Ok(Numeric::zero()),
+            _ => {}
+        }
+        let arg = self.to_var();
+        let val = (self.to_f64() * std::f64::consts::LOG10_E).clamp(
+            -NUMERIC_MAX_RESULT_SCALE as f64,
+            NUMERIC_MAX_RESULT_SCALE as f64,
+        );
+        let rscale = (NUMERIC_MIN_SIG_DIGITS - val as i32)
+            .max(self.dscale)
+            .clamp(0, NUMERIC_MAX_DISPLAY_SCALE);
+        Numeric::make_result(exp_var(&arg, rscale)?)
     }
 
     /// The display scale; `None` for NaN and the infinities.
@@ -1477,7 +1617,8 @@ fn mul_special(a: &Numeric, b: &Numeric) -> Numeric {
     }
 }
 
-fn div_special(a: &Numeric, b: &Numeric, _trunc: bool) -> Result<Numeric, DatumError> {
+/// `/` and `div()` when either input is NaN or infinite (same rules for both).
+fn div_special(a: &Numeric, b: &Numeric) -> Result<Numeric, DatumError> {
     if a.is_nan() || b.is_nan() {
         return Ok(Numeric::nan());
     }
@@ -1567,16 +1708,10 @@ fn var_to_f64(v: &Var) -> f64 {
 /// `ln_var`: square-root range reduction, then the atanh series).
 fn ln_var(arg: &Var, rscale: i32) -> Result<Var, DatumError> {
     if arg.is_zero() {
-        return Err(DatumError::Other {
-            code: "2201E",
-            message: "cannot take logarithm of zero".into(),
-        });
+        return Err(log_zero());
     }
     if arg.neg {
-        return Err(DatumError::Other {
-            code: "2201E",
-            message: "cannot take logarithm of a negative number".into(),
-        });
+        return Err(log_negative());
     }
     let one = Numeric::from_i64(1).to_var();
     let two = Numeric::from_i64(2).to_var();

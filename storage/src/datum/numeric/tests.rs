@@ -51,6 +51,10 @@ fn eval(op: &str, a: &str, b: &str) -> String {
         "abs" => show(Ok(x().abs())),
         "neg" => show(Ok(x().neg())),
         "sqrt" => show(x().sqrt()),
+        "ln" => show(x().ln()),
+        "exp" => show(x().exp()),
+        "log10" => show(x().log10()),
+        "log" => show(x().log(&y())),
         "int8" => show_int(x().to_i64()),
         "int4" => show_int(x().to_i32()),
         "int2" => show_int(x().to_i16()),
@@ -300,4 +304,22 @@ fn division_scales() {
     assert_eq!(n("1").div(&n("0")), Err(DatumError::DivisionByZero));
     assert_eq!(n("10").scale(), Some(0));
     assert_eq!(n("NaN").scale(), None);
+}
+
+#[test]
+fn format_limits() {
+    // PostgreSQL 15 accepts these and rejects one step further.
+    assert!(Numeric::parse("1e131071").is_ok());
+    assert!(Numeric::parse("1e-16383").is_ok());
+    let overflow = DatumError::NumericValueOutOfRange("value overflows numeric format".into());
+    assert_eq!(Numeric::parse("1e131072"), Err(overflow.clone()));
+    assert_eq!(Numeric::parse("1e-16384"), Err(overflow.clone()));
+    assert_eq!(n("1e131071").checked_mul(&n("10")), Err(overflow.clone()));
+    assert_eq!(
+        n("1e131071")
+            .checked_add(&n("1e131071"))
+            .map(|v| v.is_zero()),
+        Ok(false)
+    );
+    assert_eq!(n("1e131071").div(&n("0.1")), Err(overflow));
 }
