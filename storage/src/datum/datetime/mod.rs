@@ -31,8 +31,9 @@
 //! [`parse_time_zone`]). Local times in a gap of a DST transition take the
 //! offset from before the transition, and ambiguous local times take the
 //! offset from after it, as PostgreSQL's `DetermineTimeZoneOffset` does.
-//! Offsets for instants outside jiff's range (years beyond ±9999) use the
-//! offset at the nearest end of that range.
+//! Instants after jiff's range (year 9999) are shifted back by whole
+//! 400-year cycles, so the zone's final DST rule keeps applying, as in
+//! PostgreSQL; instants before year -9999 use the zone's earliest offset.
 //!
 //! # Files
 //!
@@ -45,7 +46,7 @@
 //!
 //! * `timetz`; the `time(p)` / `timestamp(p)` / `interval` typmods (precision and fields).
 //! * DateStyles other than `ISO, MDY` and IntervalStyles other than `postgres`.
-//! * Julian-day input (`J2451187`), day-of-year input (`1999.008`), ISO
+//! * Julian-day input (`J2451187`), ISO
 //!   week-date input, the ISO 8601 "alternative" interval format (`P0001-02-03T04:05:06`).
 //! * Only a short fixed table of time-zone abbreviations (`EST`, `PST`, `CEST`, ...)
 //!   in timestamp input; full names come from the IANA database.
@@ -262,12 +263,20 @@ const UNIX_TO_PG_USECS: i64 = (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) as i64 *
 /// Seconds bounds of jiff's timestamp range, kept a day inside it.
 const JIFF_MIN_SECS: i64 = -377_705_116_800 + SECS_PER_DAY;
 const JIFF_MAX_SECS: i64 = 253_402_207_200 - SECS_PER_DAY;
+/// Seconds in 400 Gregorian years.
+const CYCLE_400Y_SECS: i64 = 146_097 * SECS_PER_DAY;
 
 /// UTC offset in seconds (east positive) of `tz` at the UTC instant `utc` (µs since 2000).
 pub(crate) fn utc_offset_at(tz: &TimeZone, utc: i64) -> i32 {
-    let unix_secs = (utc.div_euclid(USECS_PER_SEC))
-        .saturating_add(UNIX_TO_PG_USECS / USECS_PER_SEC)
-        .clamp(JIFF_MIN_SECS, JIFF_MAX_SECS);
+    let mut unix_secs =
+        (utc.div_euclid(USECS_PER_SEC)).saturating_add(UNIX_TO_PG_USECS / USECS_PER_SEC);
+    if unix_secs > JIFF_MAX_SECS {
+        // The Gregorian calendar repeats every 400 years, and so do the
+        // POSIX DST rules PostgreSQL applies to the far future.
+        let cycles = (unix_secs - JIFF_MAX_SECS) / CYCLE_400Y_SECS + 1;
+        unix_secs -= cycles * CYCLE_400Y_SECS;
+    }
+    let unix_secs = unix_secs.clamp(JIFF_MIN_SECS, JIFF_MAX_SECS);
     match jiff::Timestamp::from_second(unix_secs) {
         Ok(ts) => tz.to_offset(ts).seconds(),
         Err(_) => 0,
@@ -280,8 +289,11 @@ pub(crate) fn utc_offset_at(tz: &TimeZone, utc: i64) -> i32 {
 pub(crate) fn local_offset(tz: &TimeZone, local: i64) -> i32 {
     let secs = local.div_euclid(USECS_PER_SEC);
     let tm = timestamp2tm(secs.saturating_mul(USECS_PER_SEC));
-    let year = tm.year.clamp(-9998, 9998);
-    let dt = if year != tm.year {
+    let mut year = tm.year;
+    if year > 9998 {
+        year -= ((year - 9998) / 400 + 1) * 400;
+    }
+    let dt = if year < -9998 {
         // Outside jiff's civil range: use the offset at the clamped instant.
         return utc_offset_at(tz, local);
     } else {

@@ -308,6 +308,8 @@ struct Fields {
     sec: i64,
     usec: i64,
     is2digits: bool,
+    /// Day of year, when given instead of month and day.
+    doy: Option<i64>,
 }
 
 fn int_prefix(s: &str) -> Result<(i64, &str), DtErr> {
@@ -453,6 +455,11 @@ fn decode_number(s: &str, have_text_month: bool, fmask: u32, f: &mut Fields) -> 
         return Err(DtErr::BadFormat);
     }
     let flen = s.len();
+    if flen == 3 && fmask & DATE_M == M_YEAR && (1..=366).contains(&val) {
+        // Day of year: "2024-001".
+        f.doy = Some(val);
+        return Ok(M_MONTH | M_DAY);
+    }
     let tmask = match fmask & DATE_M {
         0 => {
             if flen >= 3 {
@@ -798,6 +805,14 @@ fn validate_date(fmask: u32, bc: bool, f: &mut Fields) -> Result<(), DtErr> {
         } else if f.year <= 0 {
             return Err(DtErr::FieldOverflow);
         }
+    }
+    if let Some(doy) = f.doy {
+        if f.year.abs() > i32::MAX as i64 / 2 {
+            return Err(DtErr::FieldOverflow);
+        }
+        let (_, m, d) = super::j2date(date2j(f.year as i32, 1, 1) + doy as i32 - 1);
+        f.mon = m as i64;
+        f.mday = d as i64;
     }
     if fmask & M_MONTH != 0 && !(1..=12).contains(&f.mon) {
         return Err(DtErr::FieldOverflow);
@@ -1215,6 +1230,10 @@ fn decode_interval(fields: &[(Ft, String)]) -> Result<Itm, DtErr> {
                 unit = Some(u);
                 itm.apply(u, val, fval)?;
                 tmask = unit_mask(u, fval);
+                if u == Unit::Hour {
+                    // PostgreSQL: "set for next field", so '1 5 hours' is 1 day 05:00.
+                    unit = Some(Unit::Day);
+                }
             }
             Ft::String | Ft::Special => {
                 if text == "ago" {

@@ -432,3 +432,111 @@ fn calendar_round_trip() {
         "0100-01-01 BC"
     );
 }
+
+#[test]
+fn more_inputs() {
+    let mut f = Vec::new();
+    let berlin = tz("Europe/Berlin");
+    for (input, want) in TIMESTAMP_IN2 {
+        check(&mut f, input, show(Timestamp::parse(input)), want);
+    }
+    for (input, want) in TIMESTAMPTZ_BERLIN2 {
+        if *input == "today" {
+            continue;
+        }
+        check(
+            &mut f,
+            &format!("tz {input}"),
+            show_tstz(TimestampTz::parse(input, &berlin), &berlin),
+            want,
+        );
+    }
+    for (input, want) in INTERVAL_IN2 {
+        check(
+            &mut f,
+            &format!("iv {input}"),
+            show(Interval::parse(input)),
+            want,
+        );
+    }
+    for (input, want) in DATE_IN2 {
+        if input.starts_with("today") {
+            continue;
+        }
+        check(
+            &mut f,
+            &format!("date {input}"),
+            show(Date::parse(input)),
+            want,
+        );
+    }
+    for (input, want) in TIME_IN2 {
+        check(
+            &mut f,
+            &format!("time {input}"),
+            show(Time::parse(input)),
+            want,
+        );
+    }
+    finish(f);
+}
+
+fn factor(s: &str) -> f64 {
+    match s.split_once('/') {
+        Some((a, b)) => a.parse::<f64>().expect("num") / b.parse::<f64>().expect("den"),
+        None => s.parse().expect("factor"),
+    }
+}
+
+#[test]
+fn more_arithmetic() {
+    let mut f = Vec::new();
+    for (a_op, b, want) in IV_ADDSUB {
+        let (a, op) = a_op.rsplit_once(' ').expect("op");
+        let (x, y) = (
+            Interval::parse(a).expect("a"),
+            Interval::parse(b).expect("b"),
+        );
+        let got = if op == "+" {
+            interval_add(&x, &y)
+        } else {
+            interval_sub(&x, &y)
+        };
+        check(&mut f, &format!("{a} {op} {b}"), show(got), want);
+    }
+    for (a, k, want) in IV_MUL2 {
+        let got = interval_mul_f64(&Interval::parse(a).expect("a"), &factor(k));
+        check(&mut f, &format!("{a} * {k}"), show(got), want);
+    }
+    for (a, k, want) in IV_DIV2 {
+        let got = interval_div_f64(&Interval::parse(a).expect("a"), &factor(k));
+        check(&mut f, &format!("{a} / {k}"), show(got), want);
+    }
+    for (zone, v, want) in TSTZ_FMT {
+        let z = tz(zone);
+        let got = TimestampTz::parse(v, &z);
+        check(&mut f, &format!("{zone} {v}"), show_tstz(got, &z), want);
+    }
+    for (t, i, want) in TS_ADD2 {
+        let got = timestamp_add_interval(
+            Timestamp::parse(t).expect("t"),
+            &Interval::parse(i).expect("i"),
+        );
+        check(&mut f, &format!("{t} + {i}"), show(got), want);
+    }
+    for (t, i, want) in TS_SUBIV {
+        let got = timestamp_sub_interval(
+            Timestamp::parse(t).expect("t"),
+            &Interval::parse(i).expect("i"),
+        );
+        check(&mut f, &format!("{t} - {i}"), show(got), want);
+    }
+    for (a, b, want) in TS_SUB2 {
+        let got = timestamp_sub_timestamp(
+            Timestamp::parse(a).expect("a"),
+            Timestamp::parse(b).expect("b"),
+        );
+        check(&mut f, &format!("{a} - {b}"), show(got), want);
+    }
+    finish(f);
+}
