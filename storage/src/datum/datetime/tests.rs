@@ -540,3 +540,70 @@ fn more_arithmetic() {
     }
     finish(f);
 }
+
+/// Random values checked against PostgreSQL in several zones: input, output,
+/// `± interval`, `justify_interval`, `date_trunc`, the cast to timestamp and
+/// every `EXTRACT` field in `RANDOM_FIELDS`.
+#[test]
+fn random_timestamptz() {
+    let mut f = Vec::new();
+    for (zone, table) in [
+        ("UTC", RANDOM_UTC),
+        ("America/New_York", RANDOM_NEW_YORK),
+        ("Europe/Berlin", RANDOM_BERLIN),
+        ("Australia/Lord_Howe", RANDOM_LORD_HOWE),
+    ] {
+        let z = tz(zone);
+        for row in table {
+            let (t, iv) = (row[0], row[1]);
+            let ctx = format!("{zone} '{t}' '{iv}'");
+            let Ok(x) = TimestampTz::parse(t, &z) else {
+                f.push(format!("{ctx}: parse failed"));
+                continue;
+            };
+            let Ok(i) = Interval::parse(iv) else {
+                f.push(format!("{ctx}: interval parse failed"));
+                continue;
+            };
+            check(&mut f, &format!("{ctx} in"), x.format(&z), row[2]);
+            check(&mut f, &format!("{ctx} +"), show_tstz(timestamptz_add_interval(x, &i, &z), &z), row[3]);
+            check(&mut f, &format!("{ctx} -"), show_tstz(timestamptz_sub_interval(x, &i, &z), &z), row[4]);
+            check(&mut f, &format!("{ctx} iv"), i.to_string(), row[5]);
+            check(&mut f, &format!("{ctx} justify"), show(justify_interval(&i)), row[6]);
+            check(&mut f, &format!("{ctx} trunc month"), show_tstz(date_trunc_tz("month", x, &z), &z), row[7]);
+            check(&mut f, &format!("{ctx} trunc week"), show_tstz(date_trunc_tz("week", x, &z), &z), row[8]);
+            check(&mut f, &format!("{ctx} ::timestamp"), timestamptz_to_timestamp(x, &z).to_string(), row[9]);
+            for (k, field) in RANDOM_FIELDS.iter().enumerate() {
+                let got = show_extract(extract_value(field, DateTimeValue::TimestampTz(x, &z)));
+                check(&mut f, &format!("{ctx} {field}"), got, row[10 + k]);
+            }
+        }
+    }
+    finish(f);
+}
+
+#[test]
+fn random_timestamp() {
+    let mut f = Vec::new();
+    for row in RANDOM_TS {
+        let (t, iv) = (row[0], row[1]);
+        let ctx = format!("'{t}' '{iv}'");
+        let (Ok(x), Ok(i)) = (Timestamp::parse(t), Interval::parse(iv)) else {
+            f.push(format!("{ctx}: parse failed"));
+            continue;
+        };
+        check(&mut f, &format!("{ctx} in"), x.to_string(), row[2]);
+        check(&mut f, &format!("{ctx} +"), show(timestamp_add_interval(x, &i)), row[3]);
+        check(&mut f, &format!("{ctx} -"), show(timestamp_sub_interval(x, &i)), row[4]);
+        check(&mut f, &format!("{ctx} decade"), show(date_trunc("decade", x)), row[5]);
+        check(&mut f, &format!("{ctx} millennium"), show(date_trunc("millennium", x)), row[6]);
+        check(&mut f, &format!("{ctx} week"), show(date_trunc("week", x)), row[7]);
+        check(&mut f, &format!("{ctx} ::date"), timestamp_to_date(x).to_string(), row[8]);
+        check(&mut f, &format!("{ctx} ::time"), timestamp_to_time(x).to_string(), row[9]);
+        for (k, field) in RANDOM_FIELDS.iter().enumerate() {
+            let got = show_extract(extract_value(field, DateTimeValue::Timestamp(x)));
+            check(&mut f, &format!("{ctx} {field}"), got, row[10 + k]);
+        }
+    }
+    finish(f);
+}
