@@ -669,9 +669,13 @@ pub fn date_to_timestamp(d: Date) -> Result<Timestamp, DatumError> {
     match d.0 {
         i32::MIN => Ok(Timestamp::NEG_INFINITY),
         i32::MAX => Ok(Timestamp::INFINITY),
-        v if v >= TIMESTAMP_END_JULIAN - POSTGRES_EPOCH_JDATE => Err(
-            DatumError::DatetimeFieldOverflow("date out of range for timestamp".into()),
-        ),
+        v if v >= TIMESTAMP_END_JULIAN - POSTGRES_EPOCH_JDATE
+            || v < DATETIME_MIN_JULIAN - POSTGRES_EPOCH_JDATE =>
+        {
+            Err(DatumError::DatetimeFieldOverflow(
+                "date out of range for timestamp".into(),
+            ))
+        }
         v => Ok(Timestamp(v as i64 * USECS_PER_DAY)),
     }
 }
@@ -850,6 +854,44 @@ pub fn date_sub_date(a: Date, b: Date) -> Result<i32, DatumError> {
         ));
     }
     Ok(a.0 - b.0)
+}
+
+/// `time + interval`: only the interval's time part counts, wrapping
+/// around midnight (`time_pl_interval`).
+pub fn time_add_interval(t: Time, i: &Interval) -> Time {
+    Time((t.0 as i128 + i.micros as i128).rem_euclid(USECS_PER_DAY as i128) as i64)
+}
+
+/// `time - interval`, wrapping around midnight.
+pub fn time_sub_interval(t: Time, i: &Interval) -> Time {
+    Time((t.0 as i128 - i.micros as i128).rem_euclid(USECS_PER_DAY as i128) as i64)
+}
+
+/// `time - time`: an interval of microseconds only.
+pub fn time_sub_time(a: Time, b: Time) -> Interval {
+    Interval {
+        months: 0,
+        days: 0,
+        micros: a.0 - b.0,
+    }
+}
+
+/// `date + time` (`datetime_timestamp`); 22008 "timestamp out of range".
+pub fn date_add_time(d: Date, t: Time) -> Result<Timestamp, DatumError> {
+    let ts = date_to_timestamp(d)?;
+    if !ts.is_finite() {
+        return Ok(ts);
+    }
+    let v = ts.0 + t.0;
+    if !is_valid_timestamp(v) {
+        return Err(timestamp_out_of_range());
+    }
+    Ok(Timestamp(v))
+}
+
+/// `date + interval`: the date as midnight, plus the interval.
+pub fn date_add_interval(d: Date, i: &Interval) -> Result<Timestamp, DatumError> {
+    timestamp_add_interval(date_to_timestamp(d)?, i)
 }
 
 /// `interval + interval`, field by field; 22008 "interval out of range".

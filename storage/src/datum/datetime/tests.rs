@@ -566,13 +566,43 @@ fn random_timestamptz() {
                 continue;
             };
             check(&mut f, &format!("{ctx} in"), x.format(&z), row[2]);
-            check(&mut f, &format!("{ctx} +"), show_tstz(timestamptz_add_interval(x, &i, &z), &z), row[3]);
-            check(&mut f, &format!("{ctx} -"), show_tstz(timestamptz_sub_interval(x, &i, &z), &z), row[4]);
+            check(
+                &mut f,
+                &format!("{ctx} +"),
+                show_tstz(timestamptz_add_interval(x, &i, &z), &z),
+                row[3],
+            );
+            check(
+                &mut f,
+                &format!("{ctx} -"),
+                show_tstz(timestamptz_sub_interval(x, &i, &z), &z),
+                row[4],
+            );
             check(&mut f, &format!("{ctx} iv"), i.to_string(), row[5]);
-            check(&mut f, &format!("{ctx} justify"), show(justify_interval(&i)), row[6]);
-            check(&mut f, &format!("{ctx} trunc month"), show_tstz(date_trunc_tz("month", x, &z), &z), row[7]);
-            check(&mut f, &format!("{ctx} trunc week"), show_tstz(date_trunc_tz("week", x, &z), &z), row[8]);
-            check(&mut f, &format!("{ctx} ::timestamp"), timestamptz_to_timestamp(x, &z).to_string(), row[9]);
+            check(
+                &mut f,
+                &format!("{ctx} justify"),
+                show(justify_interval(&i)),
+                row[6],
+            );
+            check(
+                &mut f,
+                &format!("{ctx} trunc month"),
+                show_tstz(date_trunc_tz("month", x, &z), &z),
+                row[7],
+            );
+            check(
+                &mut f,
+                &format!("{ctx} trunc week"),
+                show_tstz(date_trunc_tz("week", x, &z), &z),
+                row[8],
+            );
+            check(
+                &mut f,
+                &format!("{ctx} ::timestamp"),
+                timestamptz_to_timestamp(x, &z).to_string(),
+                row[9],
+            );
             for (k, field) in RANDOM_FIELDS.iter().enumerate() {
                 let got = show_extract(extract_value(field, DateTimeValue::TimestampTz(x, &z)));
                 check(&mut f, &format!("{ctx} {field}"), got, row[10 + k]);
@@ -593,17 +623,199 @@ fn random_timestamp() {
             continue;
         };
         check(&mut f, &format!("{ctx} in"), x.to_string(), row[2]);
-        check(&mut f, &format!("{ctx} +"), show(timestamp_add_interval(x, &i)), row[3]);
-        check(&mut f, &format!("{ctx} -"), show(timestamp_sub_interval(x, &i)), row[4]);
-        check(&mut f, &format!("{ctx} decade"), show(date_trunc("decade", x)), row[5]);
-        check(&mut f, &format!("{ctx} millennium"), show(date_trunc("millennium", x)), row[6]);
-        check(&mut f, &format!("{ctx} week"), show(date_trunc("week", x)), row[7]);
-        check(&mut f, &format!("{ctx} ::date"), timestamp_to_date(x).to_string(), row[8]);
-        check(&mut f, &format!("{ctx} ::time"), timestamp_to_time(x).to_string(), row[9]);
+        check(
+            &mut f,
+            &format!("{ctx} +"),
+            show(timestamp_add_interval(x, &i)),
+            row[3],
+        );
+        check(
+            &mut f,
+            &format!("{ctx} -"),
+            show(timestamp_sub_interval(x, &i)),
+            row[4],
+        );
+        check(
+            &mut f,
+            &format!("{ctx} decade"),
+            show(date_trunc("decade", x)),
+            row[5],
+        );
+        check(
+            &mut f,
+            &format!("{ctx} millennium"),
+            show(date_trunc("millennium", x)),
+            row[6],
+        );
+        check(
+            &mut f,
+            &format!("{ctx} week"),
+            show(date_trunc("week", x)),
+            row[7],
+        );
+        check(
+            &mut f,
+            &format!("{ctx} ::date"),
+            timestamp_to_date(x).to_string(),
+            row[8],
+        );
+        check(
+            &mut f,
+            &format!("{ctx} ::time"),
+            timestamp_to_time(x).to_string(),
+            row[9],
+        );
         for (k, field) in RANDOM_FIELDS.iter().enumerate() {
             let got = show_extract(extract_value(field, DateTimeValue::Timestamp(x)));
             check(&mut f, &format!("{ctx} {field}"), got, row[10 + k]);
         }
     }
     finish(f);
+}
+
+/// Garbage in must give an error, never a panic (overflow included).
+#[test]
+fn parsers_do_not_panic() {
+    const ALPHABET: &[u8] = b"0123456789999-+:./ TtPpYMDHSWZ,@abcjnuyisdmo";
+    let pieces = [
+        "2147483647",
+        "9223372036854775807",
+        "99999999999999999999",
+        "-2147483648",
+        "infinity",
+        "epoch",
+        "BC",
+        "Jan",
+        "Europe/Berlin",
+        " ago",
+        "P",
+        "T",
+        "24:00:00",
+        ".9999999",
+        "+15:59",
+        "178956970 years",
+        "2562047788 hours",
+        "1e308",
+    ];
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let berlin = tz("Europe/Berlin");
+    for _ in 0..20_000 {
+        let mut s = String::new();
+        for _ in 0..(next() % 6) {
+            if next() % 3 == 0 {
+                s.push_str(pieces[(next() % pieces.len() as u64) as usize]);
+            } else {
+                for _ in 0..(next() % 6) {
+                    s.push(ALPHABET[(next() % ALPHABET.len() as u64) as usize] as char);
+                }
+            }
+            if next() % 2 == 0 {
+                s.push(' ');
+            }
+        }
+        let _ = Date::parse(&s);
+        let _ = Time::parse(&s);
+        let _ = Timestamp::parse(&s);
+        let _ = TimestampTz::parse(&s, &berlin);
+        let _ = parse_time_zone(&s);
+        if let Ok(i) = Interval::parse(&s) {
+            let _ = i.to_string();
+            let _ = justify_interval(&i);
+            let _ = interval_mul_f64(&i, &1e10);
+            let _ = interval_div_f64(&i, &1e-10);
+            let _ = timestamp_add_interval(Timestamp(0), &i);
+            let _ = timestamptz_add_interval(TimestampTz(0), &i, &berlin);
+            let _ = extract_value("epoch", DateTimeValue::Interval(&i));
+        }
+    }
+}
+
+#[test]
+fn extremes_do_not_panic() {
+    let berlin = tz("Europe/Berlin");
+    let big = Interval {
+        months: i32::MAX,
+        days: i32::MAX,
+        micros: i64::MAX,
+    };
+    let small = Interval {
+        months: i32::MIN,
+        days: i32::MIN,
+        micros: i64::MIN,
+    };
+    for t in [MIN_TIMESTAMP, END_TIMESTAMP - 1, 0, i64::MIN, i64::MAX] {
+        for i in [big, small] {
+            let _ = timestamp_add_interval(Timestamp(t), &i);
+            let _ = timestamptz_add_interval(TimestampTz(t), &i, &berlin);
+            let _ = TimestampTz(t).format(&berlin);
+            let _ = Timestamp(t).to_string();
+            let _ = date_trunc_tz("millennium", TimestampTz(t), &berlin);
+            let _ = extract_value(
+                "julian",
+                DateTimeValue::TimestampTz(TimestampTz(t), &berlin),
+            );
+        }
+    }
+    for i in [big, small] {
+        let _ = i.to_string();
+        let _ = justify_interval(&i);
+        let _ = justify_days(&i);
+        let _ = justify_hours(&i);
+        let _ = interval_neg(&i);
+        let _ = interval_mul_f64(&i, &-1.5);
+        let _ = interval_div_f64(&i, &0.5);
+        let _ = extract_value("epoch", DateTimeValue::Interval(&i));
+    }
+    for d in [
+        i32::MIN + 1,
+        i32::MAX - 1,
+        -2_451_545,
+        2_147_483_494 - 2_451_546,
+    ] {
+        let _ = Date(d).to_string();
+        let _ = date_to_timestamp(Date(d));
+        let _ = date_add_days(Date(d), i32::MAX);
+    }
+}
+
+#[test]
+fn time_and_date_mixed_arithmetic() {
+    // Expected values from PostgreSQL 15.
+    let t = |s: &str| Time::parse(s).expect("time");
+    let i = |s: &str| Interval::parse(s).expect("interval");
+    assert_eq!(
+        time_add_interval(t("23:00"), &i("2 hours 1 day 1 mon")).to_string(),
+        "01:00:00"
+    );
+    assert_eq!(
+        time_sub_interval(t("01:00"), &i("3 hours")).to_string(),
+        "22:00:00"
+    );
+    assert_eq!(
+        time_add_interval(t("24:00"), &i("0")).to_string(),
+        "00:00:00"
+    );
+    assert_eq!(
+        time_sub_time(t("01:00"), t("23:30")).to_string(),
+        "-22:30:00"
+    );
+    let d = |s: &str| Date::parse(s).expect("date");
+    assert_eq!(
+        show(date_add_interval(d("2024-01-31"), &i("1 mon 1 hour"))),
+        "2024-02-29 01:00:00"
+    );
+    assert_eq!(
+        show(date_add_time(d("2024-01-02"), t("24:00"))),
+        "2024-01-03 00:00:00"
+    );
+    assert_eq!(
+        show(date_add_time(d("294276-12-31"), t("24:00"))),
+        "ERR:22008"
+    );
 }
