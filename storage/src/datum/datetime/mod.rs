@@ -669,8 +669,9 @@ pub fn date_to_timestamp(d: Date) -> Result<Timestamp, DatumError> {
     match d.0 {
         i32::MIN => Ok(Timestamp::NEG_INFINITY),
         i32::MAX => Ok(Timestamp::INFINITY),
-        v if v >= TIMESTAMP_END_JULIAN - POSTGRES_EPOCH_JDATE
-            || v < DATETIME_MIN_JULIAN - POSTGRES_EPOCH_JDATE =>
+        v if !(DATETIME_MIN_JULIAN - POSTGRES_EPOCH_JDATE
+            ..TIMESTAMP_END_JULIAN - POSTGRES_EPOCH_JDATE)
+            .contains(&v) =>
         {
             Err(DatumError::DatetimeFieldOverflow(
                 "date out of range for timestamp".into(),
