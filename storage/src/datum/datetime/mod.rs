@@ -965,18 +965,11 @@ pub fn interval_mul_f64(a: &Interval, factor: &f64) -> Result<Interval, DatumErr
         return Err(interval_out_of_range());
     }
     let (months, days) = (m as i32, d as i32);
-    spill(a, months, days, m, d, a.micros as f64 * factor)
+    spill(months, days, m, d, a.micros as f64 * factor)
 }
 
 /// Shared tail of `interval_mul` / `interval_div`.
-fn spill(
-    _a: &Interval,
-    months: i32,
-    mut days: i32,
-    m: f64,
-    d: f64,
-    time: f64,
-) -> Result<Interval, DatumError> {
+fn spill(months: i32, mut days: i32, m: f64, d: f64, time: f64) -> Result<Interval, DatumError> {
     let month_remainder_days = tsround((m - months as f64) * DAYS_PER_MONTH as f64);
     let mut sec_remainder = tsround(
         (d - days as f64 + month_remainder_days - month_remainder_days.trunc())
@@ -1012,7 +1005,7 @@ pub fn interval_div_f64(a: &Interval, factor: &f64) -> Result<Interval, DatumErr
     if !fits_i32(m) || !fits_i32(d) {
         return Err(interval_out_of_range());
     }
-    spill(a, m as i32, d as i32, m, d, a.micros as f64 / factor)
+    spill(m as i32, d as i32, m, d, a.micros as f64 / factor)
 }
 
 /// `justify_hours`: whole 24-hour periods of the time become days.

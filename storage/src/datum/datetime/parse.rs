@@ -7,9 +7,9 @@ use jiff::tz::TimeZone;
 
 use super::{
     Date, Interval, POSTGRES_EPOCH_JDATE, Time, Timestamp, TimestampTz, Tm, UNIX_EPOCH_JDATE,
-    USECS_PER_DAY, USECS_PER_HOUR, USECS_PER_MINUTE, USECS_PER_SEC, date_to_timestamp, date2j,
-    days_in_month, interval_out_of_range, is_valid_date, is_valid_julian, local_to_utc, now_micros,
-    timestamp2tm, timestamptz_to_timestamp, tm2timestamp,
+    USECS_PER_DAY, USECS_PER_HOUR, USECS_PER_MINUTE, USECS_PER_SEC, date2j, days_in_month,
+    interval_out_of_range, is_valid_date, is_valid_julian, local_to_utc, now_micros, timestamp2tm,
+    timestamptz_to_timestamp, tm2timestamp,
 };
 use crate::datum::DatumError;
 
@@ -924,12 +924,6 @@ pub(super) fn parse_timestamptz(s: &str, tz: &TimeZone) -> Result<TimestampTz, D
             Ok(TimestampTz(utc))
         }
     }
-}
-
-/// For `date_to_timestamp` users in this module.
-#[allow(dead_code)]
-fn date_ts(d: Date) -> Result<Timestamp, DatumError> {
-    date_to_timestamp(d)
 }
 
 // ---------------------------------------------------------------------------
