@@ -296,6 +296,9 @@ const M_CENTURY: u32 = 1 << 14;
 const M_MILLENNIUM: u32 = 1 << 15;
 const DATE_M: u32 = M_YEAR | M_MONTH | M_DAY;
 const TIME_M: u32 = M_HOUR | M_MINUTE | M_SECOND;
+/// PostgreSQL's `DTK_TIME_M` includes the millisecond and microsecond bits,
+/// so `'10:00:00 5 ms'` is rejected.
+const INTERVAL_TIME_M: u32 = TIME_M | M_MILLISECOND | M_MICROSECOND;
 
 /// The broken-down value being assembled.
 #[derive(Default)]
@@ -1208,14 +1211,14 @@ fn decode_interval(fields: &[(Ft, String)]) -> Result<Itm, DtErr> {
                 let us = interval_time(text)?;
                 itm.usec = itm.usec.checked_add(us).ok_or(DtErr::FieldOverflow)?;
                 unit = Some(Unit::Day);
-                tmask = TIME_M;
+                tmask = INTERVAL_TIME_M;
             }
             Ft::Tz if text[1..].contains(':') && interval_time(&text[1..]).is_ok() => {
                 let us = interval_time(&text[1..])?;
                 let us = if text.starts_with('-') { -us } else { us };
                 itm.usec = itm.usec.checked_add(us).ok_or(DtErr::FieldOverflow)?;
                 unit = Some(Unit::Day);
-                tmask = TIME_M;
+                tmask = INTERVAL_TIME_M;
             }
             Ft::Tz | Ft::Date | Ft::Number => {
                 let u = unit.unwrap_or(Unit::Second);

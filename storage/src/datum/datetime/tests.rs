@@ -819,3 +819,56 @@ fn time_and_date_mixed_arithmetic() {
         "ERR:22008"
     );
 }
+
+#[test]
+fn random_intervals_and_dates() {
+    let mut f = Vec::new();
+    for (input, want) in RANDOM_INTERVAL_IN {
+        check(
+            &mut f,
+            &format!("iv {input}"),
+            show(Interval::parse(input)),
+            want,
+        );
+    }
+    for row in RANDOM_INTERVAL_OPS {
+        let Ok(i) = Interval::parse(row[0]) else {
+            f.push(format!("{}: parse failed", row[0]));
+            continue;
+        };
+        let k: f64 = row[1].parse().expect("factor");
+        let ctx = format!("'{}' k={}", row[0], row[1]);
+        check(
+            &mut f,
+            &format!("{ctx} *"),
+            show(interval_mul_f64(&i, &k)),
+            row[2],
+        );
+        check(
+            &mut f,
+            &format!("{ctx} /"),
+            show(interval_div_f64(&i, &k)),
+            row[3],
+        );
+        check(
+            &mut f,
+            &format!("{ctx} jh"),
+            show(justify_hours(&i)),
+            row[4],
+        );
+        check(&mut f, &format!("{ctx} jd"), show(justify_days(&i)), row[5]);
+        for (n, field) in RANDOM_INTERVAL_FIELDS.iter().enumerate() {
+            let got = show_extract(extract_value(field, DateTimeValue::Interval(&i)));
+            check(&mut f, &format!("{ctx} {field}"), got, row[6 + n]);
+        }
+    }
+    for (input, want) in RANDOM_DATE_IN {
+        check(
+            &mut f,
+            &format!("date {input}"),
+            show(Date::parse(input)),
+            want,
+        );
+    }
+    finish(f);
+}
