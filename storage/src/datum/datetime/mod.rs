@@ -399,7 +399,23 @@ pub fn parse_time_zone(name: &str) -> Result<TimeZone, DatumError> {
     if !(b[0].is_ascii_alphabetic() || b[0] == b'<') {
         return Err(bad());
     }
-    TimeZone::posix(trimmed).map_err(|_| bad())
+    TimeZone::posix(trimmed)
+        .ok()
+        .or_else(|| posix_fixed(trimmed))
+        .ok_or_else(bad)
+}
+
+/// A POSIX zone string without DST rules, `NAME±HH[:MM[:SS]]`, with
+/// PostgreSQL's tolerance for short names (`am-05:30`): the sign is
+/// inverted, so `-05:30` is five and a half hours east of UTC.
+pub(crate) fn posix_fixed(s: &str) -> Option<TimeZone> {
+    let split = s.find(['+', '-'])?;
+    let (name, rest) = s.split_at(split);
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    let secs = parse_hms_offset(&rest[1..])?;
+    fixed_tz(if rest.starts_with('-') { secs } else { -secs })
 }
 
 /// `HH[:MM[:SS]]` or `HHMM` → seconds.

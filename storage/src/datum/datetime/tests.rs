@@ -872,3 +872,28 @@ fn random_intervals_and_dates() {
     }
     finish(f);
 }
+
+#[test]
+fn random_timestamp_text() {
+    let mut f = Vec::new();
+    let sao_paulo = tz("America/Sao_Paulo");
+    for (input, want_ts, want_tstz) in RANDOM_TS_IN {
+        check(
+            &mut f,
+            &format!("ts {input}"),
+            show(Timestamp::parse(input)),
+            want_ts,
+        );
+        let got = show_tstz(TimestampTz::parse(input, &sao_paulo), &sao_paulo);
+        check(&mut f, &format!("tstz {input}"), got, want_tstz);
+    }
+    for (input, want) in RANDOM_TIME_IN {
+        check(
+            &mut f,
+            &format!("time {input}"),
+            show(Time::parse(input)),
+            want,
+        );
+    }
+    finish(f);
+}
