@@ -47,7 +47,7 @@
 //!   timestamptz_to_timestamp, timestamp_to_time                        casts
 //! timestamp(tz)_add/sub_interval, timestamp(tz)_sub_timestamp(tz),
 //!   date_add_days, date_sub_date, date_add_time, date_add_interval,
-//!   time_add/sub_interval, time_sub_time                               operators
+//!   time_add/sub_interval, time_sub_time, timestamp(tz)_age            operators
 //! interval_add/sub/neg, interval_mul_f64/div_f64, justify_*           interval maths
 //! extract / extract_value, date_trunc / date_trunc_tz                  functions
 //! ```
@@ -878,6 +878,74 @@ pub fn timestamp_sub_timestamp(a: Timestamp, b: Timestamp) -> Result<Interval, D
 /// `timestamptz - timestamptz`: same as [`timestamp_sub_timestamp`].
 pub fn timestamptz_sub_timestamptz(a: TimestampTz, b: TimestampTz) -> Result<Interval, DatumError> {
     timestamp_sub_timestamp(Timestamp(a.0), Timestamp(b.0))
+}
+
+/// `age(timestamp, timestamp)`: the symbolic difference in years, months,
+/// days and time, borrowing from the month of the later (or, when
+/// `a < b`, the earlier) value, as PostgreSQL's `timestamp_age`.
+/// Infinite inputs give 22008 "timestamp out of range".
+pub fn timestamp_age(a: Timestamp, b: Timestamp) -> Result<Interval, DatumError> {
+    if !a.is_finite() || !b.is_finite() {
+        return Err(timestamp_out_of_range());
+    }
+    age_of(timestamp2tm(a.0), timestamp2tm(b.0), a.0 < b.0)
+}
+
+/// `age(timestamptz, timestamptz)`: as [`timestamp_age`] on the local
+/// times in the session zone `tz`.
+pub fn timestamptz_age(
+    a: TimestampTz,
+    b: TimestampTz,
+    tz: &TimeZone,
+) -> Result<Interval, DatumError> {
+    if !a.is_finite() || !b.is_finite() {
+        return Err(timestamp_out_of_range());
+    }
+    let la = timestamptz_to_timestamp(a, tz);
+    let lb = timestamptz_to_timestamp(b, tz);
+    age_of(timestamp2tm(la.0), timestamp2tm(lb.0), a.0 < b.0)
+}
+
+fn age_of(tm1: Tm, tm2: Tm, flip: bool) -> Result<Interval, DatumError> {
+    let sign = if flip { -1 } else { 1 };
+    let mut fsec = sign * (tm1.usec - tm2.usec);
+    let mut sec = sign * (tm1.sec - tm2.sec) as i64;
+    let mut min = sign * (tm1.min - tm2.min) as i64;
+    let mut hour = sign * (tm1.hour - tm2.hour) as i64;
+    let mut mday = sign * (tm1.mday - tm2.mday) as i64;
+    let mut mon = sign * (tm1.mon - tm2.mon) as i64;
+    let mut year = sign * (tm1.year as i64 - tm2.year as i64);
+    if fsec < 0 {
+        fsec += USECS_PER_SEC;
+        sec -= 1;
+    }
+    if sec < 0 {
+        sec += 60;
+        min -= 1;
+    }
+    if min < 0 {
+        min += 60;
+        hour -= 1;
+    }
+    if hour < 0 {
+        hour += 24;
+        mday -= 1;
+    }
+    let borrow = if flip { &tm1 } else { &tm2 };
+    while mday < 0 {
+        mday += days_in_month(borrow.year, borrow.mon) as i64;
+        mon -= 1;
+    }
+    while mon < 0 {
+        mon += 12;
+        year -= 1;
+    }
+    let months = sign * (year * 12 + mon);
+    Ok(Interval {
+        months: i32::try_from(months).map_err(|_| interval_out_of_range())?,
+        days: (sign * mday) as i32,
+        micros: sign * (((hour * 60 + min) * 60 + sec) * USECS_PER_SEC + fsec),
+    })
 }
 
 /// `date + integer`; infinite dates are unchanged; 22008 "date out of range".

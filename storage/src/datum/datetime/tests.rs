@@ -897,3 +897,32 @@ fn random_timestamp_text() {
     }
     finish(f);
 }
+
+#[test]
+fn random_age() {
+    let mut f = Vec::new();
+    let ny = tz("America/New_York");
+    for (a, b, want, want_tz) in RANDOM_AGE {
+        let (x, y) = (
+            Timestamp::parse(a).expect("a"),
+            Timestamp::parse(b).expect("b"),
+        );
+        check(
+            &mut f,
+            &format!("age('{a}', '{b}')"),
+            show(timestamp_age(x, y)),
+            want,
+        );
+        let (x, y) = (
+            TimestampTz::parse(a, &ny).expect("a"),
+            TimestampTz::parse(b, &ny).expect("b"),
+        );
+        check(
+            &mut f,
+            &format!("tz age('{a}', '{b}')"),
+            show(timestamptz_age(x, y, &ny)),
+            want_tz,
+        );
+    }
+    finish(f);
+}
