@@ -50,6 +50,7 @@
 //!   time_add/sub_interval, time_sub_time, timestamp(tz)_age            operators
 //! interval_add/sub/neg, interval_mul_f64/div_f64, justify_*           interval maths
 //! extract / extract_value, date_trunc / date_trunc_tz                  functions
+//! make_date/time/timestamp(tz)/interval, timestamptz_from_unix        constructors
 //! ```
 //!
 //! Errors carry PostgreSQL's SQLSTATEs: 22007 unreadable text, 22008 field
@@ -64,6 +65,7 @@
 //! * `parse.rs`: text input (`ParseDateTime` / `DecodeDateTime` / `DecodeInterval`).
 //! * `format.rs`: text output (DateStyle ISO, IntervalStyle postgres).
 //! * `extract.rs`: `EXTRACT` / `date_part` and `date_trunc`.
+//! * `make.rs`: `make_*` constructors and `to_timestamp(float8)`.
 //! * `tests.rs`, `test_cases.rs`: table-driven tests; every expected value
 //!   was produced by PostgreSQL 15.
 //!
@@ -85,6 +87,7 @@
 
 mod extract;
 mod format;
+mod make;
 mod parse;
 #[cfg(test)]
 mod test_cases;
@@ -99,6 +102,9 @@ use jiff::tz::{AmbiguousOffset, Offset, TimeZone};
 use crate::datum::DatumError;
 
 pub use extract::{DateTimeValue, ExtractValue, date_trunc, date_trunc_tz, extract, extract_value};
+pub use make::{
+    make_date, make_interval, make_time, make_timestamp, make_timestamptz, timestamptz_from_unix,
+};
 
 /// Days since 2000-01-01; `i32::MIN` is `-infinity`, `i32::MAX` is `infinity`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -142,7 +148,7 @@ const DATETIME_MIN_JULIAN: i32 = 0;
 /// Julian day after the last valid date (5874898-01-01).
 const DATE_END_JULIAN: i32 = 2_147_483_494;
 /// Julian day after the last valid timestamp (294277-01-01).
-const TIMESTAMP_END_JULIAN: i32 = 109_203_528;
+pub(crate) const TIMESTAMP_END_JULIAN: i32 = 109_203_528;
 /// First valid timestamp, 4714-11-24 00:00:00 BC.
 const MIN_TIMESTAMP: i64 = -211_813_488_000_000_000;
 /// First invalid timestamp past the end, 294277-01-01 00:00:00.

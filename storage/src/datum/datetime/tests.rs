@@ -926,3 +926,69 @@ fn random_age() {
     }
     finish(f);
 }
+
+#[test]
+fn constructors() {
+    // Expected values from PostgreSQL 15.
+    let utc = TimeZone::UTC;
+    let tstz = |r: Result<TimestampTz, DatumError>| show_tstz(r, &utc);
+    assert_eq!(
+        tstz(timestamptz_from_unix(1700000000.1234567)),
+        "2023-11-14 22:13:20.123457+00"
+    );
+    assert_eq!(tstz(timestamptz_from_unix(-1e6)), "1969-12-20 10:13:20+00");
+    assert_eq!(tstz(timestamptz_from_unix(f64::INFINITY)), "infinity");
+    assert_eq!(tstz(timestamptz_from_unix(0.0)), "1970-01-01 00:00:00+00");
+    assert_eq!(tstz(timestamptz_from_unix(f64::NAN)), "ERR:22008");
+    let e = timestamptz_from_unix(1e20).expect_err("range");
+    assert_eq!(e.to_string(), "timestamp out of range: \"1e+20\"");
+    assert_eq!(show(make_date(-44, 3, 15)), "0044-03-15 BC");
+    assert_eq!(show(make_date(2024, 2, 29)), "2024-02-29");
+    let e = make_date(0, 1, 1).expect_err("zero");
+    assert_eq!(e.to_string(), "date field value out of range: 0-01-01");
+    assert_eq!(show(make_date(2023, 2, 29)), "ERR:22008");
+    assert_eq!(show(make_time(10, 11, 12.5)), "10:11:12.5");
+    assert_eq!(show(make_time(24, 0, 0.0)), "24:00:00");
+    let e = make_time(24, 0, 1.0).expect_err("range");
+    assert_eq!(e.to_string(), "time field value out of range: 24:00:01");
+    assert_eq!(show(make_time(10, 60, 0.0)), "ERR:22008");
+    assert_eq!(
+        show(make_timestamp(2024, 1, 2, 3, 4, 5.5)),
+        "2024-01-02 03:04:05.5"
+    );
+    assert_eq!(
+        show(make_timestamp(-44, 3, 15, 12, 0, 0.0)),
+        "0044-03-15 12:00:00 BC"
+    );
+    assert_eq!(
+        show(make_timestamp(2024, 1, 2, 3, 4, 60.0)),
+        "2024-01-02 03:05:00"
+    );
+    assert_eq!(
+        show(make_timestamp(2024, 1, 2, 3, 4, 59.9999999)),
+        "2024-01-02 03:05:00"
+    );
+    let ny = tz("America/New_York");
+    assert_eq!(
+        show_tstz(make_timestamptz(2024, 3, 10, 2, 30, 0.0, &ny), &ny),
+        "2024-03-10 03:30:00-04"
+    );
+    assert_eq!(
+        show(make_interval(1, 2, 3, 4, 5, 6, 7.5)),
+        "1 year 2 mons 25 days 05:06:07.5"
+    );
+    assert_eq!(show(make_interval(0, 0, 0, 0, 0, 0, 1.5)), "00:00:01.5");
+    assert_eq!(
+        show(make_interval(0, 0, 0, -1, 2, 0, 0.0)),
+        "-1 days +02:00:00"
+    );
+    assert_eq!(show(make_interval(0, 0, 0, 0, 0, 0, 0.0)), "00:00:00");
+    assert_eq!(
+        show(make_interval(0, 0, 0, 0, 0, 0, f64::INFINITY)),
+        "ERR:22008"
+    );
+    assert_eq!(
+        show(make_interval(178956971, 0, 0, 0, 0, 0, 0.0)),
+        "-178956970 years -4 mons"
+    );
+}
