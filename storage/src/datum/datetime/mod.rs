@@ -43,6 +43,7 @@
 //! Display / TimestampTz::format(tz)      text output, DateStyle ISO, IntervalStyle postgres
 //! write_binary / read_binary             wire and disk form
 //! parse_time_zone(name)                  SET TIME ZONE
+//! parse_at_time_zone, time_zone_from_interval   AT TIME ZONE (then the casts below)
 //! date_to_timestamp, timestamp_to_date, timestamp_to_timestamptz,
 //!   timestamptz_to_timestamp, timestamp_to_time                        casts
 //! timestamp(tz)_add/sub_interval, timestamp(tz)_sub_timestamp(tz),
@@ -422,6 +423,76 @@ pub(crate) fn posix_fixed(s: &str) -> Option<TimeZone> {
     }
     let secs = parse_hms_offset(&rest[1..])?;
     fixed_tz(if rest.starts_with('-') { secs } else { -secs })
+}
+
+/// Parses the zone of `AT TIME ZONE 'text'` (`timestamptz_zone` /
+/// `timestamp_zone`), which differs from `SET TIME ZONE`: the common
+/// abbreviations (`EST`, `PST`, `CEST`, `Z`, ...) are accepted, and numeric
+/// offsets are POSIX-style, sign inverted (`'+05'` and `'5'` are UTC−5,
+/// `'-05:30'` is UTC+5:30). 22023 `time zone "x" not recognized` otherwise.
+pub fn parse_at_time_zone(name: &str) -> Result<TimeZone, DatumError> {
+    let trimmed = name.trim();
+    let bad = || DatumError::InvalidParameterValue(format!("time zone \"{name}\" not recognized"));
+    if let Some(east) = parse::tz_abbrev(&trimmed.to_ascii_lowercase()) {
+        return fixed_tz(east).ok_or_else(bad);
+    }
+    if trimmed.is_empty() {
+        return Err(bad());
+    }
+    if let Ok(tz) = jiff::tz::db().get(trimmed) {
+        return Ok(tz);
+    }
+    let (sign, body) = match trimmed.as_bytes()[0] {
+        b'+' => (1, &trimmed[1..]),
+        b'-' => (-1, &trimmed[1..]),
+        _ => (1, trimmed),
+    };
+    if body.as_bytes().first().is_some_and(|b| b.is_ascii_digit()) {
+        let secs = parse_posix_offset(body).ok_or_else(bad)?;
+        return fixed_tz(-sign * secs).ok_or_else(bad);
+    }
+    TimeZone::posix(trimmed)
+        .ok()
+        .or_else(|| posix_fixed(trimmed))
+        .ok_or_else(bad)
+}
+
+/// `AT TIME ZONE interval`: a fixed offset east of UTC; 22023 if the
+/// interval has months or days.
+pub fn time_zone_from_interval(i: &Interval) -> Result<TimeZone, DatumError> {
+    if i.months != 0 || i.days != 0 {
+        return Err(DatumError::InvalidParameterValue(format!(
+            "interval time zone \"{i}\" must not include months or days"
+        )));
+    }
+    i32::try_from(i.micros / USECS_PER_SEC)
+        .ok()
+        .and_then(fixed_tz)
+        .ok_or_else(|| {
+            DatumError::InvalidParameterValue(format!("interval time zone \"{i}\" out of range"))
+        })
+}
+
+/// POSIX `hh[:mm[:ss]]` with hours up to 24 (the offset part of a POSIX zone).
+fn parse_posix_offset(s: &str) -> Option<i32> {
+    let mut parts = s.split(':');
+    let mut num = |max: i32| -> Option<Option<i32>> {
+        match parts.next() {
+            None => Some(None),
+            Some(p) if !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()) => {
+                let v: i32 = p.parse().ok()?;
+                (v <= max).then_some(Some(v))
+            }
+            Some(_) => None,
+        }
+    };
+    let h = num(24 * 7)??;
+    let m = num(59)?.unwrap_or(0);
+    let sec = num(59)?.unwrap_or(0);
+    if parts.next().is_some() {
+        return None;
+    }
+    Some(h * 3600 + m * 60 + sec)
 }
 
 /// `HH[:MM[:SS]]` or `HHMM` → seconds.

@@ -243,7 +243,7 @@ fn keyword(s: &str) -> Option<Kw> {
 
 /// A few common time-zone abbreviations (east seconds). PostgreSQL's
 /// `timezone_abbreviations` "Default" set is far larger.
-fn tz_abbrev(s: &str) -> Option<i32> {
+pub(super) fn tz_abbrev(s: &str) -> Option<i32> {
     Some(
         3600 * match s {
             "z" | "zulu" | "utc" | "ut" | "gmt" | "uct" => 0,

@@ -992,3 +992,68 @@ fn constructors() {
         "-178956970 years -4 mons"
     );
 }
+
+#[test]
+fn at_time_zone() {
+    // Expected values from PostgreSQL 15:
+    // timestamptz '2024-07-01 12:00+00' AT TIME ZONE z.
+    let t = TimestampTz::parse("2024-07-01 12:00+00", &TimeZone::UTC).expect("t");
+    for (zone, want) in [
+        ("+05", "2024-07-01 07:00:00"),
+        ("-05:30", "2024-07-01 17:30:00"),
+        ("5", "2024-07-01 07:00:00"),
+        ("UTC+5", "2024-07-01 07:00:00"),
+        ("EST", "2024-07-01 07:00:00"),
+        ("PST", "2024-07-01 04:00:00"),
+        ("Europe/Berlin", "2024-07-01 14:00:00"),
+        ("europe/berlin", "2024-07-01 14:00:00"),
+        ("foo", "ERR:22023"),
+        ("Z", "2024-07-01 12:00:00"),
+        ("UTC", "2024-07-01 12:00:00"),
+        ("+5:30", "2024-07-01 06:30:00"),
+        ("cest", "2024-07-01 14:00:00"),
+        ("+25", "2024-06-30 11:00:00"),
+    ] {
+        let got = parse_at_time_zone(zone).map(|z| timestamptz_to_timestamp(t, &z));
+        assert_eq!(show(got), want, "{zone}");
+    }
+    let iv = |s: &str| Interval::parse(s).expect("iv");
+    let z = time_zone_from_interval(&iv("-08:00")).expect("z");
+    assert_eq!(
+        timestamptz_to_timestamp(t, &z).to_string(),
+        "2024-07-01 04:00:00"
+    );
+    let z = time_zone_from_interval(&iv("05:30:15")).expect("z");
+    assert_eq!(
+        timestamptz_to_timestamp(t, &z).to_string(),
+        "2024-07-01 17:30:15"
+    );
+    let e = time_zone_from_interval(&iv("1 day")).expect_err("days");
+    assert_eq!(
+        e.to_string(),
+        "interval time zone \"1 day\" must not include months or days"
+    );
+    // timestamp AT TIME ZONE z is timestamp_to_timestamptz.
+    let ts = |s: &str| Timestamp::parse(s).expect("ts");
+    let utc = TimeZone::UTC;
+    for (t, zone, want) in [
+        ("2024-07-01 12:00", "+05", "2024-07-01 17:00:00+00"),
+        (
+            "2024-07-01 12:00",
+            "America/New_York",
+            "2024-07-01 16:00:00+00",
+        ),
+        (
+            "2024-03-10 02:30",
+            "America/New_York",
+            "2024-03-10 07:30:00+00",
+        ),
+    ] {
+        let z = parse_at_time_zone(zone).expect("zone");
+        assert_eq!(
+            show_tstz(timestamp_to_timestamptz(ts(t), &z), &utc),
+            want,
+            "{t} {zone}"
+        );
+    }
+}
