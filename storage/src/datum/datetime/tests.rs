@@ -26,24 +26,7 @@ fn show_tstz(r: Result<TimestampTz, DatumError>, z: &TimeZone) -> String {
 /// Renders an EXTRACT result as psql prints the numeric.
 fn show_extract(r: Result<ExtractValue, DatumError>) -> String {
     match r {
-        Ok(ExtractValue::Finite(v, scale)) => {
-            if scale == 0 {
-                return v.to_string();
-            }
-            let neg = v < 0;
-            let digits = v.unsigned_abs().to_string();
-            let s = scale as usize;
-            let padded = if digits.len() <= s {
-                format!("{}{}", "0".repeat(s + 1 - digits.len()), digits)
-            } else {
-                digits
-            };
-            let (int, frac) = padded.split_at(padded.len() - s);
-            format!("{}{}.{}", if neg { "-" } else { "" }, int, frac)
-        }
-        Ok(ExtractValue::PosInfinity) => "Infinity".into(),
-        Ok(ExtractValue::NegInfinity) => "-Infinity".into(),
-        Ok(ExtractValue::Null) => String::new(),
+        Ok(v) => v.to_text().unwrap_or_default(),
         Err(e) => format!("ERR:{}", e.sqlstate()),
     }
 }
@@ -1056,4 +1039,20 @@ fn at_time_zone() {
             "{t} {zone}"
         );
     }
+}
+
+#[test]
+fn extract_value_as_float() {
+    let t = Timestamp::parse("2024-01-02 03:04:05.5").expect("t");
+    let v = extract_value("epoch", DateTimeValue::Timestamp(t)).expect("epoch");
+    assert_eq!(v.to_f64(), Some(1704164645.5));
+    assert_eq!(ExtractValue::Null.to_f64(), None);
+    assert_eq!(
+        ExtractValue::NegInfinity.to_text().as_deref(),
+        Some("-Infinity")
+    );
+    assert_eq!(
+        ExtractValue::Finite(-5, 3).to_text().as_deref(),
+        Some("-0.005")
+    );
 }
