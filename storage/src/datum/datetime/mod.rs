@@ -72,7 +72,8 @@
 //!
 //! # Not done
 //!
-//! * `timetz`; the `time(p)` / `timestamp(p)` / `interval` typmods (precision and fields).
+//! * `timetz`; the `interval` field typmods (`YEAR TO MONTH`, ...). Precision
+//!   typmods are the `round_to_precision` methods; parsing the typmod is the caller's.
 //! * DateStyles other than `ISO, MDY` and IntervalStyles other than `postgres`.
 //! * Julian-day input (`J2451187`), ISO week-date input, the ISO 8601
 //!   "alternative" interval format (`P0001-02-03T04:05:06`), SQL-standard
@@ -757,6 +758,62 @@ impl Interval {
             days: i32::from_be_bytes(d),
             months: i32::from_be_bytes(mo),
         })
+    }
+}
+
+/// Rounds µs to `precision` fractional digits, half away from zero, as
+/// PostgreSQL's `AdjustTimestampForTypmod` / `AdjustTimeForTypmod` do.
+fn round_micros(v: i64, precision: u8) -> i64 {
+    const SCALES: [i64; 7] = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+    let scale = SCALES[precision.min(6) as usize] as i128;
+    let v = v as i128;
+    let r = if v >= 0 {
+        (v + scale / 2) / scale * scale
+    } else {
+        -((-v + scale / 2) / scale * scale)
+    };
+    r.clamp(i64::MIN as i128 + 1, i64::MAX as i128 - 1) as i64
+}
+
+impl Timestamp {
+    /// The value of `timestamp(p)`: rounded to `precision` (0..=6)
+    /// fractional digits; infinities unchanged. Like PostgreSQL 15, no range
+    /// check follows the rounding.
+    pub fn round_to_precision(self, precision: u8) -> Timestamp {
+        if !self.is_finite() {
+            return self;
+        }
+        Timestamp(round_micros(self.0, precision))
+    }
+}
+
+impl TimestampTz {
+    /// The value of `timestamptz(p)`; see [`Timestamp::round_to_precision`].
+    pub fn round_to_precision(self, precision: u8) -> TimestampTz {
+        if !self.is_finite() {
+            return self;
+        }
+        TimestampTz(round_micros(self.0, precision))
+    }
+}
+
+impl Time {
+    /// The value of `time(p)`: rounded to `precision` (0..=6) fractional
+    /// digits; `23:59:59.5` becomes `24:00:00` at precision 0, as in PostgreSQL.
+    pub fn round_to_precision(self, precision: u8) -> Time {
+        Time(round_micros(self.0, precision))
+    }
+}
+
+impl Interval {
+    /// The value of `interval(p)`: the time part rounded to `precision`
+    /// (0..=6) fractional digits. Interval field restrictions (`YEAR TO
+    /// MONTH`, ...) are not implemented.
+    pub fn round_to_precision(self, precision: u8) -> Interval {
+        Interval {
+            micros: round_micros(self.micros, precision),
+            ..self
+        }
     }
 }
 

@@ -1056,3 +1056,50 @@ fn extract_value_as_float() {
         Some("-0.005")
     );
 }
+
+#[test]
+fn precision_typmods() {
+    // Expected values from PostgreSQL 15 casts to timestamp(p), time(p), interval(p).
+    let ts = |s: &str, p: u8| {
+        Timestamp::parse(s)
+            .expect("ts")
+            .round_to_precision(p)
+            .to_string()
+    };
+    assert_eq!(ts("1999-12-31 23:59:58.5", 0), "1999-12-31 23:59:58");
+    assert_eq!(ts("2000-01-01 00:00:00.5", 0), "2000-01-01 00:00:01");
+    assert_eq!(
+        ts("2024-01-01 10:00:00.123456", 3),
+        "2024-01-01 10:00:00.123"
+    );
+    assert_eq!(ts("2024-01-01 10:00:00.1235", 3), "2024-01-01 10:00:00.124");
+    assert_eq!(ts("infinity", 0), "infinity");
+    assert_eq!(
+        ts("294276-12-31 23:59:59.999999", 0),
+        "294277-01-01 00:00:00"
+    );
+    let utc = TimeZone::UTC;
+    let t = TimestampTz::parse("1999-12-31 23:59:58.5", &utc).expect("tstz");
+    assert_eq!(
+        t.round_to_precision(0).format(&utc),
+        "1999-12-31 23:59:58+00"
+    );
+    let tm = |s: &str, p: u8| {
+        Time::parse(s)
+            .expect("time")
+            .round_to_precision(p)
+            .to_string()
+    };
+    assert_eq!(tm("10:00:00.5", 0), "10:00:01");
+    assert_eq!(tm("23:59:59.5", 0), "24:00:00");
+    assert_eq!(tm("10:00:00.12345", 4), "10:00:00.1235");
+    let iv = |s: &str, p: u8| {
+        Interval::parse(s)
+            .expect("iv")
+            .round_to_precision(p)
+            .to_string()
+    };
+    assert_eq!(iv("-1.5 sec", 0), "-00:00:02");
+    assert_eq!(iv("1.5 sec", 0), "00:00:02");
+    assert_eq!(iv("1 day 1.25 sec", 1), "1 day 00:00:01.3");
+}
