@@ -693,6 +693,11 @@ impl TimestampTz {
         s
     }
 
+    /// Appends the text form in zone `tz` to `out` without allocating a new String.
+    pub fn format_into<W: std::fmt::Write>(self, out: &mut W, tz: &TimeZone) {
+        format::write_timestamptz(out, self, tz);
+    }
+
     /// The current time (transaction timestamps are the caller's business).
     pub fn now() -> TimestampTz {
         TimestampTz(now_micros())

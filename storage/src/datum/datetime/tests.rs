@@ -1103,3 +1103,10 @@ fn precision_typmods() {
     assert_eq!(iv("1.5 sec", 0), "00:00:02");
     assert_eq!(iv("1 day 1.25 sec", 1), "1 day 00:00:01.3");
 }
+
+#[test]
+fn format_into_appends() {
+    let mut out = String::from("x=");
+    TimestampTz(0).format_into(&mut out, &tz("Asia/Kolkata"));
+    assert_eq!(out, "x=2000-01-01 05:30:00+05:30");
+}
