@@ -92,6 +92,7 @@ mod format;
 mod make;
 mod parse;
 #[cfg(test)]
+#[rustfmt::skip]
 mod test_cases;
 #[cfg(test)]
 mod tests;
