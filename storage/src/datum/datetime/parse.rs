@@ -1300,6 +1300,9 @@ fn decode_iso_interval(s: &str) -> Result<Itm, DtErr> {
             return Err(DtErr::BadFormat);
         }
         let unit = rest.as_bytes()[end];
+        if !unit.is_ascii() {
+            return Err(DtErr::BadFormat);
+        }
         rest = &rest[end + 1..];
         let u = match (in_time, unit) {
             (false, b'Y') => Unit::Year,
