@@ -40,6 +40,44 @@ pub enum ExtractValue {
     Null,
 }
 
+impl ExtractValue {
+    /// The value as PostgreSQL's numeric output prints it (`5.123456`,
+    /// `Infinity`, `-Infinity`); `None` for NULL.
+    pub fn to_text(&self) -> Option<String> {
+        match *self {
+            ExtractValue::Finite(v, scale) => {
+                if scale == 0 {
+                    return Some(v.to_string());
+                }
+                let digits = v.unsigned_abs().to_string();
+                let s = scale as usize;
+                let padded = if digits.len() <= s {
+                    format!("{}{}", "0".repeat(s + 1 - digits.len()), digits)
+                } else {
+                    digits
+                };
+                let (int, frac) = padded.split_at(padded.len() - s);
+                Some(format!("{}{}.{}", if v < 0 { "-" } else { "" }, int, frac))
+            }
+            ExtractValue::PosInfinity => Some("Infinity".into()),
+            ExtractValue::NegInfinity => Some("-Infinity".into()),
+            ExtractValue::Null => None,
+        }
+    }
+
+    /// The nearest `f64` (for the float8 `date_part`); `None` for NULL.
+    /// PostgreSQL's float `date_part` computes in floating point and can
+    /// differ from this in the last bit for fractional fields.
+    pub fn to_f64(&self) -> Option<f64> {
+        match *self {
+            ExtractValue::Finite(v, scale) => Some(v as f64 / 10f64.powi(scale as i32)),
+            ExtractValue::PosInfinity => Some(f64::INFINITY),
+            ExtractValue::NegInfinity => Some(f64::NEG_INFINITY),
+            ExtractValue::Null => None,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Field {
     Microseconds,

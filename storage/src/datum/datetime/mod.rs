@@ -43,13 +43,15 @@
 //! Display / TimestampTz::format(tz)      text output, DateStyle ISO, IntervalStyle postgres
 //! write_binary / read_binary             wire and disk form
 //! parse_time_zone(name)                  SET TIME ZONE
+//! parse_at_time_zone, time_zone_from_interval   AT TIME ZONE (then the casts below)
 //! date_to_timestamp, timestamp_to_date, timestamp_to_timestamptz,
 //!   timestamptz_to_timestamp, timestamp_to_time                        casts
 //! timestamp(tz)_add/sub_interval, timestamp(tz)_sub_timestamp(tz),
 //!   date_add_days, date_sub_date, date_add_time, date_add_interval,
-//!   time_add/sub_interval, time_sub_time                               operators
+//!   time_add/sub_interval, time_sub_time, timestamp(tz)_age            operators
 //! interval_add/sub/neg, interval_mul_f64/div_f64, justify_*           interval maths
 //! extract / extract_value, date_trunc / date_trunc_tz                  functions
+//! make_date/time/timestamp(tz)/interval, timestamptz_from_unix        constructors
 //! ```
 //!
 //! Errors carry PostgreSQL's SQLSTATEs: 22007 unreadable text, 22008 field
@@ -64,12 +66,14 @@
 //! * `parse.rs`: text input (`ParseDateTime` / `DecodeDateTime` / `DecodeInterval`).
 //! * `format.rs`: text output (DateStyle ISO, IntervalStyle postgres).
 //! * `extract.rs`: `EXTRACT` / `date_part` and `date_trunc`.
+//! * `make.rs`: `make_*` constructors and `to_timestamp(float8)`.
 //! * `tests.rs`, `test_cases.rs`: table-driven tests; every expected value
 //!   was produced by PostgreSQL 15.
 //!
 //! # Not done
 //!
-//! * `timetz`; the `time(p)` / `timestamp(p)` / `interval` typmods (precision and fields).
+//! * `timetz`; the `interval` field typmods (`YEAR TO MONTH`, ...). Precision
+//!   typmods are the `round_to_precision` methods; parsing the typmod is the caller's.
 //! * DateStyles other than `ISO, MDY` and IntervalStyles other than `postgres`.
 //! * Julian-day input (`J2451187`), ISO week-date input, the ISO 8601
 //!   "alternative" interval format (`P0001-02-03T04:05:06`), SQL-standard
@@ -85,8 +89,10 @@
 
 mod extract;
 mod format;
+mod make;
 mod parse;
 #[cfg(test)]
+#[rustfmt::skip]
 mod test_cases;
 #[cfg(test)]
 mod tests;
@@ -99,6 +105,9 @@ use jiff::tz::{AmbiguousOffset, Offset, TimeZone};
 use crate::datum::DatumError;
 
 pub use extract::{DateTimeValue, ExtractValue, date_trunc, date_trunc_tz, extract, extract_value};
+pub use make::{
+    make_date, make_interval, make_time, make_timestamp, make_timestamptz, timestamptz_from_unix,
+};
 
 /// Days since 2000-01-01; `i32::MIN` is `-infinity`, `i32::MAX` is `infinity`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -142,7 +151,7 @@ const DATETIME_MIN_JULIAN: i32 = 0;
 /// Julian day after the last valid date (5874898-01-01).
 const DATE_END_JULIAN: i32 = 2_147_483_494;
 /// Julian day after the last valid timestamp (294277-01-01).
-const TIMESTAMP_END_JULIAN: i32 = 109_203_528;
+pub(crate) const TIMESTAMP_END_JULIAN: i32 = 109_203_528;
 /// First valid timestamp, 4714-11-24 00:00:00 BC.
 const MIN_TIMESTAMP: i64 = -211_813_488_000_000_000;
 /// First invalid timestamp past the end, 294277-01-01 00:00:00.
@@ -399,7 +408,93 @@ pub fn parse_time_zone(name: &str) -> Result<TimeZone, DatumError> {
     if !(b[0].is_ascii_alphabetic() || b[0] == b'<') {
         return Err(bad());
     }
-    TimeZone::posix(trimmed).map_err(|_| bad())
+    TimeZone::posix(trimmed)
+        .ok()
+        .or_else(|| posix_fixed(trimmed))
+        .ok_or_else(bad)
+}
+
+/// A POSIX zone string without DST rules, `NAME±HH[:MM[:SS]]`, with
+/// PostgreSQL's tolerance for short names (`am-05:30`): the sign is
+/// inverted, so `-05:30` is five and a half hours east of UTC.
+pub(crate) fn posix_fixed(s: &str) -> Option<TimeZone> {
+    let split = s.find(['+', '-'])?;
+    let (name, rest) = s.split_at(split);
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    let secs = parse_hms_offset(&rest[1..])?;
+    fixed_tz(if rest.starts_with('-') { secs } else { -secs })
+}
+
+/// Parses the zone of `AT TIME ZONE 'text'` (`timestamptz_zone` /
+/// `timestamp_zone`), which differs from `SET TIME ZONE`: the common
+/// abbreviations (`EST`, `PST`, `CEST`, `Z`, ...) are accepted, and numeric
+/// offsets are POSIX-style, sign inverted (`'+05'` and `'5'` are UTC−5,
+/// `'-05:30'` is UTC+5:30). 22023 `time zone "x" not recognized` otherwise.
+pub fn parse_at_time_zone(name: &str) -> Result<TimeZone, DatumError> {
+    let trimmed = name.trim();
+    let bad = || DatumError::InvalidParameterValue(format!("time zone \"{name}\" not recognized"));
+    if let Some(east) = parse::tz_abbrev(&trimmed.to_ascii_lowercase()) {
+        return fixed_tz(east).ok_or_else(bad);
+    }
+    if trimmed.is_empty() {
+        return Err(bad());
+    }
+    if let Ok(tz) = jiff::tz::db().get(trimmed) {
+        return Ok(tz);
+    }
+    let (sign, body) = match trimmed.as_bytes()[0] {
+        b'+' => (1, &trimmed[1..]),
+        b'-' => (-1, &trimmed[1..]),
+        _ => (1, trimmed),
+    };
+    if body.as_bytes().first().is_some_and(|b| b.is_ascii_digit()) {
+        let secs = parse_posix_offset(body).ok_or_else(bad)?;
+        return fixed_tz(-sign * secs).ok_or_else(bad);
+    }
+    TimeZone::posix(trimmed)
+        .ok()
+        .or_else(|| posix_fixed(trimmed))
+        .ok_or_else(bad)
+}
+
+/// `AT TIME ZONE interval`: a fixed offset east of UTC; 22023 if the
+/// interval has months or days.
+pub fn time_zone_from_interval(i: &Interval) -> Result<TimeZone, DatumError> {
+    if i.months != 0 || i.days != 0 {
+        return Err(DatumError::InvalidParameterValue(format!(
+            "interval time zone \"{i}\" must not include months or days"
+        )));
+    }
+    i32::try_from(i.micros / USECS_PER_SEC)
+        .ok()
+        .and_then(fixed_tz)
+        .ok_or_else(|| {
+            DatumError::InvalidParameterValue(format!("interval time zone \"{i}\" out of range"))
+        })
+}
+
+/// POSIX `hh[:mm[:ss]]` with hours up to 24 (the offset part of a POSIX zone).
+fn parse_posix_offset(s: &str) -> Option<i32> {
+    let mut parts = s.split(':');
+    let mut num = |max: i32| -> Option<Option<i32>> {
+        match parts.next() {
+            None => Some(None),
+            Some(p) if !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()) => {
+                let v: i32 = p.parse().ok()?;
+                (v <= max).then_some(Some(v))
+            }
+            Some(_) => None,
+        }
+    };
+    let h = num(24 * 7)??;
+    let m = num(59)?.unwrap_or(0);
+    let sec = num(59)?.unwrap_or(0);
+    if parts.next().is_some() {
+        return None;
+    }
+    Some(h * 3600 + m * 60 + sec)
 }
 
 /// `HH[:MM[:SS]]` or `HHMM` → seconds.
@@ -599,6 +694,11 @@ impl TimestampTz {
         s
     }
 
+    /// Appends the text form in zone `tz` to `out` without allocating a new String.
+    pub fn format_into<W: std::fmt::Write>(self, out: &mut W, tz: &TimeZone) {
+        format::write_timestamptz(out, self, tz);
+    }
+
     /// The current time (transaction timestamps are the caller's business).
     pub fn now() -> TimestampTz {
         TimestampTz(now_micros())
@@ -664,6 +764,62 @@ impl Interval {
             days: i32::from_be_bytes(d),
             months: i32::from_be_bytes(mo),
         })
+    }
+}
+
+/// Rounds µs to `precision` fractional digits, half away from zero, as
+/// PostgreSQL's `AdjustTimestampForTypmod` / `AdjustTimeForTypmod` do.
+fn round_micros(v: i64, precision: u8) -> i64 {
+    const SCALES: [i64; 7] = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+    let scale = SCALES[precision.min(6) as usize] as i128;
+    let v = v as i128;
+    let r = if v >= 0 {
+        (v + scale / 2) / scale * scale
+    } else {
+        -((-v + scale / 2) / scale * scale)
+    };
+    r.clamp(i64::MIN as i128 + 1, i64::MAX as i128 - 1) as i64
+}
+
+impl Timestamp {
+    /// The value of `timestamp(p)`: rounded to `precision` (0..=6)
+    /// fractional digits; infinities unchanged. Like PostgreSQL 15, no range
+    /// check follows the rounding.
+    pub fn round_to_precision(self, precision: u8) -> Timestamp {
+        if !self.is_finite() {
+            return self;
+        }
+        Timestamp(round_micros(self.0, precision))
+    }
+}
+
+impl TimestampTz {
+    /// The value of `timestamptz(p)`; see [`Timestamp::round_to_precision`].
+    pub fn round_to_precision(self, precision: u8) -> TimestampTz {
+        if !self.is_finite() {
+            return self;
+        }
+        TimestampTz(round_micros(self.0, precision))
+    }
+}
+
+impl Time {
+    /// The value of `time(p)`: rounded to `precision` (0..=6) fractional
+    /// digits; `23:59:59.5` becomes `24:00:00` at precision 0, as in PostgreSQL.
+    pub fn round_to_precision(self, precision: u8) -> Time {
+        Time(round_micros(self.0, precision))
+    }
+}
+
+impl Interval {
+    /// The value of `interval(p)`: the time part rounded to `precision`
+    /// (0..=6) fractional digits. Interval field restrictions (`YEAR TO
+    /// MONTH`, ...) are not implemented.
+    pub fn round_to_precision(self, precision: u8) -> Interval {
+        Interval {
+            micros: round_micros(self.micros, precision),
+            ..self
+        }
     }
 }
 
@@ -862,6 +1018,74 @@ pub fn timestamp_sub_timestamp(a: Timestamp, b: Timestamp) -> Result<Interval, D
 /// `timestamptz - timestamptz`: same as [`timestamp_sub_timestamp`].
 pub fn timestamptz_sub_timestamptz(a: TimestampTz, b: TimestampTz) -> Result<Interval, DatumError> {
     timestamp_sub_timestamp(Timestamp(a.0), Timestamp(b.0))
+}
+
+/// `age(timestamp, timestamp)`: the symbolic difference in years, months,
+/// days and time, borrowing from the month of the later (or, when
+/// `a < b`, the earlier) value, as PostgreSQL's `timestamp_age`.
+/// Infinite inputs give 22008 "timestamp out of range".
+pub fn timestamp_age(a: Timestamp, b: Timestamp) -> Result<Interval, DatumError> {
+    if !a.is_finite() || !b.is_finite() {
+        return Err(timestamp_out_of_range());
+    }
+    age_of(timestamp2tm(a.0), timestamp2tm(b.0), a.0 < b.0)
+}
+
+/// `age(timestamptz, timestamptz)`: as [`timestamp_age`] on the local
+/// times in the session zone `tz`.
+pub fn timestamptz_age(
+    a: TimestampTz,
+    b: TimestampTz,
+    tz: &TimeZone,
+) -> Result<Interval, DatumError> {
+    if !a.is_finite() || !b.is_finite() {
+        return Err(timestamp_out_of_range());
+    }
+    let la = timestamptz_to_timestamp(a, tz);
+    let lb = timestamptz_to_timestamp(b, tz);
+    age_of(timestamp2tm(la.0), timestamp2tm(lb.0), a.0 < b.0)
+}
+
+fn age_of(tm1: Tm, tm2: Tm, flip: bool) -> Result<Interval, DatumError> {
+    let sign = if flip { -1 } else { 1 };
+    let mut fsec = sign * (tm1.usec - tm2.usec);
+    let mut sec = sign * (tm1.sec - tm2.sec) as i64;
+    let mut min = sign * (tm1.min - tm2.min) as i64;
+    let mut hour = sign * (tm1.hour - tm2.hour) as i64;
+    let mut mday = sign * (tm1.mday - tm2.mday) as i64;
+    let mut mon = sign * (tm1.mon - tm2.mon) as i64;
+    let mut year = sign * (tm1.year as i64 - tm2.year as i64);
+    if fsec < 0 {
+        fsec += USECS_PER_SEC;
+        sec -= 1;
+    }
+    if sec < 0 {
+        sec += 60;
+        min -= 1;
+    }
+    if min < 0 {
+        min += 60;
+        hour -= 1;
+    }
+    if hour < 0 {
+        hour += 24;
+        mday -= 1;
+    }
+    let borrow = if flip { &tm1 } else { &tm2 };
+    while mday < 0 {
+        mday += days_in_month(borrow.year, borrow.mon) as i64;
+        mon -= 1;
+    }
+    while mon < 0 {
+        mon += 12;
+        year -= 1;
+    }
+    let months = sign * (year * 12 + mon);
+    Ok(Interval {
+        months: i32::try_from(months).map_err(|_| interval_out_of_range())?,
+        days: (sign * mday) as i32,
+        micros: sign * (((hour * 60 + min) * 60 + sec) * USECS_PER_SEC + fsec),
+    })
 }
 
 /// `date + integer`; infinite dates are unchanged; 22008 "date out of range".

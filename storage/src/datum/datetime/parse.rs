@@ -243,7 +243,7 @@ fn keyword(s: &str) -> Option<Kw> {
 
 /// A few common time-zone abbreviations (east seconds). PostgreSQL's
 /// `timezone_abbreviations` "Default" set is far larger.
-fn tz_abbrev(s: &str) -> Option<i32> {
+pub(super) fn tz_abbrev(s: &str) -> Option<i32> {
     Some(
         3600 * match s {
             "z" | "zulu" | "utc" | "ut" | "gmt" | "uct" => 0,
@@ -779,16 +779,22 @@ fn lookup_zone(name: &str) -> Result<TimeZone, DtErr> {
     if let Some(off) = tz_abbrev(name) {
         return super::fixed_tz(off).ok_or(DtErr::BadFormat);
     }
-    jiff::tz::db()
-        .get(name)
-        .or_else(|_| {
-            if name.as_bytes()[0].is_ascii_alphabetic() {
-                TimeZone::posix(&name.to_ascii_uppercase())
-            } else {
-                Err(jiff::Error::from_args(format_args!("no")))
-            }
+    if let Ok(tz) = jiff::tz::db().get(name) {
+        return Ok(tz);
+    }
+    // A POSIX string such as "utc+3" or "am-05:30" (PostgreSQL's pg_tzset).
+    let posix = name
+        .as_bytes()
+        .first()
+        .is_some_and(|b| b.is_ascii_alphabetic());
+    posix
+        .then(|| {
+            TimeZone::posix(&name.to_ascii_uppercase())
+                .ok()
+                .or_else(|| super::posix_fixed(name))
         })
-        .map_err(|_| DtErr::BadTimezone(name.to_string()))
+        .flatten()
+        .ok_or_else(|| DtErr::BadTimezone(name.to_string()))
 }
 
 /// `ValidateDate`: BC years, two-digit years, month and day ranges.
@@ -1294,6 +1300,9 @@ fn decode_iso_interval(s: &str) -> Result<Itm, DtErr> {
             return Err(DtErr::BadFormat);
         }
         let unit = rest.as_bytes()[end];
+        if !unit.is_ascii() {
+            return Err(DtErr::BadFormat);
+        }
         rest = &rest[end + 1..];
         let u = match (in_time, unit) {
             (false, b'Y') => Unit::Year,
