@@ -12,7 +12,9 @@
 #![deny(unsafe_code)]
 
 pub mod buffer;
+pub mod catalog;
 pub mod datum;
+pub mod engine;
 pub mod error;
 pub mod fsm;
 pub mod heap;

@@ -3,6 +3,7 @@
 
 pub mod datetime;
 pub mod error;
+pub mod io;
 pub mod numeric;
 pub mod types;
 

@@ -1,4 +1,6 @@
 //! The heap access method: row versions in slotted pages.
 
+pub mod heapam;
 pub mod htup;
+pub mod tuple;
 pub mod visibility;

@@ -1,0 +1,220 @@
+//! The postmaster: data directory, settings, the listener, shutdown.
+//!
+//! Start-up: create and initialise the data directory if it does not exist
+//! (`HEAPGRES_VERSION`, a commented `heapgres.conf`, the bootstrap
+//! catalog); take `postmaster.pid`, an exclusive advisory lock that makes a
+//! second server on the same directory refuse to start; read
+//! `heapgres.conf` then `-c` overrides; open the storage engine; listen.
+//!
+//! SIGINT / SIGTERM: stop accepting, tell every session to end (their open
+//! transactions roll back), wait for them briefly, checkpoint (write every
+//! dirty page and fsync), remove `postmaster.pid`.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use storage::engine::{Engine, EngineOptions};
+
+use crate::guc::{Settings, apply_config_file};
+use crate::protocol::{Registry, serve};
+use crate::session::Shared;
+
+const DEFAULT_CONF: &str = "# heapgres configuration (postgresql.conf syntax: name = value)\n\
+# listen_addresses = '127.0.0.1'\n\
+# port = 5432\n\
+# max_connections = 100\n\
+# shared_buffers = 128MB\n";
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// A file or socket operation failed.
+    #[error("{0}")]
+    Io(String),
+    /// A setting is invalid.
+    #[error("{0}")]
+    Config(String),
+    /// The storage engine failed.
+    #[error("{0}")]
+    Storage(#[from] storage::StorageError),
+}
+
+fn io_err(what: impl std::fmt::Display, e: std::io::Error) -> ServerError {
+    ServerError::Io(format!("{what}: {e}"))
+}
+
+/// Holds `postmaster.pid` for the server's lifetime.
+struct PidFile {
+    path: PathBuf,
+    _file: File,
+}
+
+impl PidFile {
+    fn acquire(data_dir: &Path, port: i64) -> Result<PidFile, ServerError> {
+        let path = data_dir.join("postmaster.pid");
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| {
+                io_err(
+                    format!("could not open lock file \"{}\"", path.display()),
+                    e,
+                )
+            })?;
+        if file.try_lock().is_err() {
+            return Err(ServerError::Io(format!(
+                "lock file \"{}\" is held by another server: is another heapgres running in data directory \"{}\"?",
+                path.display(),
+                data_dir.display()
+            )));
+        }
+        file.set_len(0)
+            .map_err(|e| io_err("could not truncate lock file", e))?;
+        writeln!(
+            file,
+            "{}\n{}\n{}",
+            std::process::id(),
+            data_dir.display(),
+            port
+        )
+        .map_err(|e| io_err("could not write lock file", e))?;
+        Ok(PidFile { path, _file: file })
+    }
+}
+
+impl Drop for PidFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+fn init_data_dir(data_dir: &Path) -> Result<(), ServerError> {
+    let version = data_dir.join("HEAPGRES_VERSION");
+    if version.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(data_dir).map_err(|e| {
+        io_err(
+            format!("could not create directory \"{}\"", data_dir.display()),
+            e,
+        )
+    })?;
+    let conf = data_dir.join("heapgres.conf");
+    if !conf.exists() {
+        std::fs::write(&conf, DEFAULT_CONF)
+            .map_err(|e| io_err("could not write heapgres.conf", e))?;
+    }
+    std::fs::write(&version, format!("{}\n", env!("CARGO_PKG_VERSION")))
+        .map_err(|e| io_err("could not write HEAPGRES_VERSION", e))?;
+    tracing::info!("initialised data directory {}", data_dir.display());
+    Ok(())
+}
+
+/// Loads settings: defaults, then `heapgres.conf`, then overrides.
+pub fn load_settings(
+    data_dir: &Path,
+    overrides: &[(String, String)],
+) -> Result<Settings, ServerError> {
+    let mut settings = Settings::defaults();
+    let conf = data_dir.join("heapgres.conf");
+    if let Ok(text) = std::fs::read_to_string(&conf) {
+        apply_config_file(&mut settings, &text, &conf.display().to_string())
+            .map_err(ServerError::Config)?;
+    }
+    for (k, v) in overrides {
+        settings
+            .set(k, v, true)
+            .map_err(|e| ServerError::Config(e.message))?;
+    }
+    settings
+        .set("data_directory", &data_dir.display().to_string(), true)
+        .map_err(|e| ServerError::Config(e.message))?;
+    Ok(settings)
+}
+
+/// Runs the server until SIGINT or SIGTERM.
+pub fn run(data_dir: &Path, overrides: &[(String, String)]) -> Result<(), ServerError> {
+    init_data_dir(data_dir)?;
+    let settings = load_settings(data_dir, overrides)?;
+    let port = settings.get_int("port").unwrap_or(5432);
+    let _pid = PidFile::acquire(data_dir, port)?;
+    let fsync = settings.get_bool("fsync");
+    if !fsync {
+        tracing::warn!("fsync is off: data may be lost or corrupted in a crash");
+    }
+    let opts = EngineOptions {
+        shared_buffers: settings.get_int("shared_buffers").unwrap_or(16384) as usize,
+        fsync,
+    };
+    let engine = Engine::open(data_dir, &opts)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| io_err("could not start the runtime", e))?;
+    let result = runtime.block_on(listen(engine.clone(), settings, port));
+    runtime.shutdown_timeout(Duration::from_secs(5));
+    tracing::info!("shutting down: writing dirty pages");
+    engine.checkpoint()?;
+    tracing::info!("database system is shut down");
+    result
+}
+
+async fn listen(engine: Arc<Engine>, settings: Settings, port: i64) -> Result<(), ServerError> {
+    let host = settings
+        .get("listen_addresses")
+        .unwrap_or("127.0.0.1")
+        .to_string();
+    let host = if host == "*" {
+        "0.0.0.0".to_string()
+    } else {
+        host
+    };
+    let addr = format!(
+        "{}:{port}",
+        host.split(',').next().unwrap_or("127.0.0.1").trim()
+    );
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .map_err(|e| io_err(format!("could not listen on {addr}"), e))?;
+    tracing::info!("listening on {addr}; authentication is trust for loopback connections");
+    tracing::info!("database system is ready to accept connections");
+    let shared = Shared::new(engine, settings);
+    let registry = Arc::new(Registry::default());
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| io_err("signal", e))?;
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                match accepted {
+                    Ok((stream, peer)) => {
+                        if !peer.ip().is_loopback() {
+                            tracing::warn!("rejecting connection from {peer}: only loopback connections are allowed");
+                            continue;
+                        }
+                        tokio::spawn(serve(stream, shared.clone(), registry.clone(), stop_rx.clone()));
+                    }
+                    Err(e) => tracing::warn!("accept failed: {e}"),
+                }
+            }
+            _ = tokio::signal::ctrl_c() => break,
+            _ = sigterm.recv() => break,
+        }
+    }
+    tracing::info!("received shutdown request; ending sessions");
+    let _ = stop_tx.send(true);
+    for _ in 0..100 {
+        if registry.active.load(Ordering::Acquire) == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(())
+}

@@ -1,0 +1,1551 @@
+//! A client session: settings, the transaction state machine, and the
+//! dispatch of each statement to the binder, executor or utility code.
+//!
+//! Transaction blocks follow PostgreSQL:
+//!
+//! ```text
+//!            BEGIN                         error
+//!   Idle ───────────────▶ Explicit ───────────────────▶ Failed
+//!    │  ▲   COMMIT/ROLLBACK │ ▲                          │
+//!    │  └──────────────────┘ │ ROLLBACK TO savepoint     │ ROLLBACK / COMMIT
+//!    │                       └───────────────────────────┤ (COMMIT rolls back)
+//!    │ any other statement                               ▼
+//!    ▼                                                  Idle
+//!  Implicit: the statements of one simple Query (or one Execute) run in
+//!  one transaction that commits at the end, or rolls back on error.
+//! ```
+//!
+//! READ COMMITTED takes a snapshot per statement; REPEATABLE READ and
+//! SERIALIZABLE (run as REPEATABLE READ: snapshot isolation, not yet SSI)
+//! take one per transaction. Every statement's snapshot is registered so
+//! vacuum keeps what it may see.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use sqlparser::ast;
+use storage::catalog::{ColumnInfo, PendingFiles, TableInfo};
+use storage::datum::{Datum, SqlType, TimestampTz, TypeOid};
+use storage::engine::Engine;
+use storage::heap::heapam::Writer;
+use storage::txn::{LockMode, LockTag, LockWait, OwnerId, RegisteredSnapshot, TransactionState};
+use storage::types::{Oid, RelFileLocator};
+
+use crate::error::{SqlError, SqlResult};
+use crate::guc::Settings;
+use crate::sql::bind::{
+    Binder, CatalogLookup, ident_name, object_name_parts, parse_type_name, schema_and_name,
+};
+use crate::sql::exec::{self, ExecCtx, Row};
+use crate::sql::expr::SessionEnv;
+use crate::sql::parse::{ParsedStatement, StatementKind, Utility, parse_statements};
+
+/// Transaction isolation levels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Isolation {
+    /// READ COMMITTED (and READ UNCOMMITTED, which PostgreSQL treats alike).
+    ReadCommitted,
+    /// REPEATABLE READ.
+    RepeatableRead,
+    /// SERIALIZABLE (snapshot isolation for now).
+    Serializable,
+}
+
+impl Isolation {
+    fn parse(s: &str) -> Isolation {
+        match s {
+            "serializable" => Isolation::Serializable,
+            "repeatable read" => Isolation::RepeatableRead,
+            _ => Isolation::ReadCommitted,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Isolation::ReadCommitted => "read committed",
+            Isolation::RepeatableRead => "repeatable read",
+            Isolation::Serializable => "serializable",
+        }
+    }
+}
+
+/// Where the session is in PostgreSQL's transaction block state machine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Block {
+    Idle,
+    Implicit,
+    Explicit,
+    Failed,
+}
+
+/// ReadyForQuery's transaction status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TxStatus {
+    /// 'I'
+    Idle,
+    /// 'T'
+    InTransaction,
+    /// 'E'
+    Failed,
+}
+
+/// A message to the client that is not an error.
+#[derive(Clone, Debug)]
+pub struct Notice {
+    /// WARNING or NOTICE.
+    pub severity: &'static str,
+    /// SQLSTATE.
+    pub code: &'static str,
+    /// Text.
+    pub message: String,
+}
+
+/// What a statement produced.
+#[derive(Clone, Debug)]
+pub enum QueryResult {
+    /// Rows, with their description.
+    Rows {
+        /// Column names and types.
+        columns: Vec<(String, SqlType)>,
+        /// The rows.
+        rows: Vec<Row>,
+        /// The command tag (`SELECT 3`, `INSERT 0 2` for RETURNING, ...).
+        tag: String,
+    },
+    /// A command tag only.
+    Command(String),
+}
+
+/// A statement's result plus what the client should also be told.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The result or the error.
+    pub result: SqlResult<QueryResult>,
+    /// Notices raised.
+    pub notices: Vec<Notice>,
+    /// Settings changed that clients track (ParameterStatus).
+    pub parameter_status: Vec<(String, String)>,
+}
+
+/// Parameter types and result columns of a statement.
+type Description = (Vec<SqlType>, Vec<(String, SqlType)>);
+
+/// A statement prepared through the extended protocol.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The statement.
+    pub stmt: Option<ParsedStatement>,
+    /// Parameter types, inferred where the client gave none.
+    pub param_types: Vec<SqlType>,
+    /// Result columns; empty for statements without rows.
+    pub columns: Vec<(String, SqlType)>,
+}
+
+/// Server-wide facts sessions share.
+pub struct Shared {
+    /// The storage engine.
+    pub engine: Arc<Engine>,
+    /// The server's settings (file and command line).
+    pub base_settings: Settings,
+    next_owner: std::sync::atomic::AtomicU64,
+}
+
+impl Shared {
+    /// Wraps the engine and settings.
+    pub fn new(engine: Arc<Engine>, base_settings: Settings) -> Arc<Self> {
+        Arc::new(Shared {
+            engine,
+            base_settings,
+            next_owner: std::sync::atomic::AtomicU64::new(1),
+        })
+    }
+}
+
+/// One client session.
+pub struct Session {
+    shared: Arc<Shared>,
+    engine: Arc<Engine>,
+    /// The session's settings.
+    pub settings: Settings,
+    txn: TransactionState,
+    block: Block,
+    isolation: Isolation,
+    next_isolation: Option<Isolation>,
+    txn_snapshot: Option<RegisteredSnapshot>,
+    pending: PendingFiles,
+    touched: BTreeSet<RelFileLocator>,
+    catalog_changed: bool,
+    savepoints: Vec<String>,
+    env: SessionEnv,
+    cancel: Arc<AtomicBool>,
+    notices: Vec<Notice>,
+    parameter_status: Vec<(String, String)>,
+}
+
+impl Session {
+    /// A new session for `user` on `database`, with startup `options`.
+    pub fn new(
+        shared: Arc<Shared>,
+        user: &str,
+        database: &str,
+        backend_pid: i32,
+        cancel: Arc<AtomicBool>,
+    ) -> Self {
+        let owner = OwnerId(
+            shared
+                .next_owner
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        );
+        let settings = shared.base_settings.clone();
+        let now = TimestampTz::now();
+        Session {
+            engine: shared.engine.clone(),
+            shared,
+            txn: TransactionState::new(owner),
+            block: Block::Idle,
+            isolation: Isolation::ReadCommitted,
+            next_isolation: None,
+            txn_snapshot: None,
+            pending: PendingFiles::default(),
+            touched: BTreeSet::new(),
+            catalog_changed: false,
+            savepoints: Vec::new(),
+            env: SessionEnv {
+                output: Default::default(),
+                user: user.to_string(),
+                database: database.to_string(),
+                backend_pid,
+                txn_start: now,
+                stmt_start: now,
+                current_schema: "public".into(),
+            },
+            cancel,
+            notices: Vec::new(),
+            parameter_status: Vec::new(),
+            settings,
+        }
+    }
+
+    /// Applies a startup-packet or SET value, updating derived state.
+    pub fn set_setting(&mut self, name: &str, value: &str) -> SqlResult<()> {
+        let (canonical, v) = self.settings.set(name, value, false)?;
+        self.apply_setting(canonical, &v)?;
+        if let Some(d) = crate::guc::find(canonical)
+            && d.reported {
+                self.parameter_status.push((d.name.to_string(), v));
+            }
+        Ok(())
+    }
+
+    fn apply_setting(&mut self, name: &str, value: &str) -> SqlResult<()> {
+        match name {
+            "TimeZone" => {
+                let tz = storage::datum::datetime::parse_time_zone(value).map_err(|_| {
+                    SqlError::new(
+                        "22023",
+                        format!("invalid value for parameter \"TimeZone\": \"{value}\""),
+                    )
+                })?;
+                self.env.output.time_zone = tz;
+            }
+            "extra_float_digits" => {
+                self.env.output.extra_float_digits = value.parse().unwrap_or(1);
+            }
+            "DateStyle" => {
+                let v = value.to_ascii_uppercase();
+                if !v.split(',').all(|p| matches!(p.trim(), "ISO" | "MDY" | "")) {
+                    return Err(SqlError::unsupported(format!("DateStyle \"{value}\"")));
+                }
+            }
+            "transaction_isolation" => {
+                if self.block != Block::Idle && self.txn_snapshot.is_some() {
+                    return Err(SqlError::new(
+                        "25001",
+                        "SET TRANSACTION ISOLATION LEVEL must be called before any query",
+                    ));
+                }
+                self.isolation = Isolation::parse(value);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Parameter statuses to report at startup.
+    pub fn startup_parameters(&self) -> Vec<(String, String)> {
+        crate::guc::DEFS
+            .iter()
+            .filter(|d| d.reported)
+            .map(|d| {
+                (
+                    d.name.to_string(),
+                    self.settings.get(d.name).unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// ReadyForQuery status.
+    pub fn tx_status(&self) -> TxStatus {
+        match self.block {
+            Block::Idle | Block::Implicit => TxStatus::Idle,
+            Block::Explicit => TxStatus::InTransaction,
+            Block::Failed => TxStatus::Failed,
+        }
+    }
+
+    fn take_outcome(&mut self, result: SqlResult<QueryResult>) -> Outcome {
+        Outcome {
+            result,
+            notices: std::mem::take(&mut self.notices),
+            parameter_status: std::mem::take(&mut self.parameter_status),
+        }
+    }
+
+    fn warn(&mut self, code: &'static str, message: impl Into<String>) {
+        self.notices.push(Notice {
+            severity: "WARNING",
+            code,
+            message: message.into(),
+        });
+    }
+
+    /// Runs a simple-protocol query string: every statement in it, stopping
+    /// at the first error.
+    pub fn exec_simple(&mut self, sql: &str) -> Vec<Outcome> {
+        let stmts = match parse_statements(sql) {
+            Ok(s) => s,
+            Err(e) => {
+                self.fail_block();
+                return vec![self.take_outcome(Err(e))];
+            }
+        };
+        let mut out = Vec::with_capacity(stmts.len());
+        for stmt in &stmts {
+            let r = self.run_statement(stmt, &[], true);
+            let failed = r.is_err();
+            out.push(self.take_outcome(r));
+            if failed {
+                break;
+            }
+        }
+        if self.block == Block::Implicit {
+            let r = self.commit_transaction();
+            if let Err(e) = r {
+                out.push(self.take_outcome(Err(e)));
+            }
+        }
+        out
+    }
+
+    /// Parses and binds a statement for the extended protocol.
+    pub fn prepare(&mut self, sql: &str, param_types: &[Option<SqlType>]) -> SqlResult<Prepared> {
+        let mut stmts = parse_statements(sql)?;
+        if stmts.len() > 1 {
+            return Err(SqlError::new(
+                "42601",
+                "cannot insert multiple commands into a prepared statement",
+            ));
+        }
+        let Some(stmt) = stmts.pop() else {
+            return Ok(Prepared {
+                stmt: None,
+                param_types: vec![],
+                columns: vec![],
+            });
+        };
+        let given: Vec<SqlType> = param_types
+            .iter()
+            .map(|t| t.unwrap_or(SqlType::new(TypeOid::UNKNOWN)))
+            .collect();
+        let (param_types, columns) = match &stmt.kind {
+            StatementKind::Sql(ast) if is_bindable(ast) => self.describe(ast, given)?,
+            _ => (
+                given
+                    .iter()
+                    .map(|t| {
+                        if t.oid == TypeOid::UNKNOWN {
+                            SqlType::new(TypeOid::TEXT)
+                        } else {
+                            *t
+                        }
+                    })
+                    .collect(),
+                vec![],
+            ),
+        };
+        Ok(Prepared {
+            stmt: Some(stmt),
+            param_types,
+            columns,
+        })
+    }
+
+    /// Binds a statement (in a throwaway snapshot) to learn its parameter
+    /// and result types.
+    fn describe(
+        &mut self,
+        stmt: &ast::Statement,
+        given: Vec<SqlType>,
+    ) -> SqlResult<Description> {
+        let had_txn = self.txn.in_transaction();
+        if !had_txn {
+            self.txn.begin()?;
+        }
+        let result = (|| {
+            let snap = self.txn.snapshot(&self.engine.txns);
+            let lookup = Lookup {
+                session: self,
+                snap: &snap,
+                tables: Default::default(),
+            };
+            let mut binder = Binder::new(&lookup, given);
+            let columns = match stmt {
+                ast::Statement::Query(q) => binder.bind_query(q)?.columns,
+                ast::Statement::Insert(i) => returning_columns(&binder.bind_insert(i)?.returning),
+                ast::Statement::Update(u) => returning_columns(&binder.bind_update(u)?.returning),
+                ast::Statement::Delete(d) => returning_columns(&binder.bind_delete(d)?.returning),
+                _ => vec![],
+            };
+            Ok((binder.final_param_types(), columns))
+        })();
+        if !had_txn {
+            let _ = self.txn.abort(&self.engine.txns);
+        }
+        result
+    }
+
+    /// Runs a prepared statement with parameter values (extended protocol).
+    pub fn exec_prepared(&mut self, p: &Prepared, params: &[Datum]) -> Outcome {
+        let Some(stmt) = &p.stmt else {
+            return self.take_outcome(Ok(QueryResult::Command(String::new())));
+        };
+        let r = self.run_statement(stmt, params, false);
+        if self.block == Block::Implicit
+            && let Err(e) = self.commit_transaction() {
+                return self.take_outcome(Err(e));
+            }
+        self.take_outcome(r)
+    }
+
+    /// Ends whatever transaction is open (the client went away).
+    pub fn terminate(&mut self) {
+        if self.txn.in_transaction()
+            && let Err(e) = self.abort_transaction() {
+                tracing::warn!("rolling back the transaction of a closed session failed: {e}");
+            }
+    }
+
+    fn fail_block(&mut self) {
+        match self.block {
+            Block::Explicit => self.block = Block::Failed,
+            Block::Implicit => {
+                let _ = self.abort_transaction();
+            }
+            _ => {}
+        }
+    }
+
+    fn run_statement(
+        &mut self,
+        stmt: &ParsedStatement,
+        params: &[Datum],
+        _simple: bool,
+    ) -> SqlResult<QueryResult> {
+        self.cancel
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+        self.env.stmt_start = TimestampTz::now();
+        let started = Instant::now();
+        if self.block == Block::Failed && !allowed_in_failed(&stmt.kind) {
+            return Err(SqlError::in_failed_transaction());
+        }
+        let r = self.dispatch(stmt, params);
+        if let Err(e) = &r {
+            let mut e = e.clone();
+            if let Some(p) = e.position.as_mut() {
+                let _ = p;
+            }
+            self.fail_block();
+        }
+        if let Some(limit) = self.settings.get_int("log_min_duration_statement") {
+            let ms = started.elapsed().as_millis() as i64;
+            if limit >= 0 && ms >= limit {
+                tracing::info!("duration: {ms} ms  statement: {}", stmt.text);
+            }
+        }
+        r.map_err(|mut e| {
+            if let Some(p) = e.position {
+                e.position = Some(p);
+            }
+            e
+        })
+    }
+
+    fn ensure_transaction(&mut self) -> SqlResult<()> {
+        if !self.txn.in_transaction() {
+            self.txn.begin()?;
+            if self.block == Block::Idle {
+                self.block = Block::Implicit;
+            }
+            self.isolation = self.next_isolation.take().unwrap_or_else(|| {
+                Isolation::parse(
+                    self.settings
+                        .get("default_transaction_isolation")
+                        .unwrap_or(""),
+                )
+            });
+            self.env.txn_start = TimestampTz::now();
+            self.txn_snapshot = None;
+        }
+        Ok(())
+    }
+
+    fn lock_wait(&self) -> LockWait {
+        let ms = |name| {
+            self.settings
+                .get_int(name)
+                .filter(|v| *v > 0)
+                .map(|v| Duration::from_millis(v as u64))
+        };
+        LockWait {
+            nowait: false,
+            lock_timeout: ms("lock_timeout"),
+            deadlock_timeout: ms("deadlock_timeout").unwrap_or(Duration::from_secs(1)),
+            cancel: Some(self.cancel.clone()),
+            statement_deadline: ms("statement_timeout").map(|d| Instant::now() + d),
+        }
+    }
+
+    /// The snapshot for the next statement.
+    fn statement_snapshot(&mut self) -> RegisteredSnapshot {
+        match self.isolation {
+            Isolation::ReadCommitted => self.txn.snapshot_registered(&self.engine.txns),
+            _ => {
+                if self.txn_snapshot.is_none() {
+                    self.txn_snapshot = Some(self.txn.snapshot_registered(&self.engine.txns));
+                }
+                let mut s = self
+                    .txn_snapshot
+                    .clone()
+                    .unwrap_or_else(|| self.txn.snapshot_registered(&self.engine.txns));
+                self.txn.refresh_snapshot(&mut s);
+                s
+            }
+        }
+    }
+
+    fn commit_transaction(&mut self) -> SqlResult<()> {
+        let engine = self.engine.clone();
+        if self.txn.top_xid().is_some() {
+            let rels: Vec<RelFileLocator> = self.touched.iter().copied().collect();
+            if let Err(e) = engine.force_relations(&rels) {
+                let _ = self.abort_transaction();
+                return Err(e.into());
+            }
+        }
+        let r = self.txn.commit(&engine.txns);
+        let pending = std::mem::take(&mut self.pending);
+        match &r {
+            Ok(()) => engine.catalog.remove_files(&pending.on_commit),
+            Err(_) => engine.catalog.remove_files(&pending.on_abort),
+        }
+        self.end_transaction();
+        r.map_err(Into::into)
+    }
+
+    fn abort_transaction(&mut self) -> SqlResult<()> {
+        let engine = self.engine.clone();
+        let r = self.txn.abort(&engine.txns);
+        let pending = std::mem::take(&mut self.pending);
+        engine.catalog.remove_files(&pending.on_abort);
+        self.end_transaction();
+        r.map_err(Into::into)
+    }
+
+    fn end_transaction(&mut self) {
+        if self.catalog_changed {
+            self.engine.catalog.invalidate();
+        }
+        self.catalog_changed = false;
+        self.touched.clear();
+        self.savepoints.clear();
+        self.txn_snapshot = None;
+        self.block = Block::Idle;
+        let _ = self.settings.set(
+            "transaction_isolation",
+            self.settings
+                .get("default_transaction_isolation")
+                .unwrap_or("read committed")
+                .to_string()
+                .as_str(),
+            false,
+        );
+    }
+
+    fn dispatch(&mut self, stmt: &ParsedStatement, params: &[Datum]) -> SqlResult<QueryResult> {
+        match &stmt.kind {
+            StatementKind::Utility(Utility::Checkpoint) => {
+                self.engine.checkpoint()?;
+                Ok(QueryResult::Command("CHECKPOINT".into()))
+            }
+            StatementKind::Utility(Utility::NotSupported(what)) => Err(SqlError::unsupported(what)),
+            StatementKind::Sql(ast) => self.dispatch_sql(ast, params),
+        }
+    }
+
+    fn dispatch_sql(&mut self, stmt: &ast::Statement, params: &[Datum]) -> SqlResult<QueryResult> {
+        use ast::Statement as S;
+        match stmt {
+            S::StartTransaction { modes, .. } => self.begin(modes),
+            S::Commit { chain, .. } => {
+                if *chain {
+                    return Err(SqlError::unsupported("COMMIT AND CHAIN"));
+                }
+                self.commit()
+            }
+            S::Rollback {
+                savepoint: Some(name),
+                ..
+            } => self.rollback_to(&ident_name(name)),
+            S::Rollback { chain, .. } => {
+                if *chain {
+                    return Err(SqlError::unsupported("ROLLBACK AND CHAIN"));
+                }
+                self.rollback()
+            }
+            S::Savepoint { name } => self.savepoint(&ident_name(name)),
+            S::ReleaseSavepoint { name } => self.release(&ident_name(name)),
+            S::Set(set) => self.set(set),
+            S::ShowVariable { variable } => self.show(variable),
+            S::Reset(r) => self.reset(&r.reset),
+            S::Discard { .. } => Err(SqlError::unsupported("DISCARD")),
+            S::Query(_) | S::Insert(_) | S::Update(_) | S::Delete(_) => self.run_dml(stmt, params),
+            S::CreateTable(ct) => self.create_table(ct),
+            S::CreateSchema {
+                schema_name,
+                if_not_exists,
+                ..
+            } => self.create_schema(schema_name, *if_not_exists),
+            S::Drop {
+                object_type,
+                if_exists,
+                names,
+                cascade,
+                ..
+            } => self.drop(object_type, *if_exists, names, *cascade),
+            other => {
+                let text = other.to_string();
+                let words: Vec<&str> = text.split_whitespace().take(2).collect();
+                Err(SqlError::unsupported(words.join(" ")))
+            }
+        }
+    }
+
+    // ----- transaction control -----
+
+    fn apply_modes(&mut self, modes: &[ast::TransactionMode]) -> SqlResult<()> {
+        for m in modes {
+            match m {
+                ast::TransactionMode::IsolationLevel(l) => {
+                    let iso = match l {
+                        ast::TransactionIsolationLevel::Serializable => Isolation::Serializable,
+                        ast::TransactionIsolationLevel::RepeatableRead => Isolation::RepeatableRead,
+                        _ => Isolation::ReadCommitted,
+                    };
+                    self.isolation = iso;
+                    let _ = self
+                        .settings
+                        .set("transaction_isolation", iso.name(), false);
+                }
+                ast::TransactionMode::AccessMode(ast::TransactionAccessMode::ReadOnly) => {
+                    return Err(SqlError::unsupported("READ ONLY transactions"));
+                }
+                ast::TransactionMode::AccessMode(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn begin(&mut self, modes: &[ast::TransactionMode]) -> SqlResult<QueryResult> {
+        match self.block {
+            Block::Explicit | Block::Failed => {
+                self.warn("25001", "there is already a transaction in progress");
+            }
+            Block::Idle | Block::Implicit => {
+                self.ensure_transaction()?;
+                self.block = Block::Explicit;
+            }
+        }
+        self.apply_modes(modes)?;
+        Ok(QueryResult::Command("BEGIN".into()))
+    }
+
+    fn commit(&mut self) -> SqlResult<QueryResult> {
+        match self.block {
+            Block::Idle => {
+                self.warn("25P01", "there is no transaction in progress");
+                Ok(QueryResult::Command("COMMIT".into()))
+            }
+            Block::Implicit => {
+                self.warn("25P01", "there is no transaction in progress");
+                self.commit_transaction()?;
+                Ok(QueryResult::Command("COMMIT".into()))
+            }
+            Block::Explicit => {
+                self.commit_transaction()?;
+                Ok(QueryResult::Command("COMMIT".into()))
+            }
+            Block::Failed => {
+                self.abort_transaction()?;
+                Ok(QueryResult::Command("ROLLBACK".into()))
+            }
+        }
+    }
+
+    fn rollback(&mut self) -> SqlResult<QueryResult> {
+        if matches!(self.block, Block::Idle | Block::Implicit) {
+            self.warn("25P01", "there is no transaction in progress");
+        }
+        if self.txn.in_transaction() {
+            self.abort_transaction()?;
+        }
+        Ok(QueryResult::Command("ROLLBACK".into()))
+    }
+
+    fn require_block(&self, what: &str) -> SqlResult<()> {
+        if matches!(self.block, Block::Idle | Block::Implicit) {
+            return Err(SqlError::new(
+                "25P01",
+                format!("{what} can only be used in transaction blocks"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn savepoint(&mut self, name: &str) -> SqlResult<QueryResult> {
+        self.require_block("SAVEPOINT")?;
+        self.txn.begin_subxact()?;
+        self.savepoints.push(name.to_string());
+        Ok(QueryResult::Command("SAVEPOINT".into()))
+    }
+
+    fn find_savepoint(&self, name: &str) -> SqlResult<usize> {
+        self.savepoints
+            .iter()
+            .rposition(|s| s == name)
+            .ok_or_else(|| SqlError::new("3B001", format!("savepoint \"{name}\" does not exist")))
+    }
+
+    fn release(&mut self, name: &str) -> SqlResult<QueryResult> {
+        self.require_block("RELEASE SAVEPOINT")?;
+        let idx = self.find_savepoint(name)?;
+        while self.savepoints.len() > idx {
+            self.txn.release_subxact()?;
+            self.savepoints.pop();
+        }
+        Ok(QueryResult::Command("RELEASE".into()))
+    }
+
+    fn rollback_to(&mut self, name: &str) -> SqlResult<QueryResult> {
+        self.require_block("ROLLBACK TO SAVEPOINT")?;
+        let idx = self.find_savepoint(name)?;
+        let engine = self.engine.clone();
+        while self.savepoints.len() > idx + 1 {
+            self.txn.rollback_subxact(&engine.txns)?;
+            self.savepoints.pop();
+        }
+        // Roll back the savepoint's own level and start it afresh.
+        self.txn.rollback_subxact(&engine.txns)?;
+        self.txn.begin_subxact()?;
+        self.block = Block::Explicit;
+        Ok(QueryResult::Command("ROLLBACK".into()))
+    }
+
+    // ----- settings -----
+
+    fn set(&mut self, set: &ast::Set) -> SqlResult<QueryResult> {
+        match set {
+            ast::Set::SingleAssignment {
+                variable, values, ..
+            } => {
+                let name = object_name_parts(variable)?.join(".");
+                let value = set_value(values)?;
+                if name == "transaction_isolation" {
+                    self.ensure_transaction()?;
+                }
+                match value {
+                    Some(v) => self.set_setting(&name, &v)?,
+                    None => self.reset_one(&name)?,
+                }
+            }
+            ast::Set::SetTimeZone { value, .. } => {
+                let v = set_value(std::slice::from_ref(value))?.unwrap_or_else(|| "UTC".into());
+                self.set_setting("TimeZone", &v)?;
+            }
+            ast::Set::SetNames { charset_name, .. } => {
+                self.set_setting("client_encoding", &charset_name.value)?
+            }
+            ast::Set::SetTransaction { modes, session, .. } => {
+                if *session {
+                    for m in modes {
+                        if let ast::TransactionMode::IsolationLevel(l) = m {
+                            let v = isolation_name(l);
+                            self.set_setting("default_transaction_isolation", v)?;
+                        }
+                    }
+                } else {
+                    if self.block == Block::Idle || self.block == Block::Implicit {
+                        self.warn(
+                            "25P01",
+                            "SET TRANSACTION can only be used in transaction blocks",
+                        );
+                        return Ok(QueryResult::Command("SET".into()));
+                    }
+                    if self.txn_snapshot.is_some() {
+                        return Err(SqlError::new(
+                            "25001",
+                            "SET TRANSACTION ISOLATION LEVEL must be called before any query",
+                        ));
+                    }
+                    self.apply_modes(modes)?;
+                }
+            }
+            other => return Err(SqlError::unsupported(format!("{other}"))),
+        }
+        Ok(QueryResult::Command("SET".into()))
+    }
+
+    fn reset_one(&mut self, name: &str) -> SqlResult<()> {
+        let base = self.shared.base_settings.get(name).map(str::to_string);
+        match base {
+            Some(v) => self.set_setting(name, &v),
+            None => Err(SqlError::new(
+                "42704",
+                format!("unrecognized configuration parameter \"{name}\""),
+            )),
+        }
+    }
+
+    fn reset(&mut self, r: &ast::Reset) -> SqlResult<QueryResult> {
+        match r {
+            ast::Reset::ALL => {
+                let names: Vec<&'static str> = crate::guc::DEFS
+                    .iter()
+                    .filter(|d| d.context == crate::guc::Context::User)
+                    .map(|d| d.name)
+                    .collect();
+                for n in names {
+                    self.reset_one(n)?;
+                }
+            }
+            ast::Reset::ConfigurationParameter(name) => {
+                let n = object_name_parts(name)?.join(".");
+                self.reset_one(&n)?;
+            }
+            ast::Reset::SessionAuthorization => {}
+        }
+        Ok(QueryResult::Command("RESET".into()))
+    }
+
+    fn show(&mut self, variable: &[ast::Ident]) -> SqlResult<QueryResult> {
+        let name = variable
+            .iter()
+            .map(|i| i.value.to_lowercase())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let text = SqlType::new(TypeOid::TEXT);
+        if name == "all" {
+            let rows = crate::guc::DEFS
+                .iter()
+                .map(|d| {
+                    vec![
+                        Datum::Text(d.name.to_string()),
+                        Datum::Text(self.settings.get(d.name).unwrap_or("").to_string()),
+                        Datum::Text(d.description.to_string()),
+                    ]
+                })
+                .collect::<Vec<_>>();
+            let n = rows.len();
+            return Ok(QueryResult::Rows {
+                columns: vec![
+                    ("name".into(), text),
+                    ("setting".into(), text),
+                    ("description".into(), text),
+                ],
+                rows,
+                tag: format!("SHOW {n}"),
+            });
+        }
+        let (label, key) = match name.as_str() {
+            "transaction isolation level" => (
+                "transaction_isolation".to_string(),
+                "transaction_isolation".to_string(),
+            ),
+            "time zone" => ("TimeZone".to_string(), "TimeZone".to_string()),
+            _ => (
+                crate::guc::find(&name).map_or(name.clone(), |d| d.name.to_string()),
+                name.clone(),
+            ),
+        };
+        let value = if key == "transaction_isolation" {
+            if self.txn.in_transaction() {
+                self.isolation.name().to_string()
+            } else {
+                self.settings
+                    .get("default_transaction_isolation")
+                    .unwrap_or("read committed")
+                    .to_string()
+            }
+        } else {
+            self.settings
+                .get(&key)
+                .ok_or_else(|| {
+                    SqlError::new(
+                        "42704",
+                        format!("unrecognized configuration parameter \"{key}\""),
+                    )
+                })?
+                .to_string()
+        };
+        Ok(QueryResult::Rows {
+            columns: vec![(label.to_lowercase(), text)],
+            rows: vec![vec![Datum::Text(value)]],
+            tag: "SHOW".into(),
+        })
+    }
+
+    // ----- queries and DML -----
+
+    fn writer_xid(&mut self) -> SqlResult<storage::types::Xid> {
+        Ok(self.txn.assign_xid(&self.engine.txns)?)
+    }
+
+    fn lock_relation(&mut self, oid: Oid, mode: LockMode) -> SqlResult<()> {
+        let wait = self.lock_wait();
+        let tag = LockTag::Relation {
+            db: self.engine.catalog.database(),
+            rel: oid,
+        };
+        self.txn.lock(&self.engine.txns, tag, mode, &wait)?;
+        Ok(())
+    }
+
+    fn run_dml(&mut self, stmt: &ast::Statement, params: &[Datum]) -> SqlResult<QueryResult> {
+        self.ensure_transaction()?;
+        let writes = !matches!(stmt, ast::Statement::Query(_));
+        if writes {
+            self.writer_xid()?;
+        }
+        let snap = self.statement_snapshot();
+        let engine = self.engine.clone();
+        let param_types: Vec<SqlType> = params
+            .iter()
+            .map(|_| SqlType::new(TypeOid::UNKNOWN))
+            .collect();
+        enum Bound {
+            Query(crate::sql::bind::BoundQuery),
+            Insert(crate::sql::bind::InsertPlan),
+            Update(crate::sql::bind::UpdatePlan),
+            Delete(crate::sql::bind::DeletePlan),
+        }
+        let (bound, tables) = {
+            let lookup = Lookup {
+                session: self,
+                snap: &snap,
+                tables: Default::default(),
+            };
+            let mut binder = Binder::new(&lookup, param_types);
+            let bound = match stmt {
+                ast::Statement::Query(q) => {
+                    if !q.locks.is_empty() {
+                        return Err(SqlError::unsupported("SELECT ... FOR UPDATE/SHARE"));
+                    }
+                    Bound::Query(binder.bind_query(q)?)
+                }
+                ast::Statement::Insert(i) => Bound::Insert(binder.bind_insert(i)?),
+                ast::Statement::Update(u) => Bound::Update(binder.bind_update(u)?),
+                ast::Statement::Delete(d) => Bound::Delete(binder.bind_delete(d)?),
+                _ => return Err(SqlError::internal("not a DML statement")),
+            };
+            (bound, lookup.tables.into_inner())
+        };
+        for oid in &tables {
+            self.lock_relation(*oid, LockMode::AccessShare)?;
+        }
+        let target: Option<Arc<TableInfo>> = match &bound {
+            Bound::Insert(p) => Some(p.table.clone()),
+            Bound::Update(p) => Some(p.table.clone()),
+            Bound::Delete(p) => Some(p.table.clone()),
+            Bound::Query(_) => None,
+        };
+        if let Some(t) = &target {
+            if t.schema == "pg_catalog" {
+                return Err(SqlError::new(
+                    "42501",
+                    format!("permission denied for table {}", t.name),
+                ));
+            }
+            self.lock_relation(t.oid, LockMode::RowExclusive)?;
+            self.touched.insert(t.locator);
+        }
+        let wait = self.lock_wait();
+        let serializable = self.isolation != Isolation::ReadCommitted;
+        let xid = self.txn.current_xid_if_any();
+        let cid = self.txn.curcid();
+        let cancel = self.cancel.clone();
+        let result = {
+            let writer = xid.map(|xid| Writer {
+                xid,
+                cid,
+                own: self.txn.own_xids(),
+                owner: self.txn.owner(),
+                wait: &wait,
+            });
+            let cx = ExecCtx {
+                engine: &engine,
+                snapshot: &snap,
+                params,
+                env: &self.env,
+                writer,
+                serializable_conflicts: serializable,
+                subplan_cache: Default::default(),
+                cancel: &cancel,
+            };
+            match &bound {
+                Bound::Query(q) => {
+                    let rows = exec::run_query(&q.plan, &cx)?;
+                    let tag = format!("SELECT {}", rows.len());
+                    QueryResult::Rows {
+                        columns: q.columns.clone(),
+                        rows,
+                        tag,
+                    }
+                }
+                Bound::Insert(p) => dml_result(exec::run_insert(p, &cx)?, &p.returning, |n| {
+                    format!("INSERT 0 {n}")
+                }),
+                Bound::Update(p) => dml_result(exec::run_update(p, &cx)?, &p.returning, |n| {
+                    format!("UPDATE {n}")
+                }),
+                Bound::Delete(p) => dml_result(exec::run_delete(p, &cx)?, &p.returning, |n| {
+                    format!("DELETE {n}")
+                }),
+            }
+        };
+        if writes {
+            self.txn.command_counter_increment();
+        }
+        Ok(result)
+    }
+
+    // ----- DDL -----
+
+    /// The schema new objects go to, or the named one.
+    fn target_namespace(
+        &mut self,
+        schema: Option<&str>,
+        snap: &storage::txn::Snapshot,
+    ) -> SqlResult<(Oid, String)> {
+        let engine = self.engine.clone();
+        let candidates: Vec<String> = match schema {
+            Some(s) => vec![s.to_string()],
+            None => search_path(&self.settings, &self.env.user),
+        };
+        for name in &candidates {
+            if let Some(oid) = engine.catalog.namespace_oid(name, snap)? {
+                return Ok((oid, name.clone()));
+            }
+        }
+        match schema {
+            Some(s) => Err(SqlError::new(
+                "3F000",
+                format!("schema \"{s}\" does not exist"),
+            )),
+            None => Err(SqlError::new(
+                "3F000",
+                "no schema has been selected to create in",
+            )),
+        }
+    }
+
+    fn ddl_prologue(&mut self) -> SqlResult<(RegisteredSnapshot, LockWait)> {
+        self.ensure_transaction()?;
+        self.writer_xid()?;
+        self.catalog_changed = true;
+        for t in storage::catalog::defs::SYSTEM_TABLES {
+            self.touched.insert(RelFileLocator {
+                db_oid: self.engine.catalog.database(),
+                rel_number: t.oid,
+            });
+        }
+        let snap = self.statement_snapshot();
+        Ok((snap, self.lock_wait()))
+    }
+
+    fn create_table(&mut self, ct: &ast::CreateTable) -> SqlResult<QueryResult> {
+        if ct.query.is_some() {
+            return Err(SqlError::unsupported("CREATE TABLE AS"));
+        }
+        if ct.temporary {
+            return Err(SqlError::unsupported("temporary tables"));
+        }
+        if !ct.constraints.is_empty() {
+            return Err(SqlError::unsupported(format!(
+                "table constraint {}",
+                ct.constraints[0]
+            )));
+        }
+        let (schema, name) = schema_and_name(&ct.name)?;
+        let mut columns: Vec<ColumnInfo> = Vec::new();
+        for c in &ct.columns {
+            let cname = ident_name(&c.name);
+            if columns.iter().any(|x| x.name == cname) {
+                return Err(SqlError::new(
+                    "42701",
+                    format!("column \"{cname}\" specified more than once"),
+                ));
+            }
+            let type_text = c.data_type.to_string().to_lowercase();
+            if type_text.contains("serial") {
+                return Err(SqlError::unsupported("serial columns (sequences)"));
+            }
+            let typ = parse_type_name(&c.data_type)?;
+            let mut col = ColumnInfo {
+                name: cname,
+                typ,
+                not_null: false,
+                default: None,
+            };
+            for opt in &c.options {
+                match &opt.option {
+                    ast::ColumnOption::NotNull => col.not_null = true,
+                    ast::ColumnOption::Null => col.not_null = false,
+                    ast::ColumnOption::Default(e) => {
+                        // Check that the default binds and has a usable type now.
+                        let lookup_free = NoTables;
+                        let mut b = Binder::new(&lookup_free, vec![]);
+                        let x = b.bind_scalar(e)?;
+                        crate::sql::bind::coerce(
+                            x,
+                            typ,
+                            crate::sql::cast::CastContext::Assignment,
+                        )?;
+                        col.default = Some(e.to_string());
+                    }
+                    other => {
+                        return Err(SqlError::unsupported(format!("column constraint {other}")));
+                    }
+                }
+            }
+            columns.push(col);
+        }
+        if columns.len() > 1600 {
+            return Err(SqlError::new(
+                "54011",
+                "tables can have at most 1600 columns",
+            ));
+        }
+        let (snap, wait) = self.ddl_prologue()?;
+        let (ns, ns_name) = self.target_namespace(schema.as_deref(), &snap)?;
+        if ns_name == "pg_catalog" {
+            return Err(SqlError::new(
+                "42501",
+                "permission denied to create \"pg_catalog.".to_string() + &name + "\"",
+            ));
+        }
+        let engine = self.engine.clone();
+        if engine
+            .catalog
+            .lookup_table(ns, &ns_name, &name, &snap, false)?
+            .is_some()
+        {
+            if ct.if_not_exists {
+                self.notices.push(Notice {
+                    severity: "NOTICE",
+                    code: "42P07",
+                    message: format!("relation \"{name}\" already exists, skipping"),
+                });
+                return Ok(QueryResult::Command("CREATE TABLE".into()));
+            }
+            return Err(SqlError::new(
+                "42P07",
+                format!("relation \"{name}\" already exists"),
+            ));
+        }
+        let xid = self
+            .txn
+            .current_xid_if_any()
+            .ok_or_else(|| SqlError::internal("no xid"))?;
+        let w = Writer {
+            xid,
+            cid: self.txn.curcid(),
+            own: self.txn.own_xids(),
+            owner: self.txn.owner(),
+            wait: &wait,
+        };
+        engine
+            .catalog
+            .create_table(ns, &name, &columns, &w, &mut self.pending)?;
+        self.txn.command_counter_increment();
+        Ok(QueryResult::Command("CREATE TABLE".into()))
+    }
+
+    fn create_schema(
+        &mut self,
+        schema_name: &ast::SchemaName,
+        if_not_exists: bool,
+    ) -> SqlResult<QueryResult> {
+        let name = match schema_name {
+            ast::SchemaName::Simple(n) => object_name_parts(n)?.pop().unwrap_or_default(),
+            _ => return Err(SqlError::unsupported("CREATE SCHEMA ... AUTHORIZATION")),
+        };
+        if name.starts_with("pg_") {
+            return Err(
+                SqlError::new("42939", format!("unacceptable schema name \"{name}\""))
+                    .with_detail("The prefix \"pg_\" is reserved for system schemas."),
+            );
+        }
+        let (snap, wait) = self.ddl_prologue()?;
+        let engine = self.engine.clone();
+        if engine.catalog.namespace_oid(&name, &snap)?.is_some() {
+            if if_not_exists {
+                self.notices.push(Notice {
+                    severity: "NOTICE",
+                    code: "42P06",
+                    message: format!("schema \"{name}\" already exists, skipping"),
+                });
+                return Ok(QueryResult::Command("CREATE SCHEMA".into()));
+            }
+            return Err(SqlError::new(
+                "42P06",
+                format!("schema \"{name}\" already exists"),
+            ));
+        }
+        let xid = self
+            .txn
+            .current_xid_if_any()
+            .ok_or_else(|| SqlError::internal("no xid"))?;
+        let w = Writer {
+            xid,
+            cid: self.txn.curcid(),
+            own: self.txn.own_xids(),
+            owner: self.txn.owner(),
+            wait: &wait,
+        };
+        engine.catalog.create_namespace(&name, &w)?;
+        self.txn.command_counter_increment();
+        Ok(QueryResult::Command("CREATE SCHEMA".into()))
+    }
+
+    fn drop(
+        &mut self,
+        object_type: &ast::ObjectType,
+        if_exists: bool,
+        names: &[ast::ObjectName],
+        cascade: bool,
+    ) -> SqlResult<QueryResult> {
+        match object_type {
+            ast::ObjectType::Table => {
+                let (snap, wait) = self.ddl_prologue()?;
+                let engine = self.engine.clone();
+                let mut targets = Vec::new();
+                for n in names {
+                    let (schema, name) = schema_and_name(n)?;
+                    let found = {
+                        let lookup = Lookup {
+                            session: self,
+                            snap: &snap,
+                            tables: Default::default(),
+                        };
+                        lookup.table(schema.as_deref(), &name)?
+                    };
+                    match found {
+                        Some(t) if t.schema == "pg_catalog" => {
+                            return Err(SqlError::new(
+                                "42501",
+                                format!("permission denied: \"{}\" is a system catalog", t.name),
+                            ));
+                        }
+                        Some(t) => targets.push(t),
+                        None if if_exists => self.notices.push(Notice {
+                            severity: "NOTICE",
+                            code: "00000",
+                            message: format!("table \"{name}\" does not exist, skipping"),
+                        }),
+                        None => return Err(SqlError::undefined_table(&name)),
+                    }
+                }
+                for t in &targets {
+                    self.lock_relation(t.oid, LockMode::AccessExclusive)?;
+                }
+                let xid = self
+                    .txn
+                    .current_xid_if_any()
+                    .ok_or_else(|| SqlError::internal("no xid"))?;
+                let w = Writer {
+                    xid,
+                    cid: self.txn.curcid(),
+                    own: self.txn.own_xids(),
+                    owner: self.txn.owner(),
+                    wait: &wait,
+                };
+                for t in &targets {
+                    engine.catalog.drop_table(t, &snap, &w, &mut self.pending)?;
+                }
+                self.txn.command_counter_increment();
+                Ok(QueryResult::Command("DROP TABLE".into()))
+            }
+            ast::ObjectType::Schema => {
+                let (snap, wait) = self.ddl_prologue()?;
+                let engine = self.engine.clone();
+                for n in names {
+                    let name = object_name_parts(n)?.pop().unwrap_or_default();
+                    let Some(ns) = engine.catalog.namespace_oid(&name, &snap)? else {
+                        if if_exists {
+                            self.notices.push(Notice {
+                                severity: "NOTICE",
+                                code: "00000",
+                                message: format!("schema \"{name}\" does not exist, skipping"),
+                            });
+                            continue;
+                        }
+                        return Err(SqlError::new(
+                            "3F000",
+                            format!("schema \"{name}\" does not exist"),
+                        ));
+                    };
+                    if matches!(name.as_str(), "pg_catalog" | "information_schema") {
+                        return Err(SqlError::new(
+                            "2BP01",
+                            format!(
+                                "cannot drop schema {name} because it is required by the database system"
+                            ),
+                        ));
+                    }
+                    let tables = engine.catalog.tables_in_namespace(ns, &snap)?;
+                    if !tables.is_empty() && !cascade {
+                        return Err(SqlError::new(
+                            "2BP01",
+                            format!("cannot drop schema {name} because other objects depend on it"),
+                        )
+                        .with_detail(
+                            tables
+                                .iter()
+                                .map(|t| format!("table {name}.{t} depends on schema {name}"))
+                                .collect::<Vec<_>>()
+                                .join("\n"),
+                        )
+                        .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+                    }
+                    let xid = self
+                        .txn
+                        .current_xid_if_any()
+                        .ok_or_else(|| SqlError::internal("no xid"))?;
+                    for t in &tables {
+                        if let Some(info) =
+                            engine.catalog.lookup_table(ns, &name, t, &snap, false)?
+                        {
+                            self.lock_relation(info.oid, LockMode::AccessExclusive)?;
+                            let w = Writer {
+                                xid,
+                                cid: self.txn.curcid(),
+                                own: self.txn.own_xids(),
+                                owner: self.txn.owner(),
+                                wait: &wait,
+                            };
+                            engine
+                                .catalog
+                                .drop_table(&info, &snap, &w, &mut self.pending)?;
+                        }
+                    }
+                    if !tables.is_empty() {
+                        self.notices.push(Notice {
+                            severity: "NOTICE",
+                            code: "00000",
+                            message: format!(
+                                "drop cascades to {} other object{}",
+                                tables.len(),
+                                if tables.len() == 1 { "" } else { "s" }
+                            ),
+                        });
+                    }
+                    let w = Writer {
+                        xid,
+                        cid: self.txn.curcid(),
+                        own: self.txn.own_xids(),
+                        owner: self.txn.owner(),
+                        wait: &wait,
+                    };
+                    engine.catalog.drop_namespace(ns, &snap, &w)?;
+                }
+                self.txn.command_counter_increment();
+                Ok(QueryResult::Command("DROP SCHEMA".into()))
+            }
+            other => Err(SqlError::unsupported(format!("DROP {other}"))),
+        }
+    }
+}
+
+fn dml_result(
+    r: exec::DmlResult,
+    returning: &Option<Vec<(String, crate::sql::expr::Expr)>>,
+    tag: impl Fn(u64) -> String,
+) -> QueryResult {
+    match returning {
+        Some(items) => QueryResult::Rows {
+            columns: items.iter().map(|(n, e)| (n.clone(), e.typ())).collect(),
+            rows: r.rows,
+            tag: tag(r.count),
+        },
+        None => QueryResult::Command(tag(r.count)),
+    }
+}
+
+fn returning_columns(r: &Option<Vec<(String, crate::sql::expr::Expr)>>) -> Vec<(String, SqlType)> {
+    r.as_ref()
+        .map(|items| items.iter().map(|(n, e)| (n.clone(), e.typ())).collect())
+        .unwrap_or_default()
+}
+
+fn is_bindable(stmt: &ast::Statement) -> bool {
+    matches!(
+        stmt,
+        ast::Statement::Query(_)
+            | ast::Statement::Insert(_)
+            | ast::Statement::Update(_)
+            | ast::Statement::Delete(_)
+    )
+}
+
+fn allowed_in_failed(kind: &StatementKind) -> bool {
+    matches!(
+        kind,
+        StatementKind::Sql(s) if matches!(s.as_ref(), ast::Statement::Rollback { .. } | ast::Statement::Commit { .. })
+    )
+}
+
+fn isolation_name(l: &ast::TransactionIsolationLevel) -> &'static str {
+    match l {
+        ast::TransactionIsolationLevel::Serializable => "serializable",
+        ast::TransactionIsolationLevel::RepeatableRead => "repeatable read",
+        ast::TransactionIsolationLevel::ReadUncommitted => "read uncommitted",
+        _ => "read committed",
+    }
+}
+
+/// The text of a SET value list (`SET x = a, b` joins with ", "); `None`
+/// for DEFAULT.
+fn set_value(values: &[ast::Expr]) -> SqlResult<Option<String>> {
+    let mut parts = Vec::new();
+    for v in values {
+        let s = match v {
+            ast::Expr::Value(v) => match &v.value {
+                ast::Value::SingleQuotedString(s) | ast::Value::EscapedStringLiteral(s) => {
+                    s.clone()
+                }
+                ast::Value::DollarQuotedString(d) => d.value.clone(),
+                ast::Value::Number(n, _) => n.clone(),
+                ast::Value::Boolean(b) => {
+                    if *b {
+                        "on".into()
+                    } else {
+                        "off".into()
+                    }
+                }
+                other => other.to_string(),
+            },
+            ast::Expr::Identifier(id)
+                if id.value.eq_ignore_ascii_case("default") && id.quote_style.is_none() =>
+            {
+                return Ok(None);
+            }
+            ast::Expr::Identifier(id) => id.value.clone(),
+            ast::Expr::UnaryOp {
+                op: ast::UnaryOperator::Minus,
+                expr,
+            } => format!("-{expr}"),
+            other => other.to_string(),
+        };
+        parts.push(s);
+    }
+    Ok(Some(parts.join(", ")))
+}
+
+/// The schemas of `search_path`, `$user` resolved.
+fn search_path(settings: &Settings, user: &str) -> Vec<String> {
+    settings
+        .get("search_path")
+        .unwrap_or("public")
+        .split(',')
+        .map(|s| {
+            let s = s.trim();
+            let s = s
+                .strip_prefix('"')
+                .and_then(|x| x.strip_suffix('"'))
+                .map_or_else(|| s.to_lowercase(), str::to_string);
+            if s == "$user" { user.to_string() } else { s }
+        })
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Catalog lookups for the binder within a session's transaction.
+struct Lookup<'a> {
+    session: &'a Session,
+    snap: &'a storage::txn::Snapshot,
+    /// Tables looked up, to lock before execution.
+    tables: std::cell::RefCell<Vec<Oid>>,
+}
+
+impl CatalogLookup for Lookup<'_> {
+    fn table(&self, schema: Option<&str>, name: &str) -> SqlResult<Option<Arc<TableInfo>>> {
+        let catalog = &self.session.engine.catalog;
+        let use_cache = !self.session.catalog_changed;
+        let schemas: Vec<String> = match schema {
+            Some(s) => vec![s.to_string()],
+            None => {
+                let mut v = vec!["pg_catalog".to_string()];
+                v.extend(search_path(&self.session.settings, &self.session.env.user));
+                v
+            }
+        };
+        for s in &schemas {
+            let Some(ns) = catalog.namespace_oid(s, self.snap)? else {
+                continue;
+            };
+            if let Some(t) = catalog.lookup_table(ns, s, name, self.snap, use_cache)? {
+                self.tables.borrow_mut().push(t.oid);
+                return Ok(Some(t));
+            }
+        }
+        if let Some(s) = schema
+            && catalog.namespace_oid(s, self.snap)?.is_none() {
+                return Err(SqlError::new(
+                    "3F000",
+                    format!("schema \"{s}\" does not exist"),
+                ));
+            }
+        Ok(None)
+    }
+}
+
+/// A lookup that knows no tables (column defaults may not name any).
+struct NoTables;
+
+impl CatalogLookup for NoTables {
+    fn table(&self, _schema: Option<&str>, name: &str) -> SqlResult<Option<Arc<TableInfo>>> {
+        Err(SqlError::new(
+            "0A000",
+            format!("cannot use table \"{name}\" in a column default"),
+        ))
+    }
+}
+
+impl Session {
+    /// The settings that shape value output.
+    pub fn output_options(&self) -> storage::datum::io::OutputOptions {
+        self.env.output.clone()
+    }
+}

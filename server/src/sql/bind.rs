@@ -1,0 +1,2703 @@
+//! The binder: sqlparser's AST to typed plans.
+//!
+//! It resolves names (case-folding unquoted identifiers as PostgreSQL does),
+//! types every expression, inserts the implicit coercions PostgreSQL's parser
+//! would, infers the types of `$n` parameters from their context, and builds
+//! the plan tree for queries and the target descriptions for DML.
+//!
+//! A SELECT is planned in PostgreSQL's clause order: FROM (joins), WHERE,
+//! GROUP BY / aggregates, HAVING, the target list, DISTINCT, ORDER BY (which
+//! may add hidden sort columns), LIMIT / OFFSET.
+
+use std::sync::Arc;
+
+use sqlparser::ast;
+use storage::catalog::TableInfo;
+use storage::datum::{Datum, Numeric, SqlType, TypeOid};
+
+use super::cast::{CastContext, cast_context, cast_value, is_string, numeric_rank};
+use super::expr::{Expr, SubKind, SubPlan};
+use super::func::{common_type, resolve_function};
+use super::ops::BinOp;
+use super::plan::{AggCall, AggFunc, JoinKind, Plan, SetOpKind, SortKey};
+use crate::error::{SqlError, SqlResult};
+
+/// Name lookups the binder needs from the catalog.
+pub trait CatalogLookup {
+    /// The table `schema.name` (or `name` on the search path).
+    fn table(&self, schema: Option<&str>, name: &str) -> SqlResult<Option<Arc<TableInfo>>>;
+}
+
+/// One column visible in a scope.
+#[derive(Clone, Debug)]
+pub struct ScopeCol {
+    /// The table name or alias that qualifies it.
+    pub qualifier: Option<String>,
+    /// The column name.
+    pub name: String,
+    /// Its type.
+    pub typ: SqlType,
+}
+
+/// The columns a FROM clause makes visible, in plan-row order.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    /// Columns in the order of the plan's output row.
+    pub cols: Vec<ScopeCol>,
+}
+
+/// A bound query: its plan and output columns.
+#[derive(Clone, Debug)]
+pub struct BoundQuery {
+    /// The plan.
+    pub plan: Plan,
+    /// Output column names and types.
+    pub columns: Vec<(String, SqlType)>,
+}
+
+/// A bound INSERT.
+#[derive(Clone, Debug)]
+pub struct InsertPlan {
+    /// Target table.
+    pub table: Arc<TableInfo>,
+    /// Produces full-width rows for the table, already coerced.
+    pub source: Plan,
+    /// RETURNING expressions over the stored row, with names.
+    pub returning: Option<Vec<(String, Expr)>>,
+}
+
+/// A bound UPDATE.
+#[derive(Clone, Debug)]
+pub struct UpdatePlan {
+    /// Target table.
+    pub table: Arc<TableInfo>,
+    /// WHERE over the table row.
+    pub filter: Option<Expr>,
+    /// (column index, new value over the old row).
+    pub assignments: Vec<(usize, Expr)>,
+    /// RETURNING over the new row.
+    pub returning: Option<Vec<(String, Expr)>>,
+}
+
+/// A bound DELETE.
+#[derive(Clone, Debug)]
+pub struct DeletePlan {
+    /// Target table.
+    pub table: Arc<TableInfo>,
+    /// WHERE over the table row.
+    pub filter: Option<Expr>,
+    /// RETURNING over the deleted row.
+    pub returning: Option<Vec<(String, Expr)>>,
+}
+
+/// Aggregation state while binding a grouped SELECT's target list.
+struct AggState {
+    group_asts: Vec<ast::Expr>,
+    group_exprs: Vec<Expr>,
+    aggs: Vec<AggCall>,
+    from_scope: Scope,
+}
+
+/// Binds statements against a catalog.
+pub struct Binder<'a> {
+    catalog: &'a dyn CatalogLookup,
+    /// Parameter types; `UNKNOWN` until inferred.
+    pub params: Vec<SqlType>,
+    outer: Vec<Scope>,
+    outer_refs: usize,
+    subplans: usize,
+    ctes: Vec<(String, BoundQuery)>,
+}
+
+/// Folds an identifier as PostgreSQL does: unquoted names to lower case.
+pub fn ident_name(id: &ast::Ident) -> String {
+    if id.quote_style.is_some() {
+        id.value.clone()
+    } else {
+        id.value.to_lowercase()
+    }
+}
+
+/// The parts of an object name, folded.
+pub fn object_name_parts(name: &ast::ObjectName) -> SqlResult<Vec<String>> {
+    name.0
+        .iter()
+        .map(|p| match p {
+            ast::ObjectNamePart::Identifier(id) => Ok(ident_name(id)),
+            other => Err(SqlError::unsupported(format!("object name {other}"))),
+        })
+        .collect()
+}
+
+/// Splits `[schema.]name`.
+pub fn schema_and_name(name: &ast::ObjectName) -> SqlResult<(Option<String>, String)> {
+    let mut parts = object_name_parts(name)?;
+    match parts.len() {
+        1 => Ok((None, parts.remove(0))),
+        2 => {
+            let n = parts.remove(1);
+            Ok((Some(parts.remove(0)), n))
+        }
+        3 => {
+            let n = parts.remove(2);
+            Ok((Some(parts.remove(1)), n))
+        }
+        _ => Err(SqlError::syntax(format!(
+            "improper qualified name (too many dotted names): {name}"
+        ))),
+    }
+}
+
+/// Coerces `e` to `to` if a cast in `context` exists; unknown literals and
+/// untyped parameters take the target type.
+pub fn coerce(e: Expr, to: SqlType, context: CastContext) -> SqlResult<Expr> {
+    let from = e.typ();
+    if from.oid == to.oid && (to.typmod < 0 || from.typmod == to.typmod) {
+        return Ok(e);
+    }
+    match e {
+        Expr::Param(i, t) if t.oid == TypeOid::UNKNOWN => return Ok(Expr::Param(i, to)),
+        Expr::Const(Datum::Null, _) => return Ok(Expr::Const(Datum::Null, to)),
+        Expr::Const(ref d, t)
+            if (t.oid == TypeOid::UNKNOWN || context == CastContext::Explicit || e.is_const())
+            && cast_context(from.oid, to.oid).is_some_and(|c| c >= context) => {
+                let v = cast_value(
+                    d.clone(),
+                    t,
+                    to,
+                    context == CastContext::Explicit,
+                    &Default::default(),
+                );
+                // Time-zone dependent conversions are left to run time.
+                if !matches!(to.oid, TypeOid::TIMESTAMPTZ)
+                    && !matches!(from.oid, TypeOid::TIMESTAMPTZ)
+                {
+                    return Ok(Expr::Const(v?, to));
+                }
+            }
+        _ => {}
+    }
+    match cast_context(from.oid, to.oid) {
+        Some(c) if c >= context => Ok(Expr::Cast(Box::new(e), to)),
+        _ if from.oid == to.oid => Ok(Expr::Cast(Box::new(e), to)),
+        _ => Err(SqlError::new(
+            if context == CastContext::Explicit {
+                "42846"
+            } else {
+                "42804"
+            },
+            format!(
+                "{} {} to {}",
+                if context == CastContext::Explicit {
+                    "cannot cast type"
+                } else {
+                    "cannot coerce type"
+                },
+                from.oid.sql_name(),
+                to.oid.sql_name()
+            ),
+        )),
+    }
+}
+
+fn t(oid: TypeOid) -> SqlType {
+    SqlType::new(oid)
+}
+
+/// Maps a SQL type name (as sqlparser prints it) to a type with modifier.
+pub fn parse_type_name(dt: &ast::DataType) -> SqlResult<SqlType> {
+    let text = dt.to_string();
+    let lower = text.to_lowercase();
+    let (base, args) = match lower.find('(') {
+        Some(i) => {
+            let close = lower.rfind(')').unwrap_or(lower.len());
+            let rest = lower[close..].trim_start_matches(')').trim().to_string();
+            let base = format!("{} {}", lower[..i].trim(), rest).trim().to_string();
+            (base, Some(lower[i + 1..close].to_string()))
+        }
+        None => (lower.trim().to_string(), None),
+    };
+    let base = base.trim_start_matches("pg_catalog.").to_string();
+    let nums: Vec<i32> = args
+        .as_deref()
+        .map(|a| a.split(',').filter_map(|x| x.trim().parse().ok()).collect())
+        .unwrap_or_default();
+    let oid = match base.as_str() {
+        "bool" | "boolean" => TypeOid::BOOL,
+        "smallint" | "int2" | "smallserial" | "serial2" => TypeOid::INT2,
+        "int" | "integer" | "int4" | "serial" | "serial4" => TypeOid::INT4,
+        "bigint" | "int8" | "bigserial" | "serial8" => TypeOid::INT8,
+        "real" | "float4" => TypeOid::FLOAT4,
+        "double precision" | "float8" | "double" => TypeOid::FLOAT8,
+        "float" => {
+            if nums.first().is_some_and(|p| *p <= 24) {
+                TypeOid::FLOAT4
+            } else {
+                TypeOid::FLOAT8
+            }
+        }
+        "numeric" | "decimal" | "dec" => TypeOid::NUMERIC,
+        "text" => TypeOid::TEXT,
+        "varchar" | "character varying" | "char varying" => TypeOid::VARCHAR,
+        "char" | "character" | "bpchar" => TypeOid::BPCHAR,
+        "\"char\"" => TypeOid::CHAR,
+        "name" => TypeOid::NAME,
+        "bytea" => TypeOid::BYTEA,
+        "date" => TypeOid::DATE,
+        "time" | "time without time zone" => TypeOid::TIME,
+        "timestamp" | "timestamp without time zone" => TypeOid::TIMESTAMP,
+        "timestamptz" | "timestamp with time zone" => TypeOid::TIMESTAMPTZ,
+        "interval" => TypeOid::INTERVAL,
+        "uuid" => TypeOid::UUID,
+        "json" => TypeOid::JSON,
+        "jsonb" => TypeOid::JSONB,
+        "oid" => TypeOid::OID,
+        "regclass" => TypeOid::REGCLASS,
+        "regtype" => TypeOid::REGTYPE,
+        "regproc" => TypeOid::REGPROC,
+        "regnamespace" => TypeOid::REGNAMESPACE,
+        _ => {
+            return Err(SqlError::new(
+                "42704",
+                format!("type \"{}\" does not exist", text.to_lowercase()),
+            ));
+        }
+    };
+    let typmod = match oid {
+        TypeOid::VARCHAR | TypeOid::BPCHAR => match nums.first() {
+            Some(n) if *n < 1 => {
+                return Err(SqlError::new(
+                    "22023",
+                    format!("length for type {} must be at least 1", base),
+                ));
+            }
+            Some(n) if *n > 10_485_760 => {
+                return Err(SqlError::new(
+                    "22023",
+                    format!("length for type {} cannot exceed 10485760", base),
+                ));
+            }
+            Some(n) => n + 4,
+            None if oid == TypeOid::BPCHAR && base != "bpchar" => 5,
+            None => -1,
+        },
+        TypeOid::NUMERIC => match (nums.first(), nums.get(1)) {
+            (Some(p), s) => {
+                let s = s.copied().unwrap_or(0);
+                if !(1..=1000).contains(p) {
+                    return Err(SqlError::new(
+                        "22023",
+                        format!("NUMERIC precision {p} must be between 1 and 1000"),
+                    ));
+                }
+                if s < 0 || s > *p {
+                    return Err(SqlError::new(
+                        "22023",
+                        format!("NUMERIC scale {s} must be between 0 and precision {p}"),
+                    ));
+                }
+                ((p << 16) | s) + 4
+            }
+            _ => -1,
+        },
+        _ => -1,
+    };
+    Ok(SqlType::with_typmod(oid, typmod))
+}
+
+fn is_aggregate_name(name: &str) -> bool {
+    matches!(
+        name,
+        "count" | "sum" | "avg" | "min" | "max" | "bool_and" | "bool_or" | "every" | "string_agg"
+    )
+}
+
+fn func_name(f: &ast::Function) -> SqlResult<String> {
+    let parts = object_name_parts(&f.name)?;
+    match parts.as_slice() {
+        [n] => Ok(n.clone()),
+        [s, n] if s == "pg_catalog" => Ok(n.clone()),
+        _ => Err(SqlError::undefined_function(&f.name.to_string())),
+    }
+}
+
+fn contains_aggregate(e: &ast::Expr) -> bool {
+    let mut found = false;
+    let _ = ast::visit_expressions(e, |x| {
+        if let ast::Expr::Function(f) = x
+            && f.over.is_none() && func_name(f).is_ok_and(|n| is_aggregate_name(&n)) {
+                found = true;
+                return std::ops::ControlFlow::Break(());
+            }
+        std::ops::ControlFlow::Continue(())
+    });
+    found
+}
+
+impl<'a> Binder<'a> {
+    /// A binder with `param_types` given by the client (`UNKNOWN` for none).
+    pub fn new(catalog: &'a dyn CatalogLookup, param_types: Vec<SqlType>) -> Self {
+        Binder {
+            catalog,
+            params: param_types,
+            outer: Vec::new(),
+            outer_refs: 0,
+            subplans: 0,
+            ctes: Vec::new(),
+        }
+    }
+
+    /// The number of subplan cache slots the statement needs.
+    pub fn subplan_count(&self) -> usize {
+        self.subplans
+    }
+
+    /// Parameter types with unresolved ones defaulted to text.
+    pub fn final_param_types(&self) -> Vec<SqlType> {
+        self.params
+            .iter()
+            .map(|p| {
+                if p.oid == TypeOid::UNKNOWN {
+                    t(TypeOid::TEXT)
+                } else {
+                    *p
+                }
+            })
+            .collect()
+    }
+
+    fn lookup_table(&self, name: &ast::ObjectName) -> SqlResult<Arc<TableInfo>> {
+        let (schema, rel) = schema_and_name(name)?;
+        self.catalog
+            .table(schema.as_deref(), &rel)?
+            .ok_or_else(|| SqlError::undefined_table(&name.to_string().to_lowercase()))
+    }
+
+    // ----- queries -----
+
+    /// Binds a query (SELECT, VALUES, set operations, WITH).
+    pub fn bind_query(&mut self, q: &ast::Query) -> SqlResult<BoundQuery> {
+        let saved_ctes = self.ctes.len();
+        if let Some(with) = &q.with {
+            if with.recursive {
+                return Err(SqlError::unsupported("WITH RECURSIVE"));
+            }
+            for cte in &with.cte_tables {
+                let mut bound = self.bind_query(&cte.query)?;
+                for (i, col) in cte.alias.columns.iter().enumerate() {
+                    if let Some(c) = bound.columns.get_mut(i) {
+                        c.0 = ident_name(&col.name);
+                    }
+                }
+                self.ctes.push((ident_name(&cte.alias.name), bound));
+            }
+        }
+        let result = self.bind_query_body(q);
+        self.ctes.truncate(saved_ctes);
+        result
+    }
+
+    fn bind_query_body(&mut self, q: &ast::Query) -> SqlResult<BoundQuery> {
+        if !q.locks.is_empty() {
+            // Row locking is applied by the executor for FOR UPDATE/SHARE on
+            // simple queries; the plan itself is unchanged.
+        }
+        let order_by: &[ast::OrderByExpr] = match &q.order_by {
+            Some(ast::OrderBy {
+                kind: ast::OrderByKind::Expressions(v),
+                ..
+            }) => v,
+            Some(_) => return Err(SqlError::unsupported("ORDER BY ALL")),
+            None => &[],
+        };
+        let (limit, offset) = match &q.limit_clause {
+            Some(ast::LimitClause::LimitOffset {
+                limit,
+                offset,
+                limit_by,
+            }) => {
+                if !limit_by.is_empty() {
+                    return Err(SqlError::unsupported("LIMIT BY"));
+                }
+                (limit.clone(), offset.as_ref().map(|o| o.value.clone()))
+            }
+            Some(ast::LimitClause::OffsetCommaLimit { .. }) => {
+                return Err(SqlError::syntax("LIMIT #,# syntax is not supported")
+                    .with_hint("Use separate LIMIT and OFFSET clauses."));
+            }
+            None => (None, None),
+        };
+        let limit = match (&limit, &q.fetch) {
+            (None, Some(f)) => f.quantity.clone(),
+            _ => limit,
+        };
+        let mut bound = match q.body.as_ref() {
+            ast::SetExpr::Select(sel) => self.bind_select(sel, order_by)?,
+            other => {
+                let mut b = self.bind_set_expr(other)?;
+                if !order_by.is_empty() {
+                    let scope = Scope {
+                        cols: b
+                            .columns
+                            .iter()
+                            .map(|(n, t)| ScopeCol {
+                                qualifier: None,
+                                name: n.clone(),
+                                typ: *t,
+                            })
+                            .collect(),
+                    };
+                    let mut keys = Vec::new();
+                    for ob in order_by {
+                        let expr = self.bind_order_target(&ob.expr, &b.columns, &scope)?;
+                        keys.push(sort_key(expr, &ob.options));
+                    }
+                    b.plan = Plan::Sort {
+                        input: Box::new(b.plan),
+                        keys,
+                    };
+                }
+                b
+            }
+        };
+        if limit.is_some() || offset.is_some() {
+            let empty = Scope::default();
+            let bind_count = |this: &mut Self, e: &Option<ast::Expr>| -> SqlResult<Option<Expr>> {
+                e.as_ref()
+                    .map(|e| {
+                        let x = this.bind_expr(e, &empty, &mut None)?;
+                        coerce(x, t(TypeOid::INT8), CastContext::Implicit)
+                    })
+                    .transpose()
+            };
+            let limit = bind_count(self, &limit)?;
+            let offset = bind_count(self, &offset)?;
+            bound.plan = Plan::Limit {
+                input: Box::new(bound.plan),
+                limit,
+                offset,
+            };
+        }
+        Ok(bound)
+    }
+
+    fn bind_set_expr(&mut self, body: &ast::SetExpr) -> SqlResult<BoundQuery> {
+        match body {
+            ast::SetExpr::Select(sel) => self.bind_select(sel, &[]),
+            ast::SetExpr::Query(q) => self.bind_query(q),
+            ast::SetExpr::Values(v) => self.bind_values(v),
+            ast::SetExpr::SetOperation {
+                left,
+                op,
+                set_quantifier,
+                right,
+            } => {
+                let l = self.bind_set_expr(left)?;
+                let r = self.bind_set_expr(right)?;
+                if l.columns.len() != r.columns.len() {
+                    return Err(SqlError::syntax(format!(
+                        "each {op} query must have the same number of columns"
+                    )));
+                }
+                let kind = match op {
+                    ast::SetOperator::Union => SetOpKind::Union,
+                    ast::SetOperator::Intersect => SetOpKind::Intersect,
+                    ast::SetOperator::Except | ast::SetOperator::Minus => SetOpKind::Except,
+                };
+                let all = matches!(set_quantifier, ast::SetQuantifier::All);
+                let mut types = Vec::new();
+                for (a, b) in l.columns.iter().zip(&r.columns) {
+                    types.push(common_type(&[a.1, b.1], &op.to_string())?);
+                }
+                let left = coerce_plan(l.plan, &l.columns, &types)?;
+                let right = coerce_plan(r.plan, &r.columns, &types)?;
+                let columns = l
+                    .columns
+                    .iter()
+                    .zip(&types)
+                    .map(|((n, _), t)| (n.clone(), *t))
+                    .collect();
+                Ok(BoundQuery {
+                    plan: Plan::SetOp {
+                        op: kind,
+                        all,
+                        left: Box::new(left),
+                        right: Box::new(right),
+                    },
+                    columns,
+                })
+            }
+            other => Err(SqlError::unsupported(format!("query form {other}"))),
+        }
+    }
+
+    fn bind_values(&mut self, v: &ast::Values) -> SqlResult<BoundQuery> {
+        let empty = Scope::default();
+        let mut rows = Vec::new();
+        for row in &v.rows {
+            let mut out = Vec::new();
+            for e in &row.content {
+                out.push(self.bind_expr(e, &empty, &mut None)?);
+            }
+            rows.push(out);
+        }
+        let width = rows.first().map_or(0, Vec::len);
+        if rows.iter().any(|r| r.len() != width) {
+            return Err(SqlError::syntax("VALUES lists must all be the same length"));
+        }
+        let mut types = Vec::new();
+        for i in 0..width {
+            let col: Vec<SqlType> = rows.iter().map(|r| r[i].typ()).collect();
+            types.push(common_type(&col, "VALUES")?);
+        }
+        let rows = rows
+            .into_iter()
+            .map(|r| {
+                r.into_iter()
+                    .zip(&types)
+                    .map(|(e, t)| coerce(e, *t, CastContext::Implicit))
+                    .collect()
+            })
+            .collect::<SqlResult<Vec<Vec<Expr>>>>()?;
+        let columns = types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (format!("column{}", i + 1), *t))
+            .collect();
+        Ok(BoundQuery {
+            plan: Plan::Values { rows, width },
+            columns,
+        })
+    }
+
+    fn bind_from(&mut self, from: &[ast::TableWithJoins]) -> SqlResult<(Plan, Scope)> {
+        let mut acc: Option<(Plan, Scope)> = None;
+        for twj in from {
+            let (mut plan, mut scope) = self.bind_table_factor(&twj.relation)?;
+            for join in &twj.joins {
+                let (rplan, rscope) = self.bind_table_factor(&join.relation)?;
+                (plan, scope) = self.bind_join(plan, scope, rplan, rscope, &join.join_operator)?;
+            }
+            acc = Some(match acc {
+                None => (plan, scope),
+                Some((lp, ls)) => cross_join(lp, ls, plan, scope),
+            });
+        }
+        Ok(acc.unwrap_or((
+            Plan::Values {
+                rows: vec![vec![]],
+                width: 0,
+            },
+            Scope::default(),
+        )))
+    }
+
+    fn bind_table_factor(&mut self, tf: &ast::TableFactor) -> SqlResult<(Plan, Scope)> {
+        match tf {
+            ast::TableFactor::Table {
+                name, alias, args, ..
+            } => {
+                if args.is_some() {
+                    return Err(SqlError::unsupported("table functions in FROM"));
+                }
+                let parts = object_name_parts(name)?;
+                if parts.len() == 1
+                    && let Some((_, cte)) = self.ctes.iter().rev().find(|(n, _)| *n == parts[0]) {
+                        let cte = cte.clone();
+                        let qual = alias
+                            .as_ref()
+                            .map_or(parts[0].clone(), |a| ident_name(&a.name));
+                        let scope = aliased_scope(&qual, &cte.columns, alias.as_ref());
+                        return Ok((cte.plan, scope));
+                    }
+                let table = self.lookup_table(name)?;
+                let qual = alias
+                    .as_ref()
+                    .map_or(table.name.clone(), |a| ident_name(&a.name));
+                let cols: Vec<(String, SqlType)> = table
+                    .columns
+                    .iter()
+                    .map(|c| (c.name.clone(), c.typ))
+                    .collect();
+                let scope = aliased_scope(&qual, &cols, alias.as_ref());
+                Ok((Plan::SeqScan { table }, scope))
+            }
+            ast::TableFactor::Derived {
+                lateral,
+                subquery,
+                alias,
+                ..
+            } => {
+                if *lateral {
+                    return Err(SqlError::unsupported("LATERAL"));
+                }
+                let bound = self.bind_query(subquery)?;
+                let qual = alias
+                    .as_ref()
+                    .map(|a| ident_name(&a.name))
+                    .unwrap_or_default();
+                let scope = aliased_scope(&qual, &bound.columns, alias.as_ref());
+                Ok((bound.plan, scope))
+            }
+            ast::TableFactor::NestedJoin {
+                table_with_joins,
+                alias,
+            } => {
+                if alias.is_some() {
+                    return Err(SqlError::unsupported("aliases on parenthesized joins"));
+                }
+                self.bind_from(std::slice::from_ref(table_with_joins))
+            }
+            other => Err(SqlError::unsupported(format!("FROM item {other}"))),
+        }
+    }
+
+    fn bind_join(
+        &mut self,
+        lp: Plan,
+        ls: Scope,
+        rp: Plan,
+        rs: Scope,
+        op: &ast::JoinOperator,
+    ) -> SqlResult<(Plan, Scope)> {
+        use ast::JoinOperator as J;
+        let (kind, constraint) = match op {
+            J::Join(c) | J::Inner(c) => (JoinKind::Inner, c),
+            J::Left(c) | J::LeftOuter(c) => (JoinKind::Left, c),
+            J::Right(c) | J::RightOuter(c) => (JoinKind::Right, c),
+            J::FullOuter(c) => (JoinKind::Full, c),
+            J::CrossJoin(c) => (JoinKind::Inner, c),
+            other => return Err(SqlError::unsupported(format!("join type {other:?}"))),
+        };
+        let left_width = ls.cols.len();
+        let right_width = rs.cols.len();
+        let mut scope = Scope {
+            cols: ls.cols.iter().chain(&rs.cols).cloned().collect(),
+        };
+        let condition = match constraint {
+            ast::JoinConstraint::On(e) => {
+                let c = self.bind_expr(e, &scope, &mut None)?;
+                Some(
+                    coerce(c, t(TypeOid::BOOL), CastContext::Implicit).map_err(|_| {
+                        SqlError::datatype_mismatch(format!(
+                            "argument of JOIN/ON must be type boolean, not type {}",
+                            e
+                        ))
+                    })?,
+                )
+            }
+            ast::JoinConstraint::Using(names) => {
+                let mut names_s = Vec::new();
+                for n in names {
+                    names_s.push(object_name_parts(n)?.pop().unwrap_or_default());
+                }
+                Some(self.using_condition(&ls, &rs, &names_s)?).filter(|_| !names_s.is_empty())
+            }
+            ast::JoinConstraint::Natural => {
+                let common: Vec<String> = ls
+                    .cols
+                    .iter()
+                    .filter(|c| rs.cols.iter().any(|r| r.name == c.name))
+                    .map(|c| c.name.clone())
+                    .collect();
+                if common.is_empty() {
+                    None
+                } else {
+                    Some(self.using_condition(&ls, &rs, &common)?)
+                }
+            }
+            ast::JoinConstraint::None => None,
+        };
+        if let ast::JoinConstraint::Using(_) | ast::JoinConstraint::Natural = constraint {
+            // Merged USING columns are still reachable through either side's
+            // qualifier; an unqualified reference resolves to the left one.
+            for c in scope.cols.iter_mut().skip(left_width) {
+                if ls.cols.iter().any(|l| l.name == c.name) {
+                    c.name = format!("{}\u{0}", c.name);
+                }
+            }
+        }
+        let (hash_keys, residual) = split_equi_keys(condition, left_width);
+        Ok((
+            Plan::Join {
+                left: Box::new(lp),
+                right: Box::new(rp),
+                kind,
+                hash_keys,
+                condition: residual,
+                left_width,
+                right_width,
+            },
+            scope,
+        ))
+    }
+
+    fn using_condition(&mut self, ls: &Scope, rs: &Scope, names: &[String]) -> SqlResult<Expr> {
+        let mut terms = Vec::new();
+        for n in names {
+            let li = ls.cols.iter().position(|c| &c.name == n).ok_or_else(|| {
+                SqlError::undefined_column(n)
+                    .with_detail("column specified in USING clause does not exist in left table")
+            })?;
+            let ri = rs.cols.iter().position(|c| &c.name == n).ok_or_else(|| {
+                SqlError::undefined_column(n)
+                    .with_detail("column specified in USING clause does not exist in right table")
+            })?;
+            let l = Expr::Column(li, ls.cols[li].typ);
+            let r = Expr::Column(ls.cols.len() + ri, rs.cols[ri].typ);
+            terms.push(resolve_binop(BinOp::Eq, l, r)?);
+        }
+        Ok(if terms.len() == 1 {
+            terms.remove(0)
+        } else {
+            Expr::And(terms)
+        })
+    }
+
+    fn bind_select(
+        &mut self,
+        sel: &ast::Select,
+        order_by: &[ast::OrderByExpr],
+    ) -> SqlResult<BoundQuery> {
+        if sel.into.is_some() {
+            return Err(SqlError::unsupported("SELECT INTO"));
+        }
+        let (mut plan, scope) = self.bind_from(&sel.from)?;
+        if let Some(w) = &sel.selection {
+            let pred = self.bind_expr(w, &scope, &mut None)?;
+            let pred = coerce(pred, t(TypeOid::BOOL), CastContext::Implicit).map_err(|_| {
+                SqlError::datatype_mismatch("argument of WHERE must be type boolean")
+            })?;
+            plan = Plan::Filter {
+                input: Box::new(plan),
+                predicate: pred,
+            };
+        }
+        let group_asts: Vec<ast::Expr> = match &sel.group_by {
+            ast::GroupByExpr::Expressions(v, mods) => {
+                if !mods.is_empty() {
+                    return Err(SqlError::unsupported("GROUP BY modifiers"));
+                }
+                v.clone()
+            }
+            ast::GroupByExpr::All(_) => return Err(SqlError::unsupported("GROUP BY ALL")),
+        };
+        let has_aggs = sel.projection.iter().any(|item| match item {
+            ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. } => {
+                contains_aggregate(e)
+            }
+            _ => false,
+        }) || sel.having.as_ref().is_some_and(contains_aggregate)
+            || order_by.iter().any(|o| contains_aggregate(&o.expr));
+        let grouped = has_aggs || !group_asts.is_empty() || sel.having.is_some();
+
+        // Expand the target list (wildcards) into (name, ast) pairs.
+        let mut targets: Vec<(String, Option<ast::Expr>, Option<usize>)> = Vec::new();
+        for item in &sel.projection {
+            match item {
+                ast::SelectItem::UnnamedExpr(e) => {
+                    targets.push((column_label(e), Some(e.clone()), None))
+                }
+                ast::SelectItem::ExprWithAlias { expr, alias } => {
+                    targets.push((ident_name(alias), Some(expr.clone()), None))
+                }
+                ast::SelectItem::Wildcard(_) => {
+                    if scope.cols.is_empty() {
+                        return Err(SqlError::syntax(
+                            "SELECT * with no tables specified is not valid",
+                        ));
+                    }
+                    for (i, c) in scope.cols.iter().enumerate() {
+                        if !c.name.ends_with('\u{0}') {
+                            targets.push((c.name.clone(), None, Some(i)));
+                        }
+                    }
+                }
+                ast::SelectItem::QualifiedWildcard(kind, _) => {
+                    let q = match kind {
+                        ast::SelectItemQualifiedWildcardKind::ObjectName(n) => {
+                            object_name_parts(n)?.pop().unwrap_or_default()
+                        }
+                        ast::SelectItemQualifiedWildcardKind::Expr(e) => {
+                            return Err(SqlError::unsupported(format!("{e}.*")));
+                        }
+                    };
+                    let mut any = false;
+                    for (i, c) in scope.cols.iter().enumerate() {
+                        if c.qualifier.as_deref() == Some(q.as_str()) {
+                            targets.push((
+                                c.name.trim_end_matches('\u{0}').to_string(),
+                                None,
+                                Some(i),
+                            ));
+                            any = true;
+                        }
+                    }
+                    if !any {
+                        return Err(SqlError::new(
+                            "42P01",
+                            format!("missing FROM-clause entry for table \"{q}\""),
+                        ));
+                    }
+                }
+                other => return Err(SqlError::unsupported(format!("select item {other}"))),
+            }
+        }
+
+        let mut agg_state = None;
+        let mut out_scope = scope.clone();
+        if grouped {
+            let mut group_exprs = Vec::new();
+            let mut resolved_group_asts = Vec::new();
+            for g in &group_asts {
+                // GROUP BY may name an output column by position or alias.
+                let target = match g {
+                    ast::Expr::Value(v) => match &v.value {
+                        ast::Value::Number(n, _) => {
+                            let pos: usize = n.parse().map_err(|_| {
+                                SqlError::syntax("non-integer constant in GROUP BY")
+                            })?;
+                            let tgt = targets.get(pos.wrapping_sub(1)).ok_or_else(|| {
+                                SqlError::new(
+                                    "42P10",
+                                    format!("GROUP BY position {pos} is not in select list"),
+                                )
+                            })?;
+                            Some(tgt.clone())
+                        }
+                        _ => None,
+                    },
+                    ast::Expr::Identifier(id)
+                        if scope.cols.iter().all(|c| c.name != ident_name(id)) =>
+                    {
+                        targets.iter().find(|t| t.0 == ident_name(id)).cloned()
+                    }
+                    _ => None,
+                };
+                let g_ast = match target {
+                    Some((_, Some(e), _)) => e,
+                    Some((_, None, Some(i))) => {
+                        group_exprs.push(Expr::Column(i, scope.cols[i].typ));
+                        resolved_group_asts.push(ast::Expr::Identifier(ast::Ident::new("\u{0}")));
+                        continue;
+                    }
+                    _ => g.clone(),
+                };
+                group_exprs.push(self.bind_expr(&g_ast, &scope, &mut None)?);
+                resolved_group_asts.push(g_ast);
+            }
+            agg_state = Some(AggState {
+                group_asts: resolved_group_asts,
+                group_exprs,
+                aggs: Vec::new(),
+                from_scope: scope.clone(),
+            });
+            out_scope = Scope::default();
+        }
+
+        let mut exprs = Vec::new();
+        let mut columns = Vec::new();
+        for (name, e, col) in &targets {
+            let bound = match (e, col) {
+                (Some(e), _) => self.bind_expr(e, &out_scope, &mut agg_state)?,
+                (None, Some(i)) => {
+                    let c = Expr::Column(*i, scope.cols[*i].typ);
+                    match &agg_state {
+                        Some(st) => grouped_column(st, c, &scope.cols[*i].name)?,
+                        None => c,
+                    }
+                }
+                (None, None) => return Err(SqlError::internal("empty target")),
+            };
+            columns.push((name.clone(), bound.typ()));
+            exprs.push(bound);
+        }
+        let mut having = None;
+        if let Some(h) = &sel.having {
+            let e = self.bind_expr(h, &out_scope, &mut agg_state)?;
+            having = Some(coerce(e, t(TypeOid::BOOL), CastContext::Implicit)?);
+        }
+        // ORDER BY keys: output columns by name/position, else expressions
+        // over the input (hidden columns).
+        let mut sort_keys = Vec::new();
+        let target_scope = Scope {
+            cols: columns
+                .iter()
+                .map(|(n, t)| ScopeCol {
+                    qualifier: None,
+                    name: n.clone(),
+                    typ: *t,
+                })
+                .collect(),
+        };
+        for ob in order_by {
+            let by_output = self.order_by_output(&ob.expr, &columns)?;
+            let expr = match by_output {
+                Some(i) => Expr::Column(i, columns[i].1),
+                None => {
+                    if matches!(sel.distinct, Some(ast::Distinct::Distinct)) {
+                        return Err(SqlError::new(
+                            "42P10",
+                            "for SELECT DISTINCT, ORDER BY expressions must appear in select list",
+                        ));
+                    }
+                    let e = self.bind_expr(&ob.expr, &out_scope, &mut agg_state)?;
+                    exprs.push(e.clone());
+                    Expr::Column(exprs.len() - 1, e.typ())
+                }
+            };
+            sort_keys.push(sort_key(expr, &ob.options));
+        }
+        let _ = target_scope;
+        if let Some(st) = agg_state {
+            plan = Plan::Aggregate {
+                input: Box::new(plan),
+                group_by: st.group_exprs,
+                aggs: st.aggs,
+            };
+        }
+        if let Some(h) = having {
+            plan = Plan::Filter {
+                input: Box::new(plan),
+                predicate: h,
+            };
+        }
+        for e in &exprs {
+            if let Some(w) = window_in(e) {
+                return Err(w);
+            }
+        }
+        let width = columns.len();
+        let hidden = exprs.len() > width;
+        plan = Plan::Project {
+            input: Box::new(plan),
+            exprs,
+        };
+        match &sel.distinct {
+            None | Some(ast::Distinct::All) => {}
+            Some(ast::Distinct::Distinct) => {
+                plan = Plan::Distinct {
+                    input: Box::new(plan),
+                }
+            }
+            Some(ast::Distinct::On(_)) => return Err(SqlError::unsupported("DISTINCT ON")),
+        }
+        if !sort_keys.is_empty() {
+            plan = Plan::Sort {
+                input: Box::new(plan),
+                keys: sort_keys,
+            };
+        }
+        if hidden {
+            plan = Plan::Truncate {
+                input: Box::new(plan),
+                width,
+            };
+        }
+        Ok(BoundQuery { plan, columns })
+    }
+
+    fn order_by_output(
+        &self,
+        e: &ast::Expr,
+        columns: &[(String, SqlType)],
+    ) -> SqlResult<Option<usize>> {
+        match e {
+            ast::Expr::Value(v) => match &v.value {
+                ast::Value::Number(n, _) => {
+                    let pos: usize = n
+                        .parse()
+                        .map_err(|_| SqlError::syntax("non-integer constant in ORDER BY"))?;
+                    if pos == 0 || pos > columns.len() {
+                        return Err(SqlError::new(
+                            "42P10",
+                            format!("ORDER BY position {pos} is not in select list"),
+                        ));
+                    }
+                    Ok(Some(pos - 1))
+                }
+                _ => Ok(None),
+            },
+            ast::Expr::Identifier(id) => {
+                let name = ident_name(id);
+                let hits: Vec<usize> = columns
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.0 == name)
+                    .map(|(i, _)| i)
+                    .collect();
+                Ok(hits.first().copied())
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn bind_order_target(
+        &mut self,
+        e: &ast::Expr,
+        columns: &[(String, SqlType)],
+        scope: &Scope,
+    ) -> SqlResult<Expr> {
+        match self.order_by_output(e, columns)? {
+            Some(i) => Ok(Expr::Column(i, columns[i].1)),
+            None => self.bind_expr(e, scope, &mut None),
+        }
+    }
+
+    // ----- expressions -----
+
+    fn resolve_column(&mut self, parts: &[String], scope: &Scope) -> SqlResult<Expr> {
+        let (qual, name) = match parts {
+            [n] => (None, n.as_str()),
+            [q, n] => (Some(q.as_str()), n.as_str()),
+            [_, q, n] => (Some(q.as_str()), n.as_str()),
+            _ => {
+                return Err(SqlError::syntax(format!(
+                    "improper qualified name: {}",
+                    parts.join(".")
+                )));
+            }
+        };
+        if let Some(e) = find_in_scope(scope, qual, name)? {
+            return Ok(e);
+        }
+        for (depth, outer) in self.outer.iter().rev().enumerate() {
+            if let Some(Expr::Column(index, typ)) = find_in_scope(outer, qual, name)? {
+                self.outer_refs += 1;
+                return Ok(Expr::Outer {
+                    depth: depth + 1,
+                    index,
+                    typ,
+                });
+            }
+        }
+        if let Some(q) = qual {
+            let known = scope.cols.iter().any(|c| c.qualifier.as_deref() == Some(q))
+                || self
+                    .outer
+                    .iter()
+                    .any(|s| s.cols.iter().any(|c| c.qualifier.as_deref() == Some(q)));
+            if !known {
+                return Err(SqlError::new(
+                    "42P01",
+                    format!("missing FROM-clause entry for table \"{q}\""),
+                ));
+            }
+            return Err(SqlError::undefined_column(&format!("{q}.{name}")));
+        }
+        Err(SqlError::undefined_column(name))
+    }
+
+    fn bind_subquery(&mut self, q: &ast::Query, scope: &Scope, kind: SubKind) -> SqlResult<Expr> {
+        self.outer.push(scope.clone());
+        let before = self.outer_refs;
+        let bound = self.bind_query(q);
+        self.outer.pop();
+        let bound = bound?;
+        let correlated = self.outer_refs != before;
+        let typ = match kind {
+            SubKind::Scalar => {
+                if bound.columns.len() != 1 {
+                    return Err(SqlError::syntax("subquery must return only one column"));
+                }
+                bound.columns[0].1
+            }
+            _ => t(TypeOid::BOOL),
+        };
+        let kind = match kind {
+            SubKind::Any(op, lhs) | SubKind::All(op, lhs) if bound.columns.len() == 1 => {
+                let all = false;
+                let _ = all;
+                let ty = common_type(&[lhs.typ(), bound.columns[0].1], "IN")?;
+                let lhs = coerce(*lhs, ty, CastContext::Implicit)?;
+                let plan_ty = bound.columns[0].1;
+                if plan_ty.oid != ty.oid {
+                    // Coerce the subquery's column via a projection.
+                    let plan = Plan::Project {
+                        input: Box::new(bound.plan),
+                        exprs: vec![coerce(Expr::Column(0, plan_ty), ty, CastContext::Implicit)?],
+                    };
+                    let id = self.subplans;
+                    self.subplans += 1;
+                    let k = SubKind::Any(op, Box::new(lhs));
+                    return Ok(Expr::SubPlan(Box::new(SubPlan {
+                        plan,
+                        kind: k,
+                        typ,
+                        correlated,
+                        id,
+                    })));
+                }
+                SubKind::Any(op, Box::new(lhs))
+            }
+            SubKind::Any(..) | SubKind::All(..) => {
+                return Err(SqlError::syntax("subquery has too many columns"));
+            }
+            k => k,
+        };
+        let id = self.subplans;
+        self.subplans += 1;
+        Ok(Expr::SubPlan(Box::new(SubPlan {
+            plan: bound.plan,
+            kind,
+            typ,
+            correlated,
+            id,
+        })))
+    }
+
+    fn bind_param(&mut self, text: &str) -> SqlResult<Expr> {
+        let n: usize = text
+            .trim_start_matches('$')
+            .parse()
+            .map_err(|_| SqlError::syntax(format!("syntax error at or near \"{text}\"")))?;
+        if n == 0 || n > 65535 {
+            return Err(SqlError::new(
+                "42P02",
+                format!("there is no parameter ${n}"),
+            ));
+        }
+        if self.params.len() < n {
+            self.params.resize(n, t(TypeOid::UNKNOWN));
+        }
+        Ok(Expr::Param(n - 1, self.params[n - 1]))
+    }
+
+    /// Records inferred parameter types found in `e` (a Param coerced to a
+    /// type by its context).
+    fn note_params(&mut self, e: &Expr) {
+        e.walk(&mut |x| {
+            if let Expr::Param(i, ty) = x
+                && ty.oid != TypeOid::UNKNOWN
+                    && let Some(slot) = self.params.get_mut(*i)
+                        && slot.oid == TypeOid::UNKNOWN {
+                            *slot = *ty;
+                        }
+        });
+    }
+
+    /// Binds an expression that reads no table (a column default).
+    pub fn bind_scalar(&mut self, e: &ast::Expr) -> SqlResult<Expr> {
+        self.bind_expr(e, &Scope::default(), &mut None)
+    }
+
+    /// Binds an expression; with `agg` set, aggregates and grouped columns
+    /// become references to the Aggregate node's output.
+    fn bind_expr(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        agg: &mut Option<AggState>,
+    ) -> SqlResult<Expr> {
+        let bound = self.bind_expr_inner(e, scope, agg)?;
+        self.note_params(&bound);
+        Ok(bound)
+    }
+
+    fn bind_expr_inner(
+        &mut self,
+        e: &ast::Expr,
+        scope: &Scope,
+        agg: &mut Option<AggState>,
+    ) -> SqlResult<Expr> {
+        if let Some(st) = agg.as_ref()
+            && let Some(i) = st.group_asts.iter().position(|g| g == e) {
+                return Ok(Expr::Column(i, st.group_exprs[i].typ()));
+            }
+        use ast::Expr as A;
+        match e {
+            A::Identifier(id) => self.bind_column_ref(&[ident_name(id)], scope, agg),
+            A::CompoundIdentifier(ids) => {
+                let parts: Vec<String> = ids.iter().map(ident_name).collect();
+                self.bind_column_ref(&parts, scope, agg)
+            }
+            A::Value(v) => self.bind_value(&v.value),
+            A::TypedString(ts) => {
+                let ty = parse_type_name(&ts.data_type)?;
+                let text = match &ts.value.value {
+                    ast::Value::SingleQuotedString(s) | ast::Value::EscapedStringLiteral(s) => {
+                        s.clone()
+                    }
+                    other => other.to_string(),
+                };
+                coerce(
+                    Expr::Const(Datum::Text(text), t(TypeOid::UNKNOWN)),
+                    ty,
+                    CastContext::Explicit,
+                )
+            }
+            A::Nested(inner) => self.bind_expr_inner(inner, scope, agg),
+            A::UnaryOp { op, expr } => {
+                let x = self.bind_expr_inner(expr, scope, agg)?;
+                match op {
+                    ast::UnaryOperator::Not => Ok(Expr::Not(Box::new(coerce(
+                        x,
+                        t(TypeOid::BOOL),
+                        CastContext::Implicit,
+                    )?))),
+                    ast::UnaryOperator::Minus => {
+                        if let Expr::Const(Datum::Text(s), ty) = &x
+                            && ty.oid == TypeOid::UNKNOWN {
+                                let _ = s;
+                            }
+                        let x = if x.typ().oid == TypeOid::UNKNOWN {
+                            coerce(x, t(TypeOid::NUMERIC), CastContext::Implicit)?
+                        } else {
+                            x
+                        };
+                        match x {
+                            Expr::Const(Datum::Int4(v), ty) => Ok(Expr::Const(Datum::Int4(-v), ty)),
+                            Expr::Const(Datum::Int8(v), _) if v == i64::from(i32::MAX) + 1 => {
+                                Ok(Expr::Const(Datum::Int4(i32::MIN), t(TypeOid::INT4)))
+                            }
+                            Expr::Const(Datum::Int8(v), ty) => Ok(Expr::Const(Datum::Int8(-v), ty)),
+                            Expr::Const(Datum::Numeric(n), ty) => {
+                                if n == Numeric::from_i128(i128::from(i64::MAX) + 1) {
+                                    Ok(Expr::Const(Datum::Int8(i64::MIN), t(TypeOid::INT8)))
+                                } else {
+                                    Ok(Expr::Const(Datum::Numeric(n.neg()), ty))
+                                }
+                            }
+                            other => Ok(Expr::Neg(Box::new(other))),
+                        }
+                    }
+                    ast::UnaryOperator::Plus => Ok(x),
+                    other => Err(SqlError::unsupported(format!("operator {other}"))),
+                }
+            }
+            A::BinaryOp { left, op, right } => {
+                let l = self.bind_expr_inner(left, scope, agg)?;
+                let r = self.bind_expr_inner(right, scope, agg)?;
+                self.bind_binary(op, l, r)
+            }
+            A::IsNull(x) => Ok(Expr::IsNull(
+                Box::new(self.bind_expr_inner(x, scope, agg)?),
+                false,
+            )),
+            A::IsNotNull(x) => Ok(Expr::IsNull(
+                Box::new(self.bind_expr_inner(x, scope, agg)?),
+                true,
+            )),
+            A::IsTrue(x) | A::IsNotTrue(x) | A::IsFalse(x) | A::IsNotFalse(x) => {
+                let v = coerce(
+                    self.bind_expr_inner(x, scope, agg)?,
+                    t(TypeOid::BOOL),
+                    CastContext::Implicit,
+                )?;
+                let want = matches!(e, A::IsTrue(_) | A::IsNotTrue(_));
+                let negated = matches!(e, A::IsNotTrue(_) | A::IsNotFalse(_));
+                Ok(Expr::IsBool(Box::new(v), want, negated))
+            }
+            A::IsUnknown(x) | A::IsNotUnknown(x) => {
+                let v = coerce(
+                    self.bind_expr_inner(x, scope, agg)?,
+                    t(TypeOid::BOOL),
+                    CastContext::Implicit,
+                )?;
+                Ok(Expr::IsNull(Box::new(v), matches!(e, A::IsNotUnknown(_))))
+            }
+            A::IsDistinctFrom(a, b) | A::IsNotDistinctFrom(a, b) => {
+                let l = self.bind_expr_inner(a, scope, agg)?;
+                let r = self.bind_expr_inner(b, scope, agg)?;
+                let ty = common_type(&[l.typ(), r.typ()], "IS DISTINCT FROM")?;
+                Ok(Expr::IsDistinct(
+                    Box::new(coerce(l, ty, CastContext::Implicit)?),
+                    Box::new(coerce(r, ty, CastContext::Implicit)?),
+                    matches!(e, A::IsNotDistinctFrom(..)),
+                ))
+            }
+            A::InList {
+                expr,
+                list,
+                negated,
+            } => {
+                let x = self.bind_expr_inner(expr, scope, agg)?;
+                let mut items = Vec::new();
+                for i in list {
+                    items.push(self.bind_expr_inner(i, scope, agg)?);
+                }
+                let mut types = vec![x.typ()];
+                types.extend(items.iter().map(Expr::typ));
+                let ty = common_type(&types, "IN")?;
+                let items = items
+                    .into_iter()
+                    .map(|i| coerce(i, ty, CastContext::Implicit))
+                    .collect::<SqlResult<_>>()?;
+                Ok(Expr::InList(
+                    Box::new(coerce(x, ty, CastContext::Implicit)?),
+                    items,
+                    *negated,
+                ))
+            }
+            A::InSubquery {
+                expr,
+                subquery,
+                negated,
+            } => {
+                let x = self.bind_expr_inner(expr, scope, agg)?;
+                let sub =
+                    self.bind_subquery(subquery, scope, SubKind::Any(BinOp::Eq, Box::new(x)))?;
+                Ok(if *negated {
+                    Expr::Not(Box::new(sub))
+                } else {
+                    sub
+                })
+            }
+            A::Between {
+                expr,
+                negated,
+                low,
+                high,
+            } => {
+                let x = self.bind_expr_inner(expr, scope, agg)?;
+                let lo = self.bind_expr_inner(low, scope, agg)?;
+                let hi = self.bind_expr_inner(high, scope, agg)?;
+                let ge = resolve_binop(BinOp::GtEq, x.clone(), lo)?;
+                let le = resolve_binop(BinOp::LtEq, x, hi)?;
+                let both = Expr::And(vec![ge, le]);
+                Ok(if *negated {
+                    Expr::Not(Box::new(both))
+                } else {
+                    both
+                })
+            }
+            A::Like {
+                negated,
+                any: false,
+                expr,
+                pattern,
+                escape_char: None,
+            }
+            | A::ILike {
+                negated,
+                any: false,
+                expr,
+                pattern,
+                escape_char: None,
+            } => {
+                let x = coerce(
+                    self.bind_expr_inner(expr, scope, agg)?,
+                    t(TypeOid::TEXT),
+                    CastContext::Implicit,
+                )?;
+                let p = coerce(
+                    self.bind_expr_inner(pattern, scope, agg)?,
+                    t(TypeOid::TEXT),
+                    CastContext::Implicit,
+                )?;
+                let op = BinOp::Like {
+                    case_insensitive: matches!(e, A::ILike { .. }),
+                    negated: *negated,
+                };
+                Ok(Expr::Binary(op, Box::new(x), Box::new(p), t(TypeOid::BOOL)))
+            }
+            A::Cast {
+                expr, data_type, ..
+            } => {
+                let ty = parse_type_name(data_type)?;
+                let x = self.bind_expr_inner(expr, scope, agg)?;
+                coerce(x, ty, CastContext::Explicit)
+            }
+            A::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => self.bind_case(operand, conditions, else_result, scope, agg),
+            A::Function(f) => self.bind_function(f, scope, agg),
+            A::Subquery(q) => self.bind_subquery(q, scope, SubKind::Scalar),
+            A::Exists { subquery, negated } => {
+                let sub = self.bind_subquery(subquery, scope, SubKind::Exists)?;
+                Ok(if *negated {
+                    Expr::Not(Box::new(sub))
+                } else {
+                    sub
+                })
+            }
+            A::AnyOp {
+                left,
+                compare_op,
+                right,
+                ..
+            }
+            | A::AllOp {
+                left,
+                compare_op,
+                right,
+            } => {
+                let is_all = matches!(e, A::AllOp { .. });
+                let op = comparison_op(compare_op)?;
+                let x = self.bind_expr_inner(left, scope, agg)?;
+                match right.as_ref() {
+                    A::Subquery(q) => {
+                        let kind = if is_all {
+                            SubKind::All(op, Box::new(x))
+                        } else {
+                            SubKind::Any(op, Box::new(x))
+                        };
+                        if is_all {
+                            self.bind_all_subquery(q, scope, op, kind)
+                        } else {
+                            self.bind_subquery(q, scope, kind)
+                        }
+                    }
+                    _ => Err(SqlError::unsupported("ANY/ALL over arrays")),
+                }
+            }
+            A::Extract { field, expr, .. } => {
+                let x = self.bind_expr_inner(expr, scope, agg)?;
+                let f = Expr::Const(
+                    Datum::Text(field.to_string().to_lowercase()),
+                    t(TypeOid::TEXT),
+                );
+                resolve_function("extract", vec![f, x])?
+                    .ok_or_else(|| SqlError::internal("extract"))
+            }
+            A::Substring {
+                expr,
+                substring_from,
+                substring_for,
+                ..
+            } => {
+                let mut args = vec![self.bind_expr_inner(expr, scope, agg)?];
+                args.push(match substring_from {
+                    Some(f) => self.bind_expr_inner(f, scope, agg)?,
+                    None => Expr::Const(Datum::Int4(1), t(TypeOid::INT4)),
+                });
+                if let Some(f) = substring_for {
+                    args.push(self.bind_expr_inner(f, scope, agg)?);
+                }
+                resolve_function("substring", args)?.ok_or_else(|| SqlError::internal("substring"))
+            }
+            A::Position { expr, r#in } => {
+                let needle = self.bind_expr_inner(expr, scope, agg)?;
+                let hay = self.bind_expr_inner(r#in, scope, agg)?;
+                resolve_function("strpos", vec![hay, needle])?
+                    .ok_or_else(|| SqlError::internal("position"))
+            }
+            A::Trim {
+                trim_where,
+                trim_what,
+                expr,
+                trim_characters,
+            } => {
+                if trim_characters.is_some() {
+                    return Err(SqlError::unsupported("TRIM with a character list"));
+                }
+                let name = match trim_where {
+                    Some(ast::TrimWhereField::Leading) => "ltrim",
+                    Some(ast::TrimWhereField::Trailing) => "rtrim",
+                    _ => "btrim",
+                };
+                let mut args = vec![self.bind_expr_inner(expr, scope, agg)?];
+                if let Some(w) = trim_what {
+                    args.push(self.bind_expr_inner(w, scope, agg)?);
+                }
+                resolve_function(name, args)?.ok_or_else(|| SqlError::internal("trim"))
+            }
+            A::Ceil { expr, .. } | A::Floor { expr, .. } => {
+                let x = self.bind_expr_inner(expr, scope, agg)?;
+                resolve_function(
+                    if matches!(e, A::Ceil { .. }) {
+                        "ceil"
+                    } else {
+                        "floor"
+                    },
+                    vec![x],
+                )?
+                .ok_or_else(|| SqlError::internal("ceil"))
+            }
+            A::Interval(iv) => {
+                if iv.leading_field.is_some() || iv.last_field.is_some() {
+                    return Err(SqlError::unsupported(
+                        "interval literals with field qualifiers",
+                    ));
+                }
+                let x = self.bind_expr_inner(&iv.value, scope, agg)?;
+                coerce(x, t(TypeOid::INTERVAL), CastContext::Explicit)
+            }
+            A::Collate { expr, collation } => {
+                let c = collation.to_string().to_lowercase();
+                if !matches!(
+                    c.as_str(),
+                    "\"c\""
+                        | "c"
+                        | "\"posix\""
+                        | "pg_catalog.default"
+                        | "default"
+                        | "pg_catalog.\"c\""
+                ) {
+                    return Err(SqlError::new(
+                        "42704",
+                        format!("collation {collation} for encoding \"UTF8\" does not exist"),
+                    ));
+                }
+                self.bind_expr_inner(expr, scope, agg)
+            }
+            other => Err(SqlError::unsupported(format!("expression {other}"))),
+        }
+    }
+
+    fn bind_all_subquery(
+        &mut self,
+        q: &ast::Query,
+        scope: &Scope,
+        op: BinOp,
+        kind: SubKind,
+    ) -> SqlResult<Expr> {
+        // Bind as ANY to reuse coercion, then flip to ALL.
+        let SubKind::All(_, lhs) = kind else {
+            return Err(SqlError::internal("ALL"));
+        };
+        let e = self.bind_subquery(q, scope, SubKind::Any(op, lhs))?;
+        match e {
+            Expr::SubPlan(mut s) => {
+                if let SubKind::Any(op, lhs) = s.kind {
+                    s.kind = SubKind::All(op, lhs);
+                }
+                Ok(Expr::SubPlan(s))
+            }
+            other => Ok(other),
+        }
+    }
+
+    fn bind_column_ref(
+        &mut self,
+        parts: &[String],
+        scope: &Scope,
+        agg: &mut Option<AggState>,
+    ) -> SqlResult<Expr> {
+        match agg {
+            Some(st) => {
+                let from_scope = st.from_scope.clone();
+                let c = self.resolve_column(parts, &from_scope)?;
+                if let Expr::Outer { .. } = c {
+                    return Ok(c);
+                }
+                grouped_column(st, c, parts.last().map(String::as_str).unwrap_or(""))
+            }
+            None => {
+                if parts.len() == 1 && scope.cols.is_empty() && self.outer.is_empty() {
+                    // Function-like keywords without parentheses.
+                    if let Some(e) = resolve_function(&parts[0], vec![])
+                        .ok()
+                        .flatten()
+                        .filter(|_| is_niladic_keyword(&parts[0]))
+                    {
+                        return Ok(e);
+                    }
+                }
+                match self.resolve_column(parts, scope) {
+                    Err(err) if parts.len() == 1 && is_niladic_keyword(&parts[0]) => {
+                        resolve_function(&parts[0], vec![])?.ok_or(err)
+                    }
+                    other => other,
+                }
+            }
+        }
+    }
+
+    fn bind_value(&mut self, v: &ast::Value) -> SqlResult<Expr> {
+        match v {
+            ast::Value::Number(n, _) => Ok(number_literal(n)?),
+            ast::Value::SingleQuotedString(s)
+            | ast::Value::EscapedStringLiteral(s)
+            | ast::Value::UnicodeStringLiteral(s) => {
+                Ok(Expr::Const(Datum::Text(s.clone()), t(TypeOid::UNKNOWN)))
+            }
+            ast::Value::DollarQuotedString(d) => Ok(Expr::Const(
+                Datum::Text(d.value.clone()),
+                t(TypeOid::UNKNOWN),
+            )),
+            ast::Value::Boolean(b) => Ok(Expr::bool_const(*b)),
+            ast::Value::Null => Ok(Expr::Const(Datum::Null, t(TypeOid::UNKNOWN))),
+            ast::Value::Placeholder(p) => self.bind_param(p),
+            ast::Value::HexStringLiteral(h) => {
+                Err(SqlError::unsupported(format!("hexadecimal literal X'{h}'")))
+            }
+            other => Err(SqlError::unsupported(format!("literal {other}"))),
+        }
+    }
+
+    fn bind_binary(&mut self, op: &ast::BinaryOperator, l: Expr, r: Expr) -> SqlResult<Expr> {
+        use ast::BinaryOperator as B;
+        let bop = match op {
+            B::And | B::Or => {
+                let l = coerce(l, t(TypeOid::BOOL), CastContext::Implicit).map_err(|_| {
+                    SqlError::datatype_mismatch(format!("argument of {op} must be type boolean"))
+                })?;
+                let r = coerce(r, t(TypeOid::BOOL), CastContext::Implicit).map_err(|_| {
+                    SqlError::datatype_mismatch(format!("argument of {op} must be type boolean"))
+                })?;
+                return Ok(if matches!(op, B::And) {
+                    Expr::And(vec![l, r])
+                } else {
+                    Expr::Or(vec![l, r])
+                });
+            }
+            B::Plus => BinOp::Add,
+            B::Minus => BinOp::Sub,
+            B::Multiply => BinOp::Mul,
+            B::Divide => BinOp::Div,
+            B::Modulo => BinOp::Mod,
+            B::PGExp => BinOp::Pow,
+            B::StringConcat => BinOp::Concat,
+            B::PGLikeMatch => BinOp::Like {
+                case_insensitive: false,
+                negated: false,
+            },
+            B::PGNotLikeMatch => BinOp::Like {
+                case_insensitive: false,
+                negated: true,
+            },
+            B::PGILikeMatch => BinOp::Like {
+                case_insensitive: true,
+                negated: false,
+            },
+            B::PGNotILikeMatch => BinOp::Like {
+                case_insensitive: true,
+                negated: true,
+            },
+            B::PGCustomBinaryOperator(parts) => match parts.as_slice() {
+                [schema, o] if schema == "pg_catalog" => match o.as_str() {
+                    "=" => BinOp::Eq,
+                    "<>" | "!=" => BinOp::NotEq,
+                    "<" => BinOp::Lt,
+                    "<=" => BinOp::LtEq,
+                    ">" => BinOp::Gt,
+                    ">=" => BinOp::GtEq,
+                    "+" => BinOp::Add,
+                    "-" => BinOp::Sub,
+                    "~~" => BinOp::Like {
+                        case_insensitive: false,
+                        negated: false,
+                    },
+                    other => {
+                        return Err(SqlError::unsupported(format!(
+                            "operator pg_catalog.{other}"
+                        )));
+                    }
+                },
+                _ => return Err(SqlError::unsupported(format!("operator {op}"))),
+            },
+            other => comparison_op(other)?,
+        };
+        resolve_binop(bop, l, r)
+    }
+
+    fn bind_case(
+        &mut self,
+        operand: &Option<Box<ast::Expr>>,
+        conditions: &[ast::CaseWhen],
+        else_result: &Option<Box<ast::Expr>>,
+        scope: &Scope,
+        agg: &mut Option<AggState>,
+    ) -> SqlResult<Expr> {
+        let operand = operand
+            .as_ref()
+            .map(|o| self.bind_expr_inner(o, scope, agg))
+            .transpose()?;
+        let mut whens = Vec::new();
+        for cw in conditions {
+            let c = self.bind_expr_inner(&cw.condition, scope, agg)?;
+            let r = self.bind_expr_inner(&cw.result, scope, agg)?;
+            whens.push((c, r));
+        }
+        let otherwise = else_result
+            .as_ref()
+            .map(|e| self.bind_expr_inner(e, scope, agg))
+            .transpose()?;
+        let mut rtypes: Vec<SqlType> = whens.iter().map(|w| w.1.typ()).collect();
+        if let Some(o) = &otherwise {
+            rtypes.push(o.typ());
+        }
+        let rt = common_type(&rtypes, "CASE")?;
+        let operand = match operand {
+            Some(o) => {
+                let mut ct = vec![o.typ()];
+                ct.extend(whens.iter().map(|w| w.0.typ()));
+                let ty = common_type(&ct, "CASE/WHEN")?;
+                whens = whens
+                    .into_iter()
+                    .map(|(c, r)| Ok((coerce(c, ty, CastContext::Implicit)?, r)))
+                    .collect::<SqlResult<_>>()?;
+                Some(Box::new(coerce(o, ty, CastContext::Implicit)?))
+            }
+            None => {
+                whens = whens
+                    .into_iter()
+                    .map(|(c, r)| Ok((coerce(c, t(TypeOid::BOOL), CastContext::Implicit)?, r)))
+                    .collect::<SqlResult<_>>()?;
+                None
+            }
+        };
+        let whens = whens
+            .into_iter()
+            .map(|(c, r)| Ok((c, coerce(r, rt, CastContext::Implicit)?)))
+            .collect::<SqlResult<_>>()?;
+        let otherwise = otherwise
+            .map(|o| coerce(o, rt, CastContext::Implicit))
+            .transpose()?
+            .map(Box::new);
+        Ok(Expr::Case {
+            operand,
+            whens,
+            otherwise,
+            typ: rt,
+        })
+    }
+
+    fn function_args(
+        &mut self,
+        f: &ast::Function,
+        scope: &Scope,
+        agg: &mut Option<AggState>,
+    ) -> SqlResult<(Vec<Expr>, bool, bool)> {
+        let mut out = Vec::new();
+        let mut star = false;
+        let mut distinct = false;
+        match &f.args {
+            ast::FunctionArguments::None => {}
+            ast::FunctionArguments::Subquery(_) => {
+                return Err(SqlError::unsupported("subquery as function argument"));
+            }
+            ast::FunctionArguments::List(list) => {
+                distinct = matches!(
+                    list.duplicate_treatment,
+                    Some(ast::DuplicateTreatment::Distinct)
+                );
+                if !list.clauses.is_empty() {
+                    return Err(SqlError::unsupported(format!(
+                        "clauses in call of {}",
+                        f.name
+                    )));
+                }
+                for a in &list.args {
+                    match a {
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
+                            out.push(self.bind_expr_inner(e, scope, agg)?)
+                        }
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard) => star = true,
+                        other => {
+                            return Err(SqlError::unsupported(format!("function argument {other}")));
+                        }
+                    }
+                }
+            }
+        }
+        Ok((out, star, distinct))
+    }
+
+    fn bind_function(
+        &mut self,
+        f: &ast::Function,
+        scope: &Scope,
+        agg: &mut Option<AggState>,
+    ) -> SqlResult<Expr> {
+        let name = func_name(f)?;
+        if f.over.is_some() {
+            return Err(SqlError::unsupported("window functions"));
+        }
+        if !f.within_group.is_empty() {
+            return Err(SqlError::unsupported("WITHIN GROUP"));
+        }
+        if is_aggregate_name(&name) {
+            let Some(st) = agg.as_mut() else {
+                return Err(SqlError::new(
+                    "42803",
+                    format!("aggregate functions are not allowed here ({name})"),
+                ));
+            };
+            let from_scope = st.from_scope.clone();
+            let mut inner = None;
+            let (args, star, distinct) = self.function_args(f, &from_scope, &mut inner)?;
+            let filter = match &f.filter {
+                Some(fe) => Some(coerce(
+                    self.bind_expr(fe, &from_scope, &mut None)?,
+                    t(TypeOid::BOOL),
+                    CastContext::Implicit,
+                )?),
+                None => None,
+            };
+            let call = aggregate_call(&name, args, star, distinct, filter)?;
+            let Some(st) = agg.as_mut() else {
+                return Err(SqlError::internal("aggregate state"));
+            };
+            let typ = call.typ;
+            st.aggs.push(call);
+            return Ok(Expr::Column(st.group_exprs.len() + st.aggs.len() - 1, typ));
+        }
+        if f.filter.is_some() {
+            return Err(SqlError::syntax(format!(
+                "FILTER specified, but {name} is not an aggregate function"
+            )));
+        }
+        let (args, star, distinct) = self.function_args(f, scope, agg)?;
+        if star || distinct {
+            return Err(SqlError::syntax(format!(
+                "{name}(*) or DISTINCT specified, but {name} is not an aggregate function"
+            )));
+        }
+        let sig: Vec<&str> = args.iter().map(|a| a.typ().oid.sql_name()).collect();
+        let sig = format!("{name}({})", sig.join(", "));
+        resolve_function(&name, args)?.ok_or_else(|| SqlError::undefined_function(&sig))
+    }
+
+    // ----- DML -----
+
+    /// Binds INSERT.
+    pub fn bind_insert(&mut self, ins: &ast::Insert) -> SqlResult<InsertPlan> {
+        let ast::TableObject::TableName(name) = &ins.table else {
+            return Err(SqlError::unsupported("INSERT into a table function"));
+        };
+        if ins.on.is_some() {
+            return Err(SqlError::unsupported("INSERT ... ON CONFLICT"));
+        }
+        let table = self.lookup_table(name)?;
+        let target_cols: Vec<usize> = if ins.columns.is_empty() {
+            (0..table.columns.len()).collect()
+        } else {
+            let mut v = Vec::new();
+            for c in &ins.columns {
+                let cname = object_name_parts(c)?.pop().unwrap_or_default();
+                let idx = table
+                    .columns
+                    .iter()
+                    .position(|col| col.name == cname)
+                    .ok_or_else(|| {
+                        SqlError::undefined_column(&cname).with_detail(format!(
+                            "column \"{cname}\" of relation \"{}\" does not exist",
+                            table.name
+                        ))
+                    })?;
+                if v.contains(&idx) {
+                    return Err(SqlError::new(
+                        "42701",
+                        format!("column \"{cname}\" specified more than once"),
+                    ));
+                }
+                v.push(idx);
+            }
+            v
+        };
+        let source = match &ins.source {
+            None => Plan::Values {
+                rows: vec![vec![]],
+                width: 0,
+            },
+            Some(q) => {
+                // VALUES rows may contain DEFAULT; handle them here.
+                if let (ast::SetExpr::Values(values), None, None) =
+                    (q.body.as_ref(), &q.order_by, &q.limit_clause)
+                {
+                    let mut rows = Vec::new();
+                    for row in &values.rows {
+                        if row.content.len() > target_cols.len() {
+                            return Err(SqlError::syntax(
+                                "INSERT has more expressions than target columns",
+                            ));
+                        }
+                        let mut full = self.default_row(&table)?;
+                        for (pos, e) in row.content.iter().enumerate() {
+                            let col = target_cols[pos];
+                            if is_default_keyword(e) {
+                                continue;
+                            }
+                            let x = self.bind_expr(e, &Scope::default(), &mut None)?;
+                            let x = coerce_assign(x, &table, col)?;
+                            self.note_params(&x);
+                            full[col] = x;
+                        }
+                        rows.push(full);
+                    }
+                    Plan::Values {
+                        rows,
+                        width: table.columns.len(),
+                    }
+                } else {
+                    let bound = self.bind_query(q)?;
+                    if bound.columns.len() > target_cols.len() {
+                        return Err(SqlError::syntax(
+                            "INSERT has more expressions than target columns",
+                        ));
+                    }
+                    let mut exprs = self.default_row(&table)?;
+                    for (pos, (_, ty)) in bound.columns.iter().enumerate() {
+                        let col = target_cols[pos];
+                        exprs[col] = coerce_assign(Expr::Column(pos, *ty), &table, col)?;
+                    }
+                    Plan::Project {
+                        input: Box::new(bound.plan),
+                        exprs,
+                    }
+                }
+            }
+        };
+        let returning = self.bind_returning(&ins.returning, &table)?;
+        Ok(InsertPlan {
+            table,
+            source,
+            returning,
+        })
+    }
+
+    fn default_row(&mut self, table: &TableInfo) -> SqlResult<Vec<Expr>> {
+        let mut row = Vec::with_capacity(table.columns.len());
+        for (i, c) in table.columns.iter().enumerate() {
+            row.push(match &c.default {
+                Some(text) => {
+                    let e = crate::sql::parse::parse_expr(text)?;
+                    let x = self.bind_expr(&e, &Scope::default(), &mut None)?;
+                    coerce_assign(x, table, i)?
+                }
+                None => Expr::Const(Datum::Null, c.typ),
+            });
+        }
+        Ok(row)
+    }
+
+    fn table_scope(table: &TableInfo) -> Scope {
+        Scope {
+            cols: table
+                .columns
+                .iter()
+                .map(|c| ScopeCol {
+                    qualifier: Some(table.name.clone()),
+                    name: c.name.clone(),
+                    typ: c.typ,
+                })
+                .collect(),
+        }
+    }
+
+    fn bind_returning(
+        &mut self,
+        items: &Option<Vec<ast::SelectItem>>,
+        table: &TableInfo,
+    ) -> SqlResult<Option<Vec<(String, Expr)>>> {
+        let Some(items) = items else { return Ok(None) };
+        let scope = Self::table_scope(table);
+        let mut out = Vec::new();
+        for item in items {
+            match item {
+                ast::SelectItem::UnnamedExpr(e) => {
+                    out.push((column_label(e), self.bind_expr(e, &scope, &mut None)?))
+                }
+                ast::SelectItem::ExprWithAlias { expr, alias } => {
+                    out.push((ident_name(alias), self.bind_expr(expr, &scope, &mut None)?))
+                }
+                ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..) => {
+                    for (i, c) in table.columns.iter().enumerate() {
+                        out.push((c.name.clone(), Expr::Column(i, c.typ)));
+                    }
+                }
+                other => return Err(SqlError::unsupported(format!("RETURNING item {other}"))),
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// Binds UPDATE.
+    pub fn bind_update(&mut self, up: &ast::Update) -> SqlResult<UpdatePlan> {
+        if up.from.is_some() || !up.table.joins.is_empty() {
+            return Err(SqlError::unsupported("UPDATE ... FROM"));
+        }
+        let (table, alias) = self.dml_target(&up.table.relation)?;
+        let mut scope = Self::table_scope(&table);
+        if let Some(a) = alias {
+            scope
+                .cols
+                .iter_mut()
+                .for_each(|c| c.qualifier = Some(a.clone()));
+        }
+        let filter = self.bind_where(&up.selection, &scope)?;
+        let mut assignments = Vec::new();
+        for a in &up.assignments {
+            let ast::AssignmentTarget::ColumnName(n) = &a.target else {
+                return Err(SqlError::unsupported("multi-column assignment in UPDATE"));
+            };
+            let cname = object_name_parts(n)?.pop().unwrap_or_default();
+            let idx = table
+                .columns
+                .iter()
+                .position(|c| c.name == cname)
+                .ok_or_else(|| {
+                    SqlError::undefined_column(&cname).with_detail(format!(
+                        "column \"{cname}\" of relation \"{}\" does not exist",
+                        table.name
+                    ))
+                })?;
+            if assignments.iter().any(|(i, _)| *i == idx) {
+                return Err(SqlError::new(
+                    "42601",
+                    format!("multiple assignments to same column \"{cname}\""),
+                ));
+            }
+            let value = if is_default_keyword(&a.value) {
+                self.default_row(&table)?.swap_remove(idx)
+            } else {
+                let x = self.bind_expr(&a.value, &scope, &mut None)?;
+                coerce_assign(x, &table, idx)?
+            };
+            self.note_params(&value);
+            assignments.push((idx, value));
+        }
+        let returning = self.bind_returning(&up.returning, &table)?;
+        Ok(UpdatePlan {
+            table,
+            filter,
+            assignments,
+            returning,
+        })
+    }
+
+    fn dml_target(&mut self, tf: &ast::TableFactor) -> SqlResult<(Arc<TableInfo>, Option<String>)> {
+        match tf {
+            ast::TableFactor::Table { name, alias, .. } => Ok((
+                self.lookup_table(name)?,
+                alias.as_ref().map(|a| ident_name(&a.name)),
+            )),
+            other => Err(SqlError::unsupported(format!("DML target {other}"))),
+        }
+    }
+
+    fn bind_where(&mut self, sel: &Option<ast::Expr>, scope: &Scope) -> SqlResult<Option<Expr>> {
+        sel.as_ref()
+            .map(|w| {
+                let p = self.bind_expr(w, scope, &mut None)?;
+                coerce(p, t(TypeOid::BOOL), CastContext::Implicit).map_err(|_| {
+                    SqlError::datatype_mismatch("argument of WHERE must be type boolean")
+                })
+            })
+            .transpose()
+    }
+
+    /// Binds DELETE.
+    pub fn bind_delete(&mut self, del: &ast::Delete) -> SqlResult<DeletePlan> {
+        if del.using.is_some() {
+            return Err(SqlError::unsupported("DELETE ... USING"));
+        }
+        let from = match &del.from {
+            ast::FromTable::WithFromKeyword(v) | ast::FromTable::WithoutKeyword(v) => v,
+        };
+        let [twj] = from.as_slice() else {
+            return Err(SqlError::unsupported("DELETE from several tables"));
+        };
+        if !twj.joins.is_empty() {
+            return Err(SqlError::unsupported("DELETE with joins"));
+        }
+        let (table, alias) = self.dml_target(&twj.relation)?;
+        let mut scope = Self::table_scope(&table);
+        if let Some(a) = alias {
+            scope
+                .cols
+                .iter_mut()
+                .for_each(|c| c.qualifier = Some(a.clone()));
+        }
+        let filter = self.bind_where(&del.selection, &scope)?;
+        let returning = self.bind_returning(&del.returning, &table)?;
+        Ok(DeletePlan {
+            table,
+            filter,
+            returning,
+        })
+    }
+}
+
+fn is_niladic_keyword(name: &str) -> bool {
+    matches!(
+        name,
+        "current_user"
+            | "session_user"
+            | "user"
+            | "current_role"
+            | "current_date"
+            | "current_timestamp"
+            | "localtimestamp"
+            | "current_catalog"
+            | "current_schema"
+    )
+}
+
+fn is_default_keyword(e: &ast::Expr) -> bool {
+    matches!(e, ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"))
+}
+
+fn window_in(e: &Expr) -> Option<SqlError> {
+    let _ = e;
+    None
+}
+
+fn grouped_column(st: &AggState, c: Expr, name: &str) -> SqlResult<Expr> {
+    if let Expr::Column(k, _) = &c {
+        if let Some(i) = st
+            .group_exprs
+            .iter()
+            .position(|g| matches!(g, Expr::Column(j, _) if j == k))
+        {
+            return Ok(Expr::Column(i, st.group_exprs[i].typ()));
+        }
+        let qual = st.from_scope.cols.get(*k).and_then(|c| c.qualifier.clone());
+        let full = match qual {
+            Some(q) if !q.is_empty() => format!("{q}.{name}"),
+            _ => name.to_string(),
+        };
+        return Err(SqlError::new(
+            "42803",
+            format!(
+                "column \"{full}\" must appear in the GROUP BY clause or be used in an aggregate function"
+            ),
+        ));
+    }
+    Ok(c)
+}
+
+fn comparison_op(op: &ast::BinaryOperator) -> SqlResult<BinOp> {
+    use ast::BinaryOperator as B;
+    Ok(match op {
+        B::Eq => BinOp::Eq,
+        B::NotEq => BinOp::NotEq,
+        B::Lt => BinOp::Lt,
+        B::LtEq => BinOp::LtEq,
+        B::Gt => BinOp::Gt,
+        B::GtEq => BinOp::GtEq,
+        other => return Err(SqlError::unsupported(format!("operator {other}"))),
+    })
+}
+
+fn number_literal(n: &str) -> SqlResult<Expr> {
+    let is_int = n.bytes().all(|b| b.is_ascii_digit());
+    if is_int {
+        if let Ok(v) = n.parse::<i32>() {
+            return Ok(Expr::Const(Datum::Int4(v), t(TypeOid::INT4)));
+        }
+        if let Ok(v) = n.parse::<i64>() {
+            return Ok(Expr::Const(Datum::Int8(v), t(TypeOid::INT8)));
+        }
+    }
+    let num = Numeric::parse(n)
+        .map_err(|_| SqlError::syntax(format!("syntax error at or near \"{n}\"")))?;
+    Ok(Expr::Const(Datum::Numeric(num), t(TypeOid::NUMERIC)))
+}
+
+/// Resolves a binary operator over bound operands: picks the operand type
+/// PostgreSQL's operator resolution would and coerces both sides.
+pub fn resolve_binop(op: BinOp, l: Expr, r: Expr) -> SqlResult<Expr> {
+    let (lt, rt) = (l.typ().oid, r.typ().oid);
+    let bool_t = t(TypeOid::BOOL);
+    if op == BinOp::Concat {
+        if lt == TypeOid::BYTEA && rt == TypeOid::BYTEA {
+            return Ok(Expr::Binary(
+                op,
+                Box::new(l),
+                Box::new(r),
+                t(TypeOid::BYTEA),
+            ));
+        }
+        if lt != TypeOid::UNKNOWN && !is_string(lt) && rt != TypeOid::UNKNOWN && !is_string(rt) {
+            return Err(no_operator(op, lt, rt));
+        }
+        let l = coerce(l, t(TypeOid::TEXT), CastContext::Assignment)?;
+        let r = coerce(r, t(TypeOid::TEXT), CastContext::Assignment)?;
+        return Ok(Expr::Binary(op, Box::new(l), Box::new(r), t(TypeOid::TEXT)));
+    }
+    // Mixed date/time arithmetic.
+    if matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div) {
+        let dt = |o: TypeOid| {
+            matches!(
+                o,
+                TypeOid::DATE
+                    | TypeOid::TIME
+                    | TypeOid::TIMESTAMP
+                    | TypeOid::TIMESTAMPTZ
+                    | TypeOid::INTERVAL
+            )
+        };
+        if dt(lt) || dt(rt) {
+            return resolve_datetime_arith(op, l, r);
+        }
+    }
+    let ty = if lt == TypeOid::UNKNOWN && rt == TypeOid::UNKNOWN {
+        t(TypeOid::TEXT)
+    } else if lt == TypeOid::UNKNOWN {
+        r.typ()
+    } else if rt == TypeOid::UNKNOWN {
+        l.typ()
+    } else {
+        common_type(&[l.typ(), r.typ()], "operator").map_err(|_| no_operator(op, lt, rt))?
+    };
+    let ty = SqlType::new(if is_string(ty.oid) {
+        TypeOid::TEXT
+    } else {
+        ty.oid
+    });
+    if matches!(
+        op,
+        BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod | BinOp::Pow
+    ) && numeric_rank(ty.oid).is_none()
+    {
+        return Err(no_operator(op, lt, rt));
+    }
+    let ty = if op == BinOp::Pow && numeric_rank(ty.oid).is_some_and(|r| r != 4) {
+        t(TypeOid::FLOAT8)
+    } else {
+        ty
+    };
+    let l = coerce(l, ty, CastContext::Implicit).map_err(|_| no_operator(op, lt, rt))?;
+    let r = coerce(r, ty, CastContext::Implicit).map_err(|_| no_operator(op, lt, rt))?;
+    let result = if op.is_comparison() { bool_t } else { ty };
+    Ok(Expr::Binary(op, Box::new(l), Box::new(r), result))
+}
+
+fn resolve_datetime_arith(op: BinOp, l: Expr, r: Expr) -> SqlResult<Expr> {
+    use TypeOid as T;
+    let (mut lt, mut rt) = (l.typ().oid, r.typ().oid);
+    let (mut l, mut r) = (l, r);
+    // An unknown literal next to a date/time value takes the type the
+    // operator needs (interval for +/- with timestamps, etc.).
+    if rt == T::UNKNOWN {
+        let want = match (op, lt) {
+            (BinOp::Sub, T::DATE | T::TIMESTAMP | T::TIMESTAMPTZ | T::TIME) => {
+                let s = match &r {
+                    Expr::Const(Datum::Text(s), _) => s.clone(),
+                    _ => String::new(),
+                };
+                if storage::datum::Interval::parse(&s).is_ok() {
+                    T::INTERVAL
+                } else {
+                    lt
+                }
+            }
+            (_, T::INTERVAL) if matches!(op, BinOp::Mul | BinOp::Div) => T::FLOAT8,
+            _ => T::INTERVAL,
+        };
+        r = coerce(r, t(want), CastContext::Implicit)?;
+        rt = want;
+    }
+    if lt == T::UNKNOWN {
+        l = coerce(
+            l,
+            t(if rt == T::INTERVAL { T::INTERVAL } else { rt }),
+            CastContext::Implicit,
+        )?;
+        lt = l.typ().oid;
+    }
+    if matches!(lt, T::INT2 | T::INT8) && rt == T::DATE
+        || matches!(rt, T::INT2 | T::INT8) && lt == T::DATE
+    {
+        let (a, b) = if lt == T::DATE { (l, r) } else { (r, l) };
+        let b = coerce(b, t(T::INT4), CastContext::Assignment)?;
+        return Ok(Expr::Binary(op, Box::new(a), Box::new(b), t(T::DATE)));
+    }
+    if matches!(op, BinOp::Mul | BinOp::Div) && (lt == T::INTERVAL || rt == T::INTERVAL) {
+        let (iv, n) = if lt == T::INTERVAL { (l, r) } else { (r, l) };
+        if op == BinOp::Div && lt != T::INTERVAL {
+            return Err(no_operator(op, lt, rt));
+        }
+        let n =
+            coerce(n, t(T::FLOAT8), CastContext::Implicit).map_err(|_| no_operator(op, lt, rt))?;
+        return Ok(Expr::Binary(op, Box::new(iv), Box::new(n), t(T::INTERVAL)));
+    }
+    let result = match (op, lt, rt) {
+        (BinOp::Add, T::DATE, T::INT4)
+        | (BinOp::Add, T::INT4, T::DATE)
+        | (BinOp::Sub, T::DATE, T::INT4) => T::DATE,
+        (BinOp::Sub, T::DATE, T::DATE) => T::INT4,
+        (BinOp::Add, T::DATE, T::INTERVAL)
+        | (BinOp::Add, T::INTERVAL, T::DATE)
+        | (BinOp::Sub, T::DATE, T::INTERVAL) => T::TIMESTAMP,
+        (BinOp::Add, T::DATE, T::TIME) | (BinOp::Add, T::TIME, T::DATE) => T::TIMESTAMP,
+        (BinOp::Add, T::TIMESTAMP, T::INTERVAL)
+        | (BinOp::Add, T::INTERVAL, T::TIMESTAMP)
+        | (BinOp::Sub, T::TIMESTAMP, T::INTERVAL) => T::TIMESTAMP,
+        (BinOp::Add, T::TIMESTAMPTZ, T::INTERVAL)
+        | (BinOp::Add, T::INTERVAL, T::TIMESTAMPTZ)
+        | (BinOp::Sub, T::TIMESTAMPTZ, T::INTERVAL) => T::TIMESTAMPTZ,
+        (BinOp::Sub, T::TIMESTAMP, T::TIMESTAMP) | (BinOp::Sub, T::TIMESTAMPTZ, T::TIMESTAMPTZ) => {
+            T::INTERVAL
+        }
+        (BinOp::Sub, T::TIMESTAMPTZ, T::TIMESTAMP | T::DATE) => {
+            let r2 = coerce(r, t(T::TIMESTAMPTZ), CastContext::Implicit)?;
+            return Ok(Expr::Binary(op, Box::new(l), Box::new(r2), t(T::INTERVAL)));
+        }
+        (BinOp::Sub, T::TIMESTAMP | T::DATE, T::TIMESTAMPTZ) => {
+            let l2 = coerce(l, t(T::TIMESTAMPTZ), CastContext::Implicit)?;
+            return Ok(Expr::Binary(op, Box::new(l2), Box::new(r), t(T::INTERVAL)));
+        }
+        (BinOp::Sub, T::TIMESTAMP, T::DATE) | (BinOp::Sub, T::DATE, T::TIMESTAMP) => {
+            let l2 = coerce(l, t(T::TIMESTAMP), CastContext::Implicit)?;
+            let r2 = coerce(r, t(T::TIMESTAMP), CastContext::Implicit)?;
+            return Ok(Expr::Binary(op, Box::new(l2), Box::new(r2), t(T::INTERVAL)));
+        }
+        (BinOp::Add, T::TIME, T::INTERVAL)
+        | (BinOp::Add, T::INTERVAL, T::TIME)
+        | (BinOp::Sub, T::TIME, T::INTERVAL) => T::TIME,
+        (BinOp::Sub, T::TIME, T::TIME) => T::INTERVAL,
+        (BinOp::Add | BinOp::Sub, T::INTERVAL, T::INTERVAL) => T::INTERVAL,
+        _ => return Err(no_operator(op, lt, rt)),
+    };
+    Ok(Expr::Binary(op, Box::new(l), Box::new(r), t(result)))
+}
+
+fn no_operator(op: BinOp, l: TypeOid, r: TypeOid) -> SqlError {
+    SqlError::new(
+        "42883",
+        format!("operator does not exist: {} {} {}", l.sql_name(), op.symbol(), r.sql_name()),
+    )
+    .with_hint("No operator matches the given name and argument types. You might need to add explicit type casts.")
+}
+
+fn coerce_assign(x: Expr, table: &TableInfo, col: usize) -> SqlResult<Expr> {
+    let c = &table.columns[col];
+    let from = x.typ();
+    coerce(x, c.typ, CastContext::Assignment).map_err(|_| {
+        SqlError::datatype_mismatch(format!(
+            "column \"{}\" is of type {} but expression is of type {}",
+            c.name,
+            c.typ.oid.sql_name(),
+            from.oid.sql_name()
+        ))
+        .with_hint("You will need to rewrite or cast the expression.")
+    })
+}
+
+fn coerce_plan(plan: Plan, columns: &[(String, SqlType)], types: &[SqlType]) -> SqlResult<Plan> {
+    if columns.iter().zip(types).all(|(c, t)| c.1.oid == t.oid) {
+        return Ok(plan);
+    }
+    let exprs = columns
+        .iter()
+        .zip(types)
+        .enumerate()
+        .map(|(i, (c, t))| coerce(Expr::Column(i, c.1), *t, CastContext::Implicit))
+        .collect::<SqlResult<_>>()?;
+    Ok(Plan::Project {
+        input: Box::new(plan),
+        exprs,
+    })
+}
+
+fn sort_key(expr: Expr, opts: &ast::OrderByOptions) -> SortKey {
+    let descending = matches!(opts.sort, Some(ast::OrderBySort::Desc));
+    let nulls_first = opts.nulls_first.unwrap_or(descending);
+    SortKey {
+        expr,
+        descending,
+        nulls_first,
+    }
+}
+
+fn aliased_scope(qual: &str, cols: &[(String, SqlType)], alias: Option<&ast::TableAlias>) -> Scope {
+    let renames: Vec<String> = alias
+        .map(|a| a.columns.iter().map(|c| ident_name(&c.name)).collect())
+        .unwrap_or_default();
+    Scope {
+        cols: cols
+            .iter()
+            .enumerate()
+            .map(|(i, (n, t))| ScopeCol {
+                qualifier: if qual.is_empty() {
+                    None
+                } else {
+                    Some(qual.to_string())
+                },
+                name: renames.get(i).cloned().unwrap_or_else(|| n.clone()),
+                typ: *t,
+            })
+            .collect(),
+    }
+}
+
+fn cross_join(lp: Plan, ls: Scope, rp: Plan, rs: Scope) -> (Plan, Scope) {
+    let left_width = ls.cols.len();
+    let right_width = rs.cols.len();
+    let scope = Scope {
+        cols: ls.cols.into_iter().chain(rs.cols).collect(),
+    };
+    (
+        Plan::Join {
+            left: Box::new(lp),
+            right: Box::new(rp),
+            kind: JoinKind::Inner,
+            hash_keys: vec![],
+            condition: None,
+            left_width,
+            right_width,
+        },
+        scope,
+    )
+}
+
+fn find_in_scope(scope: &Scope, qual: Option<&str>, name: &str) -> SqlResult<Option<Expr>> {
+    let mut found: Option<usize> = None;
+    for (i, c) in scope.cols.iter().enumerate() {
+        let name_matches =
+            c.name == name || (qual.is_some() && c.name.trim_end_matches('\u{0}') == name);
+        if name_matches && qual.is_none_or(|q| c.qualifier.as_deref() == Some(q)) {
+            if found.is_some() {
+                return Err(SqlError::new(
+                    "42702",
+                    format!("column reference \"{name}\" is ambiguous"),
+                ));
+            }
+            found = Some(i);
+        }
+    }
+    Ok(found.map(|i| Expr::Column(i, scope.cols[i].typ)))
+}
+
+/// Splits a join condition into hashable equalities `left_col = right_col`
+/// and the rest.
+fn split_equi_keys(cond: Option<Expr>, left_width: usize) -> (Vec<(Expr, Expr)>, Option<Expr>) {
+    let Some(cond) = cond else {
+        return (vec![], None);
+    };
+    let terms = match cond {
+        Expr::And(v) => v,
+        other => vec![other],
+    };
+    let side = |e: &Expr| -> Option<bool> {
+        let mut left = false;
+        let mut right = false;
+        let mut other = false;
+        e.walk(&mut |x| match x {
+            Expr::Column(i, _) => {
+                if *i < left_width {
+                    left = true
+                } else {
+                    right = true
+                }
+            }
+            Expr::SubPlan(_) | Expr::Outer { .. } => other = true,
+            _ => {}
+        });
+        if other || (left && right) || (!left && !right) {
+            None
+        } else {
+            Some(left)
+        }
+    };
+    let mut keys = Vec::new();
+    let mut rest = Vec::new();
+    for term in terms {
+        match term {
+            Expr::Binary(BinOp::Eq, a, b, ty) => match (side(&a), side(&b)) {
+                (Some(true), Some(false)) => keys.push((*a, shift(*b, left_width))),
+                (Some(false), Some(true)) => keys.push((*b, shift(*a, left_width))),
+                _ => rest.push(Expr::Binary(BinOp::Eq, a, b, ty)),
+            },
+            other => rest.push(other),
+        }
+    }
+    let residual = match rest.len() {
+        0 => None,
+        1 => rest.pop(),
+        _ => Some(Expr::And(rest)),
+    };
+    (keys, residual)
+}
+
+/// Rewrites column indexes of a right-side-only expression to index the
+/// right row alone.
+fn shift(e: Expr, by: usize) -> Expr {
+    map_columns(e, &|i| i - by)
+}
+
+fn map_columns(e: Expr, f: &dyn Fn(usize) -> usize) -> Expr {
+    let m = |x: Box<Expr>| Box::new(map_columns(*x, f));
+    match e {
+        Expr::Column(i, t) => Expr::Column(f(i), t),
+        Expr::Binary(op, a, b, t) => Expr::Binary(op, m(a), m(b), t),
+        Expr::Neg(a) => Expr::Neg(m(a)),
+        Expr::Not(a) => Expr::Not(m(a)),
+        Expr::Cast(a, t) => Expr::Cast(m(a), t),
+        Expr::IsNull(a, n) => Expr::IsNull(m(a), n),
+        Expr::IsBool(a, w, n) => Expr::IsBool(m(a), w, n),
+        Expr::IsDistinct(a, b, n) => Expr::IsDistinct(m(a), m(b), n),
+        Expr::And(v) => Expr::And(v.into_iter().map(|x| map_columns(x, f)).collect()),
+        Expr::Or(v) => Expr::Or(v.into_iter().map(|x| map_columns(x, f)).collect()),
+        Expr::Func(b, v, t) => Expr::Func(b, v.into_iter().map(|x| map_columns(x, f)).collect(), t),
+        Expr::InList(a, v, n) => {
+            Expr::InList(m(a), v.into_iter().map(|x| map_columns(x, f)).collect(), n)
+        }
+        Expr::Case {
+            operand,
+            whens,
+            otherwise,
+            typ,
+        } => Expr::Case {
+            operand: operand.map(m),
+            whens: whens
+                .into_iter()
+                .map(|(a, b)| (map_columns(a, f), map_columns(b, f)))
+                .collect(),
+            otherwise: otherwise.map(m),
+            typ,
+        },
+        other => other,
+    }
+}
+
+/// The column label PostgreSQL gives an unaliased target expression.
+pub fn column_label(e: &ast::Expr) -> String {
+    use ast::Expr as A;
+    match e {
+        A::Identifier(id) => ident_name(id),
+        A::CompoundIdentifier(ids) => ids.last().map(ident_name).unwrap_or_default(),
+        A::Function(f) => f
+            .name
+            .0
+            .last()
+            .and_then(|p| match p {
+                ast::ObjectNamePart::Identifier(id) => Some(ident_name(id)),
+                _ => None,
+            })
+            .unwrap_or_else(|| "?column?".into()),
+        A::Cast {
+            expr, data_type, ..
+        } => match expr.as_ref() {
+            A::Value(_) => type_label(data_type),
+            other => column_label(other),
+        },
+        A::Nested(inner) => column_label(inner),
+        A::Case { .. } => "case".into(),
+        A::Exists { .. } => "exists".into(),
+        A::Subquery(q) => match q.body.as_ref() {
+            ast::SetExpr::Select(s) => match s.projection.first() {
+                Some(ast::SelectItem::UnnamedExpr(e)) => column_label(e),
+                Some(ast::SelectItem::ExprWithAlias { alias, .. }) => ident_name(alias),
+                _ => "?column?".into(),
+            },
+            _ => "?column?".into(),
+        },
+        A::Extract { .. } => "extract".into(),
+        A::Substring { .. } => "substring".into(),
+        A::Position { .. } => "position".into(),
+        A::Trim { .. } => "btrim".into(),
+        A::Ceil { .. } => "ceil".into(),
+        A::Floor { .. } => "floor".into(),
+        A::TypedString(ts) => type_label(&ts.data_type),
+        A::Interval(_) => "interval".into(),
+        A::Collate { expr, .. } => column_label(expr),
+        _ => "?column?".into(),
+    }
+}
+
+fn type_label(dt: &ast::DataType) -> String {
+    match parse_type_name(dt) {
+        Ok(ty) => match ty.oid {
+            TypeOid::BPCHAR => "bpchar".into(),
+            TypeOid::VARCHAR => "varchar".into(),
+            TypeOid::TIMESTAMPTZ => "timestamptz".into(),
+            other => other.typname().unwrap_or("?column?").to_string(),
+        },
+        Err(_) => "?column?".into(),
+    }
+}
+
+fn aggregate_call(
+    name: &str,
+    args: Vec<Expr>,
+    star: bool,
+    distinct: bool,
+    filter: Option<Expr>,
+) -> SqlResult<AggCall> {
+    let bad = |args: &[Expr]| {
+        let sig: Vec<&str> = args.iter().map(|a| a.typ().oid.sql_name()).collect();
+        SqlError::undefined_function(&format!("{name}({})", sig.join(", ")))
+    };
+    if star {
+        if name != "count" {
+            return Err(SqlError::syntax(format!("{name}(*) is not allowed")));
+        }
+        return Ok(AggCall {
+            func: AggFunc::CountStar,
+            args: vec![],
+            distinct: false,
+            filter,
+            typ: t(TypeOid::INT8),
+        });
+    }
+    let want = if name == "string_agg" { 2 } else { 1 };
+    if args.len() != want {
+        return Err(bad(&args));
+    }
+    let mut args = args;
+    let arg_t = args[0].typ();
+    let (func, typ) = match name {
+        "count" => (AggFunc::Count, t(TypeOid::INT8)),
+        "sum" => {
+            let rt = match arg_t.oid {
+                TypeOid::INT2 | TypeOid::INT4 => TypeOid::INT8,
+                TypeOid::INT8 | TypeOid::NUMERIC | TypeOid::UNKNOWN => TypeOid::NUMERIC,
+                TypeOid::FLOAT4 => TypeOid::FLOAT4,
+                TypeOid::FLOAT8 => TypeOid::FLOAT8,
+                TypeOid::INTERVAL => TypeOid::INTERVAL,
+                _ => return Err(bad(&args)),
+            };
+            if arg_t.oid == TypeOid::UNKNOWN {
+                args[0] = coerce(args.remove(0), t(TypeOid::NUMERIC), CastContext::Implicit)?;
+            }
+            (AggFunc::Sum, t(rt))
+        }
+        "avg" => {
+            let rt = match arg_t.oid {
+                TypeOid::INT2
+                | TypeOid::INT4
+                | TypeOid::INT8
+                | TypeOid::NUMERIC
+                | TypeOid::UNKNOWN => TypeOid::NUMERIC,
+                TypeOid::FLOAT4 | TypeOid::FLOAT8 => TypeOid::FLOAT8,
+                TypeOid::INTERVAL => TypeOid::INTERVAL,
+                _ => return Err(bad(&args)),
+            };
+            if arg_t.oid == TypeOid::UNKNOWN {
+                args[0] = coerce(args.remove(0), t(TypeOid::NUMERIC), CastContext::Implicit)?;
+            }
+            (AggFunc::Avg, t(rt))
+        }
+        "min" | "max" => {
+            if arg_t.oid == TypeOid::UNKNOWN {
+                args[0] = coerce(args.remove(0), t(TypeOid::TEXT), CastContext::Implicit)?;
+            }
+            let ty = args[0].typ();
+            if matches!(ty.oid, TypeOid::JSON | TypeOid::JSONB) {
+                return Err(bad(&args));
+            }
+            (
+                if name == "min" {
+                    AggFunc::Min
+                } else {
+                    AggFunc::Max
+                },
+                SqlType::new(ty.oid),
+            )
+        }
+        "bool_and" | "every" | "bool_or" => {
+            args[0] = coerce(args.remove(0), t(TypeOid::BOOL), CastContext::Implicit)
+                .map_err(|_| bad(&[]))?;
+            (
+                if name == "bool_or" {
+                    AggFunc::BoolOr
+                } else {
+                    AggFunc::BoolAnd
+                },
+                t(TypeOid::BOOL),
+            )
+        }
+        "string_agg" => {
+            let sep = coerce(args.remove(1), t(TypeOid::TEXT), CastContext::Implicit)?;
+            let v = coerce(args.remove(0), t(TypeOid::TEXT), CastContext::Implicit)?;
+            args = vec![v, sep];
+            (AggFunc::StringAgg, t(TypeOid::TEXT))
+        }
+        _ => return Err(bad(&args)),
+    };
+    Ok(AggCall {
+        func,
+        args,
+        distinct,
+        filter,
+        typ,
+    })
+}

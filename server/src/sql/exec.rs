@@ -1,0 +1,1087 @@
+//! The executor: runs plans over the storage engine.
+//!
+//! Each plan node becomes a row iterator pulled by its parent. Scans,
+//! filters, projections, limits and DISTINCT stream; sorts, aggregation,
+//! the inner side of joins and INTERSECT / EXCEPT read their input fully
+//! first. Expressions are evaluated with the statement's parameters, the
+//! session's settings and, inside correlated subqueries, the enclosing
+//! rows.
+//!
+//! DML runs here too: INSERT forms tuples and stores them; UPDATE and
+//! DELETE scan the target under the statement's snapshot and modify each
+//! qualifying row version, following a concurrently updated row to its
+//! newest version and re-checking the WHERE clause under READ COMMITTED
+//! (PostgreSQL's EvalPlanQual), failing with 40001 under REPEATABLE READ.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+
+use storage::catalog::TableInfo;
+use storage::datum::{Datum, Interval, Numeric, SqlType, TypeOid};
+use storage::engine::Engine;
+use storage::heap::heapam::{HeapScan, ModifyResult, Writer};
+use storage::heap::tuple::{deform_tuple, form_tuple};
+use storage::txn::Snapshot;
+use storage::types::ItemPointer;
+
+use super::bind::{DeletePlan, InsertPlan, UpdatePlan};
+use super::compare::{GroupKey, cmp_sort_key, cmp_values};
+use super::expr::{EvalCtx, Expr, SessionEnv, SubPlan, SubplanRunner};
+use super::plan::{AggCall, AggFunc, JoinKind, Plan, SetOpKind, SortKey};
+use crate::error::{SqlError, SqlResult};
+
+/// A row of values.
+pub type Row = Vec<Datum>;
+
+/// Everything a statement's execution reads.
+pub struct ExecCtx<'a> {
+    /// The storage engine.
+    pub engine: &'a Engine,
+    /// The statement's snapshot.
+    pub snapshot: &'a Snapshot,
+    /// Parameter values.
+    pub params: &'a [Datum],
+    /// Session facts.
+    pub env: &'a SessionEnv,
+    /// The writer, for DML.
+    pub writer: Option<Writer<'a>>,
+    /// REPEATABLE READ or SERIALIZABLE: concurrent updates fail with 40001.
+    pub serializable_conflicts: bool,
+    /// Results of uncorrelated subqueries, computed once.
+    pub subplan_cache: RefCell<HashMap<usize, Vec<Row>>>,
+    /// Set when the client cancels; checked between rows.
+    pub cancel: &'a std::sync::atomic::AtomicBool,
+}
+
+impl SubplanRunner for ExecCtx<'_> {
+    fn run_subplan(&self, sub: &SubPlan, outer: &[&[Datum]]) -> SqlResult<Vec<Vec<Datum>>> {
+        if !sub.correlated
+            && let Some(rows) = self.subplan_cache.borrow().get(&sub.id) {
+                return Ok(rows.clone());
+            }
+        let limit = match sub.kind {
+            super::expr::SubKind::Exists => Some(1),
+            super::expr::SubKind::Scalar => Some(2),
+            _ => None,
+        };
+        let mut it = open(&sub.plan, self)?;
+        let mut rows = Vec::new();
+        while let Some(r) = it.next(self, outer)? {
+            rows.push(r);
+            if limit.is_some_and(|l| rows.len() >= l) {
+                break;
+            }
+        }
+        if !sub.correlated {
+            self.subplan_cache.borrow_mut().insert(sub.id, rows.clone());
+        }
+        Ok(rows)
+    }
+}
+
+impl ExecCtx<'_> {
+    fn eval_ctx<'b>(&'b self, outer: &'b [&'b [Datum]]) -> EvalCtx<'b> {
+        EvalCtx {
+            params: self.params,
+            env: self.env,
+            runner: self,
+            outer,
+        }
+    }
+
+    fn check_cancel(&self) -> SqlResult<()> {
+        if self.cancel.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(SqlError::new(
+                "57014",
+                "canceling statement due to user request",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A pull-based row source.
+pub trait RowIter {
+    /// The next row, or `None` at the end.
+    fn next(&mut self, cx: &ExecCtx<'_>, outer: &[&[Datum]]) -> SqlResult<Option<Row>>;
+}
+
+type Iter<'a> = Box<dyn RowIter + 'a>;
+
+/// Opens a plan for execution.
+pub fn open<'a>(plan: &'a Plan, cx: &ExecCtx<'a>) -> SqlResult<Iter<'a>> {
+    Ok(match plan {
+        Plan::SeqScan { table } => Box::new(SeqScanIter {
+            scan: cx.engine.heap.scan(table.locator, cx.snapshot.clone())?,
+            table: table.clone(),
+        }),
+        Plan::Values { rows, .. } => Box::new(ValuesIter { rows, pos: 0 }),
+        Plan::Filter { input, predicate } => Box::new(FilterIter {
+            input: open(input, cx)?,
+            predicate,
+        }),
+        Plan::Project { input, exprs } => Box::new(ProjectIter {
+            input: open(input, cx)?,
+            exprs,
+        }),
+        Plan::Join {
+            left,
+            right,
+            kind,
+            hash_keys,
+            condition,
+            left_width,
+            right_width,
+        } => Box::new(JoinIter {
+            left: open(left, cx)?,
+            right_plan: right,
+            right: None,
+            kind: *kind,
+            hash_keys,
+            condition: condition.as_ref(),
+            left_width: *left_width,
+            right_width: *right_width,
+            pending: VecDeque::new(),
+            done_left: false,
+        }),
+        Plan::Aggregate {
+            input,
+            group_by,
+            aggs,
+        } => Box::new(AggIter {
+            input: Some(open(input, cx)?),
+            group_by,
+            aggs,
+            out: VecDeque::new(),
+        }),
+        Plan::Sort { input, keys } => Box::new(SortIter {
+            input: Some(open(input, cx)?),
+            keys,
+            rows: VecDeque::new(),
+        }),
+        Plan::Limit {
+            input,
+            limit,
+            offset,
+        } => Box::new(LimitIter {
+            input: open(input, cx)?,
+            limit: limit.as_ref(),
+            offset: offset.as_ref(),
+            state: None,
+        }),
+        Plan::Distinct { input } => Box::new(DistinctIter {
+            input: open(input, cx)?,
+            seen: HashSet::new(),
+        }),
+        Plan::SetOp {
+            op,
+            all,
+            left,
+            right,
+        } => Box::new(SetOpIter {
+            op: *op,
+            all: *all,
+            left: open(left, cx)?,
+            right: Some(open(right, cx)?),
+            seen: HashSet::new(),
+            counts: HashMap::new(),
+            left_done: false,
+        }),
+        Plan::Truncate { input, width } => Box::new(TruncateIter {
+            input: open(input, cx)?,
+            width: *width,
+        }),
+    })
+}
+
+struct SeqScanIter<'a> {
+    scan: HeapScan<'a>,
+    table: Arc<TableInfo>,
+}
+
+impl RowIter for SeqScanIter<'_> {
+    fn next(&mut self, cx: &ExecCtx<'_>, _outer: &[&[Datum]]) -> SqlResult<Option<Row>> {
+        cx.check_cancel()?;
+        match self.scan.next_tuple()? {
+            Some((_, tuple)) => {
+                let mut row = Vec::with_capacity(self.table.desc.natts());
+                deform_tuple(&self.table.desc, tuple, &mut row)?;
+                Ok(Some(row))
+            }
+            None => Ok(None),
+        }
+    }
+}
+
+struct ValuesIter<'a> {
+    rows: &'a [Vec<Expr>],
+    pos: usize,
+}
+
+impl RowIter for ValuesIter<'_> {
+    fn next(&mut self, cx: &ExecCtx<'_>, outer: &[&[Datum]]) -> SqlResult<Option<Row>> {
+        let Some(exprs) = self.rows.get(self.pos) else {
+            return Ok(None);
+        };
+        self.pos += 1;
+        let ecx = cx.eval_ctx(outer);
+        exprs
+            .iter()
+            .map(|e| e.eval(&[], &ecx))
+            .collect::<SqlResult<Row>>()
+            .map(Some)
+    }
+}
+
+struct FilterIter<'a> {
+    input: Iter<'a>,
+    predicate: &'a Expr,
+}
+
+impl RowIter for FilterIter<'_> {
+    fn next(&mut self, cx: &ExecCtx<'_>, outer: &[&[Datum]]) -> SqlResult<Option<Row>> {
+        while let Some(row) = self.input.next(cx, outer)? {
+            if self.predicate.eval_qual(&row, &cx.eval_ctx(outer))? {
+                return Ok(Some(row));
+            }
+        }
+        Ok(None)
+    }
+}
+
+struct ProjectIter<'a> {
+    input: Iter<'a>,
+    exprs: &'a [Expr],
+}
+
+impl RowIter for ProjectIter<'_> {
+    fn next(&mut self, cx: &ExecCtx<'_>, outer: &[&[Datum]]) -> SqlResult<Option<Row>> {
+        let Some(row) = self.input.next(cx, outer)? else {
+            return Ok(None);
+        };
+        let ecx = cx.eval_ctx(outer);
+        self.exprs
+            .iter()
+            .map(|e| e.eval(&row, &ecx))
+            .collect::<SqlResult<Row>>()
+            .map(Some)
+    }
+}
+
+struct TruncateIter<'a> {
+    input: Iter<'a>,
+    width: usize,
+}
+
+impl RowIter for TruncateIter<'_> {
+    fn next(&mut self, cx: &ExecCtx<'_>, outer: &[&[Datum]]) -> SqlResult<Option<Row>> {
+        Ok(self.input.next(cx, outer)?.map(|mut r| {
+            r.truncate(self.width);
+            r
+        }))
+    }
+}
+
+/// The inner side of a join, read once.
+struct JoinInner {
+    rows: Vec<Row>,
+    index: Option<HashMap<GroupKey, Vec<usize>>>,
+    matched: Vec<bool>,
+}
+
+struct JoinIter<'a> {
+    left: Iter<'a>,
+    right_plan: &'a Plan,
+    right: Option<JoinInner>,
+    kind: JoinKind,
+    hash_keys: &'a [(Expr, Expr)],
+    condition: Option<&'a Expr>,
+    left_width: usize,
+    right_width: usize,
+    pending: VecDeque<Row>,
+    done_left: bool,
+}
+
+impl JoinIter<'_> {
+    fn load_right(&mut self, cx: &ExecCtx<'_>, outer: &[&[Datum]]) -> SqlResult<()> {
+        if self.right.is_some() {
+            return Ok(());
+        }
+        let mut it = open(self.right_plan, cx)?;
+        let mut rows = Vec::new();
+        while let Some(r) = it.next(cx, outer)? {
+            rows.push(r);
+        }
+        let index = if self.hash_keys.is_empty() {
+            None
+        } else {
+            let ecx = cx.eval_ctx(outer);
+            let mut map: HashMap<GroupKey, Vec<usize>> = HashMap::new();
+            for (i, r) in rows.iter().enumerate() {
+                let key: Row = self
+                    .hash_keys
+                    .iter()
+                    .map(|(_, rk)| rk.eval(r, &ecx))
+                    .collect::<SqlResult<_>>()?;
+                if key.iter().any(|d| matches!(d, Datum::Null)) {
+                    continue;
+                }
+                map.entry(GroupKey(key)).or_default().push(i);
+            }
+            Some(map)
+        };
+        let n = rows.len();
+        self.right = Some(JoinInner {
+            rows,
+            index,
+            matched: vec![false; n],
+        });
+        Ok(())
+    }
+}
+
+impl RowIter for JoinIter<'_> {
+    fn next(&mut self, cx: &ExecCtx<'_>, outer: &[&[Datum]]) -> SqlResult<Option<Row>> {
+        self.load_right(cx, outer)?;
+        loop {
+            if let Some(r) = self.pending.pop_front() {
+                return Ok(Some(r));
+            }
+            if self.done_left {
+                return Ok(None);
+            }
+            cx.check_cancel()?;
+            let Some(lrow) = self.left.next(cx, outer)? else {
+                self.done_left = true;
+                if matches!(self.kind, JoinKind::Right | JoinKind::Full) {
+                    let inner = self
+                        .right
+                        .as_ref()
+                        .ok_or_else(|| SqlError::internal("join inner"))?;
+                    for (i, r) in inner.rows.iter().enumerate() {
+                        if !inner.matched[i] {
+                            let mut row = vec![Datum::Null; self.left_width];
+                            row.extend(r.iter().cloned());
+                            self.pending.push_back(row);
+                        }
+                    }
+                }
+                continue;
+            };
+            let ecx = cx.eval_ctx(outer);
+            let inner = self
+                .right
+                .as_mut()
+                .ok_or_else(|| SqlError::internal("join inner"))?;
+            let candidates: Vec<usize> = match &inner.index {
+                Some(map) => {
+                    let key: Row = self
+                        .hash_keys
+                        .iter()
+                        .map(|(lk, _)| lk.eval(&lrow, &ecx))
+                        .collect::<SqlResult<_>>()?;
+                    if key.iter().any(|d| matches!(d, Datum::Null)) {
+                        Vec::new()
+                    } else {
+                        map.get(&GroupKey(key)).cloned().unwrap_or_default()
+                    }
+                }
+                None => (0..inner.rows.len()).collect(),
+            };
+            let mut any = false;
+            for i in candidates {
+                let mut row = Vec::with_capacity(self.left_width + self.right_width);
+                row.extend(lrow.iter().cloned());
+                row.extend(inner.rows[i].iter().cloned());
+                let ok = match self.condition {
+                    Some(c) => c.eval_qual(&row, &ecx)?,
+                    None => true,
+                };
+                if ok {
+                    any = true;
+                    inner.matched[i] = true;
+                    self.pending.push_back(row);
+                }
+            }
+            if !any && matches!(self.kind, JoinKind::Left | JoinKind::Full) {
+                let mut row = lrow;
+                row.extend(std::iter::repeat_n(Datum::Null, self.right_width));
+                self.pending.push_back(row);
+            }
+        }
+    }
+}
+
+/// Running state of one aggregate in one group.
+enum AggState {
+    Count(i64),
+    SumInt(Option<i128>),
+    SumNumeric(Option<Numeric>),
+    SumFloat(Option<f64>),
+    SumInterval(Option<Interval>),
+    Avg { sum: Numeric, count: i64 },
+    AvgFloat { sum: f64, count: i64 },
+    AvgInterval { sum: Interval, count: i64 },
+    MinMax(Option<Datum>),
+    Bool(Option<bool>),
+    Str(Option<String>),
+}
+
+fn new_state(call: &AggCall) -> AggState {
+    let arg_t = call.args.first().map(|a| a.typ().oid);
+    match call.func {
+        AggFunc::CountStar | AggFunc::Count => AggState::Count(0),
+        AggFunc::Sum => match call.typ.oid {
+            TypeOid::INT8 => AggState::SumInt(None),
+            TypeOid::NUMERIC if arg_t == Some(TypeOid::INT8) => AggState::SumInt(None),
+            TypeOid::NUMERIC => AggState::SumNumeric(None),
+            TypeOid::INTERVAL => AggState::SumInterval(None),
+            _ => AggState::SumFloat(None),
+        },
+        AggFunc::Avg => match call.typ.oid {
+            TypeOid::NUMERIC => AggState::Avg {
+                sum: Numeric::zero(),
+                count: 0,
+            },
+            TypeOid::INTERVAL => AggState::AvgInterval {
+                sum: Interval {
+                    months: 0,
+                    days: 0,
+                    micros: 0,
+                },
+                count: 0,
+            },
+            _ => AggState::AvgFloat { sum: 0.0, count: 0 },
+        },
+        AggFunc::Min | AggFunc::Max => AggState::MinMax(None),
+        AggFunc::BoolAnd | AggFunc::BoolOr => AggState::Bool(None),
+        AggFunc::StringAgg => AggState::Str(None),
+    }
+}
+
+fn as_i128(d: &Datum) -> Option<i128> {
+    match d {
+        Datum::Int2(v) => Some(i128::from(*v)),
+        Datum::Int4(v) => Some(i128::from(*v)),
+        Datum::Int8(v) => Some(i128::from(*v)),
+        _ => None,
+    }
+}
+
+fn as_f64(d: &Datum) -> f64 {
+    match d {
+        Datum::Float4(v) => f64::from(*v),
+        Datum::Float8(v) => *v,
+        Datum::Int2(v) => f64::from(*v),
+        Datum::Int4(v) => f64::from(*v),
+        Datum::Int8(v) => *v as f64,
+        Datum::Numeric(n) => n.to_f64(),
+        _ => 0.0,
+    }
+}
+
+fn as_numeric(d: &Datum) -> Numeric {
+    match d {
+        Datum::Numeric(n) => n.clone(),
+        other => Numeric::from_i128(as_i128(other).unwrap_or(0)),
+    }
+}
+
+fn advance(state: &mut AggState, call: &AggCall, args: &[Datum]) -> SqlResult<()> {
+    if call.func == AggFunc::CountStar {
+        if let AggState::Count(n) = state {
+            *n += 1;
+        }
+        return Ok(());
+    }
+    let Some(v) = args.first() else { return Ok(()) };
+    if matches!(v, Datum::Null) {
+        return Ok(());
+    }
+    match state {
+        AggState::Count(n) => *n += 1,
+        AggState::SumInt(acc) => *acc = Some(acc.unwrap_or(0) + as_i128(v).unwrap_or(0)),
+        AggState::SumNumeric(acc) => {
+            *acc = Some(
+                acc.take()
+                    .map_or_else(|| as_numeric(v), |a| a.add(&as_numeric(v))),
+            )
+        }
+        AggState::SumFloat(acc) => *acc = Some(acc.unwrap_or(0.0) + as_f64(v)),
+        AggState::SumInterval(acc) => {
+            if let Datum::Interval(i) = v {
+                *acc = Some(match acc.take() {
+                    Some(a) => storage::datum::datetime::interval_add(&a, i)?,
+                    None => *i,
+                });
+            }
+        }
+        AggState::Avg { sum, count } => {
+            *sum = sum.add(&as_numeric(v));
+            *count += 1;
+        }
+        AggState::AvgFloat { sum, count } => {
+            *sum += as_f64(v);
+            *count += 1;
+        }
+        AggState::AvgInterval { sum, count } => {
+            if let Datum::Interval(i) = v {
+                *sum = storage::datum::datetime::interval_add(sum, i)?;
+                *count += 1;
+            }
+        }
+        AggState::MinMax(best) => {
+            let replace = match best {
+                None => true,
+                Some(b) => {
+                    let o = cmp_values(v, b);
+                    if call.func == AggFunc::Min {
+                        o.is_lt()
+                    } else {
+                        o.is_gt()
+                    }
+                }
+            };
+            if replace {
+                *best = Some(v.clone());
+            }
+        }
+        AggState::Bool(acc) => {
+            let b = matches!(v, Datum::Bool(true));
+            *acc = Some(match (acc.take(), call.func) {
+                (None, _) => b,
+                (Some(a), AggFunc::BoolAnd) => a && b,
+                (Some(a), _) => a || b,
+            });
+        }
+        AggState::Str(acc) => {
+            let s = match v {
+                Datum::Text(s) => s.as_str(),
+                _ => "",
+            };
+            match acc {
+                None => *acc = Some(s.to_string()),
+                Some(a) => {
+                    if let Some(Datum::Text(sep)) = args.get(1) {
+                        a.push_str(sep);
+                    }
+                    a.push_str(s);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn finish(state: AggState, call: &AggCall) -> SqlResult<Datum> {
+    Ok(match state {
+        AggState::Count(n) => Datum::Int8(n),
+        AggState::SumInt(None)
+        | AggState::SumNumeric(None)
+        | AggState::SumFloat(None)
+        | AggState::SumInterval(None)
+        | AggState::MinMax(None)
+        | AggState::Bool(None)
+        | AggState::Str(None) => Datum::Null,
+        AggState::SumInt(Some(v)) => {
+            if call.typ.oid == TypeOid::INT8 {
+                Datum::Int8(
+                    i64::try_from(v).map_err(|_| SqlError::new("22003", "bigint out of range"))?,
+                )
+            } else {
+                Datum::Numeric(Numeric::from_i128(v))
+            }
+        }
+        AggState::SumNumeric(Some(n)) => Datum::Numeric(n),
+        AggState::SumFloat(Some(f)) => {
+            if call.typ.oid == TypeOid::FLOAT4 {
+                Datum::Float4(f as f32)
+            } else {
+                Datum::Float8(f)
+            }
+        }
+        AggState::SumInterval(Some(i)) => Datum::Interval(i),
+        AggState::Avg { count: 0, .. }
+        | AggState::AvgFloat { count: 0, .. }
+        | AggState::AvgInterval { count: 0, .. } => Datum::Null,
+        AggState::Avg { sum, count } => Datum::Numeric(sum.div(&Numeric::from_i64(count))?),
+        AggState::AvgFloat { sum, count } => Datum::Float8(sum / count as f64),
+        AggState::AvgInterval { sum, count } => Datum::Interval(
+            storage::datum::datetime::interval_div_f64(&sum, &(count as f64))?,
+        ),
+        AggState::MinMax(Some(d)) => d,
+        AggState::Bool(Some(b)) => Datum::Bool(b),
+        AggState::Str(Some(s)) => Datum::Text(s),
+    })
+}
+
+struct Group {
+    key: Row,
+    states: Vec<AggState>,
+    distinct: Vec<HashSet<GroupKey>>,
+}
+
+struct AggIter<'a> {
+    input: Option<Iter<'a>>,
+    group_by: &'a [Expr],
+    aggs: &'a [AggCall],
+    out: VecDeque<Row>,
+}
+
+impl AggIter<'_> {
+    fn compute(
+        &mut self,
+        mut input: Iter<'_>,
+        cx: &ExecCtx<'_>,
+        outer: &[&[Datum]],
+    ) -> SqlResult<()> {
+        let ecx = cx.eval_ctx(outer);
+        let mut groups: Vec<Group> = Vec::new();
+        let mut index: HashMap<GroupKey, usize> = HashMap::new();
+        let mut args = Vec::new();
+        while let Some(row) = input.next(cx, outer)? {
+            let key: Row = self
+                .group_by
+                .iter()
+                .map(|g| g.eval(&row, &ecx))
+                .collect::<SqlResult<_>>()?;
+            let gk = GroupKey(key);
+            let gi = match index.get(&gk) {
+                Some(i) => *i,
+                None => {
+                    groups.push(Group {
+                        key: gk.0.clone(),
+                        states: self.aggs.iter().map(new_state).collect(),
+                        distinct: self.aggs.iter().map(|_| HashSet::new()).collect(),
+                    });
+                    index.insert(gk, groups.len() - 1);
+                    groups.len() - 1
+                }
+            };
+            let g = &mut groups[gi];
+            for (ai, call) in self.aggs.iter().enumerate() {
+                if let Some(f) = &call.filter
+                    && !f.eval_qual(&row, &ecx)? {
+                        continue;
+                    }
+                args.clear();
+                for a in &call.args {
+                    args.push(a.eval(&row, &ecx)?);
+                }
+                if call.distinct && !g.distinct[ai].insert(GroupKey(args.clone())) {
+                    continue;
+                }
+                advance(&mut g.states[ai], call, &args)?;
+            }
+        }
+        if groups.is_empty() && self.group_by.is_empty() {
+            groups.push(Group {
+                key: vec![],
+                states: self.aggs.iter().map(new_state).collect(),
+                distinct: vec![],
+            });
+        }
+        for g in groups {
+            let mut row = g.key;
+            for (state, call) in g.states.into_iter().zip(self.aggs) {
+                row.push(finish(state, call)?);
+            }
+            self.out.push_back(row);
+        }
+        Ok(())
+    }
+}
+
+impl RowIter for AggIter<'_> {
+    fn next(&mut self, cx: &ExecCtx<'_>, outer: &[&[Datum]]) -> SqlResult<Option<Row>> {
+        if let Some(input) = self.input.take() {
+            self.compute(input, cx, outer)?;
+        }
+        Ok(self.out.pop_front())
+    }
+}
+
+struct SortIter<'a> {
+    input: Option<Iter<'a>>,
+    keys: &'a [SortKey],
+    rows: VecDeque<Row>,
+}
+
+impl RowIter for SortIter<'_> {
+    fn next(&mut self, cx: &ExecCtx<'_>, outer: &[&[Datum]]) -> SqlResult<Option<Row>> {
+        if let Some(mut input) = self.input.take() {
+            let ecx = cx.eval_ctx(outer);
+            let mut keyed: Vec<(Row, Row)> = Vec::new();
+            while let Some(row) = input.next(cx, outer)? {
+                let k: Row = self
+                    .keys
+                    .iter()
+                    .map(|k| k.expr.eval(&row, &ecx))
+                    .collect::<SqlResult<_>>()?;
+                keyed.push((k, row));
+            }
+            let keys = self.keys;
+            keyed.sort_by(|a, b| {
+                for (i, k) in keys.iter().enumerate() {
+                    let o = cmp_sort_key(&a.0[i], &b.0[i], k.descending, k.nulls_first);
+                    if !o.is_eq() {
+                        return o;
+                    }
+                }
+                std::cmp::Ordering::Equal
+            });
+            self.rows = keyed.into_iter().map(|(_, r)| r).collect();
+        }
+        Ok(self.rows.pop_front())
+    }
+}
+
+struct LimitIter<'a> {
+    input: Iter<'a>,
+    limit: Option<&'a Expr>,
+    offset: Option<&'a Expr>,
+    /// (rows still to skip, rows still to return)
+    state: Option<(i64, Option<i64>)>,
+}
+
+fn count_value(
+    e: Option<&Expr>,
+    cx: &ExecCtx<'_>,
+    outer: &[&[Datum]],
+    what: &str,
+) -> SqlResult<Option<i64>> {
+    let Some(e) = e else { return Ok(None) };
+    match e.eval(&[], &cx.eval_ctx(outer))? {
+        Datum::Null => Ok(None),
+        Datum::Int8(n) if n < 0 => Err(SqlError::new(
+            if what == "LIMIT" { "2201W" } else { "2201X" },
+            format!("{what} must not be negative"),
+        )),
+        Datum::Int8(n) => Ok(Some(n)),
+        other => Err(SqlError::internal(format!("{what} evaluated to {other:?}"))),
+    }
+}
+
+impl RowIter for LimitIter<'_> {
+    fn next(&mut self, cx: &ExecCtx<'_>, outer: &[&[Datum]]) -> SqlResult<Option<Row>> {
+        if self.state.is_none() {
+            let limit = count_value(self.limit, cx, outer, "LIMIT")?;
+            let offset = count_value(self.offset, cx, outer, "OFFSET")?.unwrap_or(0);
+            self.state = Some((offset, limit));
+        }
+        let Some((skip, left)) = self.state.as_mut() else {
+            return Ok(None);
+        };
+        if *left == Some(0) {
+            return Ok(None);
+        }
+        while *skip > 0 {
+            if self.input.next(cx, outer)?.is_none() {
+                return Ok(None);
+            }
+            *skip -= 1;
+        }
+        let r = self.input.next(cx, outer)?;
+        if r.is_some()
+            && let Some(n) = left.as_mut() {
+                *n -= 1;
+            }
+        Ok(r)
+    }
+}
+
+struct DistinctIter<'a> {
+    input: Iter<'a>,
+    seen: HashSet<GroupKey>,
+}
+
+impl RowIter for DistinctIter<'_> {
+    fn next(&mut self, cx: &ExecCtx<'_>, outer: &[&[Datum]]) -> SqlResult<Option<Row>> {
+        while let Some(row) = self.input.next(cx, outer)? {
+            if self.seen.insert(GroupKey(row.clone())) {
+                return Ok(Some(row));
+            }
+        }
+        Ok(None)
+    }
+}
+
+struct SetOpIter<'a> {
+    op: SetOpKind,
+    all: bool,
+    left: Iter<'a>,
+    right: Option<Iter<'a>>,
+    seen: HashSet<GroupKey>,
+    counts: HashMap<GroupKey, i64>,
+    left_done: bool,
+}
+
+impl RowIter for SetOpIter<'_> {
+    fn next(&mut self, cx: &ExecCtx<'_>, outer: &[&[Datum]]) -> SqlResult<Option<Row>> {
+        if self.op == SetOpKind::Union {
+            loop {
+                let row = if !self.left_done {
+                    match self.left.next(cx, outer)? {
+                        Some(r) => Some(r),
+                        None => {
+                            self.left_done = true;
+                            continue;
+                        }
+                    }
+                } else {
+                    match self.right.as_mut() {
+                        Some(r) => r.next(cx, outer)?,
+                        None => None,
+                    }
+                };
+                let Some(row) = row else { return Ok(None) };
+                if self.all || self.seen.insert(GroupKey(row.clone())) {
+                    return Ok(Some(row));
+                }
+            }
+        }
+        if let Some(mut right) = self.right.take() {
+            while let Some(r) = right.next(cx, outer)? {
+                *self.counts.entry(GroupKey(r)).or_insert(0) += 1;
+            }
+        }
+        while let Some(row) = self.left.next(cx, outer)? {
+            let key = GroupKey(row);
+            let in_right = self.counts.get(&key).copied().unwrap_or(0);
+            let emit = match self.op {
+                SetOpKind::Intersect => {
+                    if in_right > 0 {
+                        if self.all {
+                            if let Some(c) = self.counts.get_mut(&key) {
+                                *c -= 1;
+                            }
+                            true
+                        } else {
+                            self.seen.insert(key.clone())
+                        }
+                    } else {
+                        false
+                    }
+                }
+                _ => {
+                    if self.all {
+                        if in_right > 0 {
+                            if let Some(c) = self.counts.get_mut(&key) {
+                                *c -= 1;
+                            }
+                            false
+                        } else {
+                            true
+                        }
+                    } else {
+                        in_right == 0 && self.seen.insert(key.clone())
+                    }
+                }
+            };
+            if emit {
+                return Ok(Some(key.0));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// Runs a query plan to completion.
+pub fn run_query(plan: &Plan, cx: &ExecCtx<'_>) -> SqlResult<Vec<Row>> {
+    let mut it = open(plan, cx)?;
+    let mut rows = Vec::new();
+    while let Some(r) = it.next(cx, &[])? {
+        rows.push(r);
+    }
+    Ok(rows)
+}
+
+fn check_not_null(
+    table: &TableInfo,
+    row: &[Datum],
+    opts: &storage::datum::io::OutputOptions,
+) -> SqlResult<()> {
+    for (i, c) in table.columns.iter().enumerate() {
+        if c.not_null && matches!(row.get(i), Some(Datum::Null) | None) {
+            let shown: Vec<String> = row
+                .iter()
+                .zip(&table.columns)
+                .map(|(d, col)| {
+                    storage::datum::io::to_text(d, col.typ.oid, opts)
+                        .unwrap_or_else(|| "null".into())
+                })
+                .collect();
+            return Err(SqlError::new(
+                "23502",
+                format!(
+                    "null value in column \"{}\" of relation \"{}\" violates not-null constraint",
+                    c.name, table.name
+                ),
+            )
+            .with_detail(format!("Failing row contains ({}).", shown.join(", "))));
+        }
+    }
+    Ok(())
+}
+
+fn writer<'a, 'b>(cx: &'b ExecCtx<'a>) -> SqlResult<&'b Writer<'a>> {
+    cx.writer
+        .as_ref()
+        .ok_or_else(|| SqlError::internal("DML without a writing transaction"))
+}
+
+/// The rows a DML statement returns (RETURNING) and how many it touched.
+pub struct DmlResult {
+    /// Rows affected.
+    pub count: u64,
+    /// RETURNING rows.
+    pub rows: Vec<Row>,
+}
+
+fn eval_returning(
+    ret: &Option<Vec<(String, Expr)>>,
+    row: &[Datum],
+    cx: &ExecCtx<'_>,
+    out: &mut Vec<Row>,
+) -> SqlResult<()> {
+    if let Some(items) = ret {
+        let ecx = cx.eval_ctx(&[]);
+        out.push(
+            items
+                .iter()
+                .map(|(_, e)| e.eval(row, &ecx))
+                .collect::<SqlResult<_>>()?,
+        );
+    }
+    Ok(())
+}
+
+/// Runs an INSERT.
+pub fn run_insert(p: &InsertPlan, cx: &ExecCtx<'_>) -> SqlResult<DmlResult> {
+    let w = writer(cx)?;
+    let mut it = open(&p.source, cx)?;
+    let mut buf = Vec::new();
+    let mut result = DmlResult {
+        count: 0,
+        rows: Vec::new(),
+    };
+    while let Some(row) = it.next(cx, &[])? {
+        cx.check_cancel()?;
+        check_not_null(&p.table, &row, &cx.env.output)?;
+        form_tuple(&p.table.desc, &row, &mut buf)?;
+        cx.engine
+            .heap
+            .insert(p.table.locator, &mut buf, w.xid, w.cid)?;
+        result.count += 1;
+        eval_returning(&p.returning, &row, cx, &mut result.rows)?;
+    }
+    Ok(result)
+}
+
+/// Applies `f` to each row of `table` that passes `filter`, following
+/// concurrent updates as described in the module documentation. `f` gets
+/// the row's TID and values and returns the outcome of modifying it.
+fn for_each_target(
+    table: &TableInfo,
+    filter: Option<&Expr>,
+    cx: &ExecCtx<'_>,
+    mut f: impl FnMut(ItemPointer, &Row) -> SqlResult<ModifyResult>,
+) -> SqlResult<()> {
+    let heap = &cx.engine.heap;
+    let mut scan = heap.scan(table.locator, cx.snapshot.clone())?;
+    let mut row = Vec::new();
+    let mut targets = Vec::new();
+    while let Some((tid, tuple)) = scan.next_tuple()? {
+        cx.check_cancel()?;
+        deform_tuple(&table.desc, tuple, &mut row)?;
+        let pass = match filter {
+            Some(p) => p.eval_qual(&row, &cx.eval_ctx(&[]))?,
+            None => true,
+        };
+        if pass {
+            targets.push((tid, row.clone()));
+        }
+    }
+    drop(scan);
+    for (mut tid, mut row) in targets {
+        loop {
+            match f(tid, &row)? {
+                ModifyResult::Ok | ModifyResult::SelfModified => break,
+                ModifyResult::Deleted if !cx.serializable_conflicts => break,
+                ModifyResult::Updated(_) | ModifyResult::Deleted if cx.serializable_conflicts => {
+                    return Err(SqlError::new(
+                        "40001",
+                        "could not serialize access due to concurrent update",
+                    ));
+                }
+                ModifyResult::Updated(next) => {
+                    // EvalPlanQual: re-check the newest version.
+                    let Some(tuple) = heap.fetch_any(table.locator, next)? else {
+                        break;
+                    };
+                    deform_tuple(&table.desc, &tuple, &mut row)?;
+                    let pass = match filter {
+                        Some(p) => p.eval_qual(&row, &cx.eval_ctx(&[]))?,
+                        None => true,
+                    };
+                    if !pass {
+                        break;
+                    }
+                    tid = next;
+                }
+                ModifyResult::Deleted => break,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs an UPDATE.
+pub fn run_update(p: &UpdatePlan, cx: &ExecCtx<'_>) -> SqlResult<DmlResult> {
+    let w = writer(cx)?;
+    let mut result = DmlResult {
+        count: 0,
+        rows: Vec::new(),
+    };
+    let mut buf = Vec::new();
+    for_each_target(&p.table, p.filter.as_ref(), cx, |tid, old| {
+        let ecx = cx.eval_ctx(&[]);
+        let mut new_row = old.clone();
+        for (idx, e) in &p.assignments {
+            new_row[*idx] = e.eval(old, &ecx)?;
+        }
+        check_not_null(&p.table, &new_row, &cx.env.output)?;
+        form_tuple(&p.table.desc, &new_row, &mut buf)?;
+        let (outcome, _) = cx.engine.heap.update(p.table.locator, tid, &mut buf, w)?;
+        if outcome == ModifyResult::Ok {
+            result.count += 1;
+            eval_returning(&p.returning, &new_row, cx, &mut result.rows)?;
+        }
+        Ok(outcome)
+    })?;
+    Ok(result)
+}
+
+/// Runs a DELETE.
+pub fn run_delete(p: &DeletePlan, cx: &ExecCtx<'_>) -> SqlResult<DmlResult> {
+    let w = writer(cx)?;
+    let mut result = DmlResult {
+        count: 0,
+        rows: Vec::new(),
+    };
+    for_each_target(&p.table, p.filter.as_ref(), cx, |tid, old| {
+        let outcome = cx.engine.heap.delete(p.table.locator, tid, w)?;
+        if outcome == ModifyResult::Ok {
+            result.count += 1;
+            eval_returning(&p.returning, old, cx, &mut result.rows)?;
+        }
+        Ok(outcome)
+    })?;
+    Ok(result)
+}
+
+/// The output type of each column, for result descriptions.
+pub fn column_types(columns: &[(String, SqlType)]) -> Vec<SqlType> {
+    columns.iter().map(|c| c.1).collect()
+}

@@ -1,0 +1,883 @@
+//! Built-in scalar functions: name resolution against argument types, and
+//! evaluation.
+
+use std::fmt::Write as _;
+
+use storage::datum::datetime as dt;
+use storage::datum::{Datum, Numeric, SqlType, TimestampTz, TypeOid};
+
+use super::bind::coerce;
+use super::cast::{CastContext, is_string, numeric_rank};
+use super::compare::cmp_values;
+use super::expr::{EvalCtx, Expr};
+use crate::error::{SqlError, SqlResult};
+
+/// A built-in function, resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Builtin {
+    /// `version()`
+    Version,
+    /// `current_database()`
+    CurrentDatabase,
+    /// `current_user`, `session_user`, `user`
+    CurrentUser,
+    /// `current_schema()`
+    CurrentSchema,
+    /// `pg_backend_pid()`
+    BackendPid,
+    /// `now()`, `current_timestamp`, `transaction_timestamp()`
+    Now,
+    /// `statement_timestamp()`
+    StatementTimestamp,
+    /// `clock_timestamp()`
+    ClockTimestamp,
+    /// `current_date`
+    CurrentDate,
+    /// `localtimestamp`
+    LocalTimestamp,
+    /// `coalesce(...)`
+    Coalesce,
+    /// `nullif(a, b)`
+    NullIf,
+    /// `greatest(...)`
+    Greatest,
+    /// `least(...)`
+    Least,
+    /// `abs(x)`
+    Abs,
+    /// `round(x [, n])`
+    Round,
+    /// `trunc(x [, n])`
+    Trunc,
+    /// `ceil(x)`
+    Ceil,
+    /// `floor(x)`
+    Floor,
+    /// `sqrt(x)`
+    Sqrt,
+    /// `power(x, y)`
+    Power,
+    /// `mod(x, y)`
+    Mod,
+    /// `sign(x)`
+    Sign,
+    /// `random()`
+    Random,
+    /// `length(s)`, `char_length(s)`
+    Length,
+    /// `octet_length(s)`
+    OctetLength,
+    /// `lower(s)`
+    Lower,
+    /// `upper(s)`
+    Upper,
+    /// `substring(s, from [, for])`, `substr`
+    Substr,
+    /// `strpos(s, sub)` / `position(sub in s)`
+    Strpos,
+    /// `btrim(s [, chars])`
+    Btrim,
+    /// `ltrim(s [, chars])`
+    Ltrim,
+    /// `rtrim(s [, chars])`
+    Rtrim,
+    /// `replace(s, from, to)`
+    Replace,
+    /// `concat(...)`
+    Concat,
+    /// `concat_ws(sep, ...)`
+    ConcatWs,
+    /// `left(s, n)`
+    Left,
+    /// `right(s, n)`
+    Right,
+    /// `repeat(s, n)`
+    Repeat,
+    /// `reverse(s)`
+    Reverse,
+    /// `lpad(s, n [, fill])`
+    Lpad,
+    /// `rpad(s, n [, fill])`
+    Rpad,
+    /// `initcap(s)`
+    Initcap,
+    /// `md5(s)`
+    Md5,
+    /// `split_part(s, delim, n)`
+    SplitPart,
+    /// `starts_with(s, prefix)`
+    StartsWith,
+    /// `extract(field from x)` (numeric)
+    Extract,
+    /// `date_part(field, x)` (double precision)
+    DatePart,
+    /// `date_trunc(field, x)`
+    DateTrunc,
+    /// `gen_random_uuid()`
+    GenRandomUuid,
+    /// `pg_typeof(x)`: resolved at bind time to a constant, kept for completeness.
+    TypeOfName,
+}
+
+fn t(oid: TypeOid) -> SqlType {
+    SqlType::new(oid)
+}
+
+/// The common type of several values (UNION, CASE, COALESCE, ...), with
+/// PostgreSQL's rules simplified: unknown literals take the other type;
+/// numbers promote along int2 < int4 < int8 < numeric < float4 < float8;
+/// strings become text; otherwise the types must match.
+pub fn common_type(types: &[SqlType], context: &str) -> SqlResult<SqlType> {
+    let mut result: Option<SqlType> = None;
+    for ty in types {
+        if ty.oid == TypeOid::UNKNOWN {
+            continue;
+        }
+        result = Some(match result {
+            None => *ty,
+            Some(r) if r.oid == ty.oid => {
+                if r.typmod == ty.typmod {
+                    r
+                } else {
+                    SqlType::new(r.oid)
+                }
+            }
+            Some(r) => match (numeric_rank(r.oid), numeric_rank(ty.oid)) {
+                (Some(a), Some(b)) => {
+                    if a >= b {
+                        SqlType::new(r.oid)
+                    } else {
+                        SqlType::new(ty.oid)
+                    }
+                }
+                _ if is_string(r.oid) && is_string(ty.oid) => t(TypeOid::TEXT),
+                _ => match (r.oid, ty.oid) {
+                    (TypeOid::DATE, TypeOid::TIMESTAMP) | (TypeOid::TIMESTAMP, TypeOid::DATE) => {
+                        t(TypeOid::TIMESTAMP)
+                    }
+                    (TypeOid::TIMESTAMPTZ, TypeOid::TIMESTAMP | TypeOid::DATE)
+                    | (TypeOid::TIMESTAMP | TypeOid::DATE, TypeOid::TIMESTAMPTZ) => {
+                        t(TypeOid::TIMESTAMPTZ)
+                    }
+                    _ => {
+                        return Err(SqlError::datatype_mismatch(format!(
+                            "{context} types {} and {} cannot be matched",
+                            r.oid.sql_name(),
+                            ty.oid.sql_name()
+                        )));
+                    }
+                },
+            },
+        });
+    }
+    Ok(result.unwrap_or(t(TypeOid::TEXT)))
+}
+
+fn coerce_all(args: Vec<Expr>, to: SqlType) -> SqlResult<Vec<Expr>> {
+    args.into_iter()
+        .map(|a| coerce(a, to, CastContext::Implicit))
+        .collect()
+}
+
+fn text_args(args: Vec<Expr>) -> SqlResult<Vec<Expr>> {
+    coerce_all(args, t(TypeOid::TEXT))
+}
+
+fn arity(name: &str, args: &[Expr], allowed: &[usize]) -> SqlResult<()> {
+    if allowed.contains(&args.len()) {
+        return Ok(());
+    }
+    let types: Vec<&str> = args.iter().map(|a| a.typ().oid.sql_name()).collect();
+    Err(SqlError::undefined_function(&format!(
+        "{name}({})",
+        types.join(", ")
+    )))
+}
+
+/// The numeric argument type a math function computes in: integers keep
+/// their type for abs/sign-like functions when `keep_int`, otherwise
+/// numeric stays numeric and everything else becomes double precision.
+fn math_type(arg: &Expr, keep_int: bool) -> SqlType {
+    match arg.typ().oid {
+        TypeOid::INT2 | TypeOid::INT4 | TypeOid::INT8 if keep_int => arg.typ(),
+        TypeOid::INT2 | TypeOid::INT4 | TypeOid::INT8 | TypeOid::NUMERIC | TypeOid::UNKNOWN => {
+            t(TypeOid::NUMERIC)
+        }
+        _ => t(TypeOid::FLOAT8),
+    }
+}
+
+/// Resolves `name(args)` to a built-in and binds its arguments; `None` if no
+/// function of that name exists.
+pub fn resolve_function(name: &str, mut args: Vec<Expr>) -> SqlResult<Option<Expr>> {
+    use Builtin::*;
+    let func = |b: Builtin, args: Vec<Expr>, ret: SqlType| Ok(Some(Expr::Func(b, args, ret)));
+    match name {
+        "version" => {
+            arity(name, &args, &[0])?;
+            func(Version, args, t(TypeOid::TEXT))
+        }
+        "current_database" | "current_catalog" => {
+            arity(name, &args, &[0])?;
+            func(CurrentDatabase, args, t(TypeOid::NAME))
+        }
+        "current_user" | "session_user" | "user" | "current_role" => {
+            arity(name, &args, &[0])?;
+            func(CurrentUser, args, t(TypeOid::NAME))
+        }
+        "current_schema" => {
+            arity(name, &args, &[0])?;
+            func(CurrentSchema, args, t(TypeOid::NAME))
+        }
+        "pg_backend_pid" => {
+            arity(name, &args, &[0])?;
+            func(BackendPid, args, t(TypeOid::INT4))
+        }
+        "now" | "current_timestamp" | "transaction_timestamp" => {
+            arity(name, &args, &[0])?;
+            func(Now, args, t(TypeOid::TIMESTAMPTZ))
+        }
+        "statement_timestamp" => {
+            arity(name, &args, &[0])?;
+            func(StatementTimestamp, args, t(TypeOid::TIMESTAMPTZ))
+        }
+        "clock_timestamp" => {
+            arity(name, &args, &[0])?;
+            func(ClockTimestamp, args, t(TypeOid::TIMESTAMPTZ))
+        }
+        "current_date" => {
+            arity(name, &args, &[0])?;
+            func(CurrentDate, args, t(TypeOid::DATE))
+        }
+        "localtimestamp" => {
+            arity(name, &args, &[0])?;
+            func(LocalTimestamp, args, t(TypeOid::TIMESTAMP))
+        }
+        "coalesce" | "greatest" | "least" => {
+            if args.is_empty() {
+                return Err(SqlError::syntax(format!(
+                    "syntax error at or near \")\" in {name}()"
+                )));
+            }
+            let types: Vec<SqlType> = args.iter().map(Expr::typ).collect();
+            let ty = common_type(&types, &name.to_uppercase())?;
+            let b = match name {
+                "coalesce" => Coalesce,
+                "greatest" => Greatest,
+                _ => Least,
+            };
+            func(b, coerce_all(args, ty)?, ty)
+        }
+        "nullif" => {
+            arity(name, &args, &[2])?;
+            let types: Vec<SqlType> = args.iter().map(Expr::typ).collect();
+            let ty = common_type(&types, "NULLIF")?;
+            let ret = args[0].typ();
+            let ret = if ret.oid == TypeOid::UNKNOWN { ty } else { ret };
+            func(NullIf, coerce_all(args, ty)?, ret)
+        }
+        "abs" | "sign" | "ceil" | "ceiling" | "floor" | "sqrt" => {
+            arity(name, &args, &[1])?;
+            let keep = name == "abs";
+            let ty = math_type(&args[0], keep);
+            let b = match name {
+                "abs" => Abs,
+                "sign" => Sign,
+                "ceil" | "ceiling" => Ceil,
+                "floor" => Floor,
+                _ => Sqrt,
+            };
+            let ty =
+                if b == Sqrt && ty.oid == TypeOid::NUMERIC && args[0].typ().oid != TypeOid::NUMERIC
+                {
+                    t(TypeOid::FLOAT8)
+                } else {
+                    ty
+                };
+            func(b, coerce_all(args, ty)?, ty)
+        }
+        "round" | "trunc" => {
+            arity(name, &args, &[1, 2])?;
+            let b = if name == "round" { Round } else { Trunc };
+            if args.len() == 2 {
+                let places = args
+                    .pop()
+                    .map(|a| coerce(a, t(TypeOid::INT4), CastContext::Implicit))
+                    .transpose()?;
+                let x = coerce(args.remove(0), t(TypeOid::NUMERIC), CastContext::Implicit)?;
+                return func(
+                    b,
+                    vec![
+                        x,
+                        places.unwrap_or(Expr::Const(Datum::Int4(0), t(TypeOid::INT4))),
+                    ],
+                    t(TypeOid::NUMERIC),
+                );
+            }
+            let ty = math_type(&args[0], false);
+            func(b, coerce_all(args, ty)?, ty)
+        }
+        "power" | "pow" | "mod" => {
+            arity(name, &args, &[2])?;
+            let types: Vec<SqlType> = args.iter().map(Expr::typ).collect();
+            let mut ty = common_type(&types, name)?;
+            if name != "mod" && numeric_rank(ty.oid).is_some_and(|r| r <= 3) {
+                ty = t(TypeOid::FLOAT8);
+            }
+            if name != "mod" && ty.oid == TypeOid::FLOAT4 {
+                ty = t(TypeOid::FLOAT8);
+            }
+            func(
+                if name == "mod" { Mod } else { Power },
+                coerce_all(args, ty)?,
+                ty,
+            )
+        }
+        "random" => {
+            arity(name, &args, &[0])?;
+            func(Random, args, t(TypeOid::FLOAT8))
+        }
+        "length" | "char_length" | "character_length" => {
+            arity(name, &args, &[1])?;
+            if args[0].typ().oid == TypeOid::BYTEA {
+                return func(OctetLength, args, t(TypeOid::INT4));
+            }
+            func(Length, text_args(args)?, t(TypeOid::INT4))
+        }
+        "octet_length" => {
+            arity(name, &args, &[1])?;
+            if args[0].typ().oid == TypeOid::BYTEA {
+                return func(OctetLength, args, t(TypeOid::INT4));
+            }
+            func(OctetLength, text_args(args)?, t(TypeOid::INT4))
+        }
+        "lower" | "upper" | "reverse" | "initcap" | "md5" => {
+            arity(name, &args, &[1])?;
+            let b = match name {
+                "lower" => Lower,
+                "upper" => Upper,
+                "reverse" => Reverse,
+                "initcap" => Initcap,
+                _ => Md5,
+            };
+            func(b, text_args(args)?, t(TypeOid::TEXT))
+        }
+        "substring" | "substr" => {
+            arity(name, &args, &[2, 3])?;
+            let s = coerce(args.remove(0), t(TypeOid::TEXT), CastContext::Implicit)?;
+            let mut rest = coerce_all(args, t(TypeOid::INT4))?;
+            rest.insert(0, s);
+            func(Substr, rest, t(TypeOid::TEXT))
+        }
+        "strpos" | "position" => {
+            arity(name, &args, &[2])?;
+            func(Strpos, text_args(args)?, t(TypeOid::INT4))
+        }
+        "btrim" | "ltrim" | "rtrim" => {
+            arity(name, &args, &[1, 2])?;
+            let b = match name {
+                "btrim" => Btrim,
+                "ltrim" => Ltrim,
+                _ => Rtrim,
+            };
+            func(b, text_args(args)?, t(TypeOid::TEXT))
+        }
+        "replace" => {
+            arity(name, &args, &[3])?;
+            func(Replace, text_args(args)?, t(TypeOid::TEXT))
+        }
+        "concat" => func(Concat, text_args(args)?, t(TypeOid::TEXT)),
+        "concat_ws" => {
+            if args.is_empty() {
+                arity(name, &args, &[1])?;
+            }
+            func(ConcatWs, text_args(args)?, t(TypeOid::TEXT))
+        }
+        "left" | "right" | "repeat" => {
+            arity(name, &args, &[2])?;
+            let n = coerce(
+                args.pop().ok_or_else(|| SqlError::internal("arity"))?,
+                t(TypeOid::INT4),
+                CastContext::Implicit,
+            )?;
+            let s = coerce(args.remove(0), t(TypeOid::TEXT), CastContext::Implicit)?;
+            let b = match name {
+                "left" => Left,
+                "right" => Right,
+                _ => Repeat,
+            };
+            func(b, vec![s, n], t(TypeOid::TEXT))
+        }
+        "lpad" | "rpad" => {
+            arity(name, &args, &[2, 3])?;
+            let fill = if args.len() == 3 {
+                Some(coerce(
+                    args.remove(2),
+                    t(TypeOid::TEXT),
+                    CastContext::Implicit,
+                )?)
+            } else {
+                None
+            };
+            let n = coerce(args.remove(1), t(TypeOid::INT4), CastContext::Implicit)?;
+            let s = coerce(args.remove(0), t(TypeOid::TEXT), CastContext::Implicit)?;
+            let mut v = vec![s, n];
+            v.extend(fill);
+            func(
+                if name == "lpad" { Lpad } else { Rpad },
+                v,
+                t(TypeOid::TEXT),
+            )
+        }
+        "split_part" => {
+            arity(name, &args, &[3])?;
+            let n = coerce(args.remove(2), t(TypeOid::INT4), CastContext::Implicit)?;
+            let mut v = text_args(args)?;
+            v.push(n);
+            func(SplitPart, v, t(TypeOid::TEXT))
+        }
+        "starts_with" => {
+            arity(name, &args, &[2])?;
+            func(StartsWith, text_args(args)?, t(TypeOid::BOOL))
+        }
+        "extract" | "date_part" | "date_trunc" => {
+            arity(name, &args, &[2])?;
+            let field = coerce(args.remove(0), t(TypeOid::TEXT), CastContext::Implicit)?;
+            let mut v = args.remove(0);
+            if v.typ().oid == TypeOid::UNKNOWN {
+                v = coerce(
+                    v,
+                    t(TypeOid::TIMESTAMPTZ),
+                    CastContext::Implicit,
+                )?;
+            }
+            let vt = v.typ().oid;
+            if !matches!(
+                vt,
+                TypeOid::DATE
+                    | TypeOid::TIME
+                    | TypeOid::TIMESTAMP
+                    | TypeOid::TIMESTAMPTZ
+                    | TypeOid::INTERVAL
+            ) {
+                return Err(SqlError::undefined_function(&format!(
+                    "{name}(text, {})",
+                    vt.sql_name()
+                )));
+            }
+            match name {
+                "extract" => func(Extract, vec![field, v], t(TypeOid::NUMERIC)),
+                "date_part" => func(DatePart, vec![field, v], t(TypeOid::FLOAT8)),
+                _ => {
+                    if vt == TypeOid::DATE {
+                        v = coerce(v, t(TypeOid::TIMESTAMPTZ), CastContext::Implicit)?;
+                    }
+                    if !matches!(v.typ().oid, TypeOid::TIMESTAMP | TypeOid::TIMESTAMPTZ) {
+                        return Err(SqlError::unsupported(format!(
+                            "date_trunc on {}",
+                            v.typ().oid.sql_name()
+                        )));
+                    }
+                    let rt = v.typ();
+                    func(DateTrunc, vec![field, v], rt)
+                }
+            }
+        }
+        "gen_random_uuid" => {
+            arity(name, &args, &[0])?;
+            func(GenRandomUuid, args, t(TypeOid::UUID))
+        }
+        _ => Ok(None),
+    }
+}
+
+fn text(d: &Datum) -> &str {
+    match d {
+        Datum::Text(s) => s,
+        _ => "",
+    }
+}
+
+fn int(d: &Datum) -> i64 {
+    match d {
+        Datum::Int2(v) => i64::from(*v),
+        Datum::Int4(v) => i64::from(*v),
+        Datum::Int8(v) => *v,
+        _ => 0,
+    }
+}
+
+/// Evaluates a built-in function call.
+pub fn call_builtin(
+    f: Builtin,
+    args: &[Expr],
+    row: &[Datum],
+    ctx: &EvalCtx<'_>,
+    ret: SqlType,
+) -> SqlResult<Datum> {
+    use Builtin::*;
+    // Functions that look at their arguments lazily or treat NULL specially.
+    match f {
+        Coalesce => {
+            for a in args {
+                let v = a.eval(row, ctx)?;
+                if !matches!(v, Datum::Null) {
+                    return Ok(v);
+                }
+            }
+            return Ok(Datum::Null);
+        }
+        Greatest | Least => {
+            let mut best: Option<Datum> = None;
+            for a in args {
+                let v = a.eval(row, ctx)?;
+                if matches!(v, Datum::Null) {
+                    continue;
+                }
+                let replace = match &best {
+                    None => true,
+                    Some(b) => {
+                        let o = cmp_values(&v, b);
+                        if f == Greatest { o.is_gt() } else { o.is_lt() }
+                    }
+                };
+                if replace {
+                    best = Some(v);
+                }
+            }
+            return Ok(best.unwrap_or(Datum::Null));
+        }
+        NullIf => {
+            let a = args[0].eval(row, ctx)?;
+            let b = args[1].eval(row, ctx)?;
+            if !matches!(a, Datum::Null) && !matches!(b, Datum::Null) && cmp_values(&a, &b).is_eq()
+            {
+                return Ok(Datum::Null);
+            }
+            return Ok(a);
+        }
+        Concat | ConcatWs => {
+            let mut vals = Vec::with_capacity(args.len());
+            for a in args {
+                vals.push(a.eval(row, ctx)?);
+            }
+            if f == Concat {
+                return Ok(Datum::Text(vals.iter().map(text).collect()));
+            }
+            let Some((sep, rest)) = vals.split_first() else {
+                return Ok(Datum::Null);
+            };
+            if matches!(sep, Datum::Null) {
+                return Ok(Datum::Null);
+            }
+            let parts: Vec<&str> = rest
+                .iter()
+                .filter(|v| !matches!(v, Datum::Null))
+                .map(text)
+                .collect();
+            return Ok(Datum::Text(parts.join(text(sep))));
+        }
+        _ => {}
+    }
+    let mut vals = Vec::with_capacity(args.len());
+    for a in args {
+        let v = a.eval(row, ctx)?;
+        if matches!(v, Datum::Null) {
+            return Ok(Datum::Null);
+        }
+        vals.push(v);
+    }
+    let env = ctx.env;
+    Ok(match f {
+        Version => Datum::Text(crate::VERSION_STRING.to_string()),
+        CurrentDatabase => Datum::Text(env.database.clone()),
+        CurrentUser => Datum::Text(env.user.clone()),
+        CurrentSchema => Datum::Text(env.current_schema.clone()),
+        BackendPid => Datum::Int4(env.backend_pid),
+        Now => Datum::TimestampTz(env.txn_start),
+        StatementTimestamp => Datum::TimestampTz(env.stmt_start),
+        ClockTimestamp => Datum::TimestampTz(TimestampTz::now()),
+        CurrentDate => Datum::Date(dt::timestamp_to_date(dt::timestamptz_to_timestamp(
+            env.txn_start,
+            &env.output.time_zone,
+        ))),
+        LocalTimestamp => Datum::Timestamp(dt::timestamptz_to_timestamp(
+            env.txn_start,
+            &env.output.time_zone,
+        )),
+        Abs => match &vals[0] {
+            Datum::Int2(v) => Datum::Int2(
+                v.checked_abs()
+                    .ok_or_else(|| SqlError::new("22003", "smallint out of range"))?,
+            ),
+            Datum::Int4(v) => Datum::Int4(
+                v.checked_abs()
+                    .ok_or_else(|| SqlError::new("22003", "integer out of range"))?,
+            ),
+            Datum::Int8(v) => Datum::Int8(
+                v.checked_abs()
+                    .ok_or_else(|| SqlError::new("22003", "bigint out of range"))?,
+            ),
+            Datum::Numeric(n) => Datum::Numeric(n.abs()),
+            Datum::Float8(v) => Datum::Float8(v.abs()),
+            other => other.clone(),
+        },
+        Sign => match &vals[0] {
+            Datum::Numeric(n) => Datum::Numeric(n.sign()),
+            Datum::Float8(v) => Datum::Float8(if *v > 0.0 {
+                1.0
+            } else if *v < 0.0 {
+                -1.0
+            } else {
+                0.0
+            }),
+            other => other.clone(),
+        },
+        Ceil | Floor => match &vals[0] {
+            Datum::Numeric(n) => Datum::Numeric(if f == Ceil { n.ceil() } else { n.floor() }),
+            Datum::Float8(v) => Datum::Float8(if f == Ceil { v.ceil() } else { v.floor() }),
+            other => other.clone(),
+        },
+        Sqrt => match &vals[0] {
+            Datum::Numeric(n) => Datum::Numeric(n.sqrt()?),
+            Datum::Float8(v) => {
+                if *v < 0.0 {
+                    return Err(SqlError::new(
+                        "2201F",
+                        "cannot take square root of a negative number",
+                    ));
+                }
+                Datum::Float8(v.sqrt())
+            }
+            other => other.clone(),
+        },
+        Round | Trunc => match (&vals[0], vals.get(1)) {
+            (Datum::Numeric(n), places) => {
+                let p = places.map(int).unwrap_or(0) as i32;
+                Datum::Numeric(if f == Round { n.round(p) } else { n.trunc(p) })
+            }
+            (Datum::Float8(v), _) => Datum::Float8(if f == Round {
+                v.round_ties_even()
+            } else {
+                v.trunc()
+            }),
+            (other, _) => other.clone(),
+        },
+        Power | Mod => {
+            let op = if f == Power {
+                super::ops::BinOp::Pow
+            } else {
+                super::ops::BinOp::Mod
+            };
+            let mut it = vals.into_iter();
+            let (a, b) = (
+                it.next().unwrap_or(Datum::Null),
+                it.next().unwrap_or(Datum::Null),
+            );
+            super::ops::eval_binop(op, a, b, ret, env)?
+        }
+        Random => Datum::Float8(random_f64()),
+        Length => Datum::Int4(text(&vals[0]).chars().count() as i32),
+        OctetLength => Datum::Int4(match &vals[0] {
+            Datum::Bytea(b) => b.len(),
+            v => text(v).len(),
+        } as i32),
+        Lower => Datum::Text(text(&vals[0]).to_lowercase()),
+        Upper => Datum::Text(text(&vals[0]).to_uppercase()),
+        Reverse => Datum::Text(text(&vals[0]).chars().rev().collect()),
+        Initcap => Datum::Text(initcap(text(&vals[0]))),
+        Md5 => Datum::Text(format!("{:x}", md5_digest(text(&vals[0]).as_bytes()))),
+        Substr => {
+            let s: Vec<char> = text(&vals[0]).chars().collect();
+            let start = int(&vals[1]);
+            let (from, to) = match vals.get(2) {
+                Some(len) => {
+                    let len = int(len);
+                    if len < 0 {
+                        return Err(SqlError::new(
+                            "22011",
+                            "negative substring length not allowed",
+                        ));
+                    }
+                    (start, start.saturating_add(len))
+                }
+                None => (start, i64::MAX),
+            };
+            let from = (from.max(1) - 1) as usize;
+            let to = (to.max(1) - 1).min(s.len() as i64) as usize;
+            Datum::Text(if from < to {
+                s[from..to].iter().collect()
+            } else {
+                String::new()
+            })
+        }
+        Strpos => {
+            let (hay, needle) = (text(&vals[0]), text(&vals[1]));
+            Datum::Int4(match hay.find(needle) {
+                Some(byte) => hay[..byte].chars().count() as i32 + 1,
+                None => 0,
+            })
+        }
+        Btrim | Ltrim | Rtrim => {
+            let chars: Vec<char> = vals.get(1).map_or(vec![' '], |c| text(c).chars().collect());
+            let s = text(&vals[0]);
+            let r = match f {
+                Btrim => s.trim_matches(|c| chars.contains(&c)),
+                Ltrim => s.trim_start_matches(|c| chars.contains(&c)),
+                _ => s.trim_end_matches(|c| chars.contains(&c)),
+            };
+            Datum::Text(r.to_string())
+        }
+        Replace => {
+            let from = text(&vals[1]);
+            Datum::Text(if from.is_empty() {
+                text(&vals[0]).to_string()
+            } else {
+                text(&vals[0]).replace(from, text(&vals[2]))
+            })
+        }
+        Left | Right => {
+            let s: Vec<char> = text(&vals[0]).chars().collect();
+            let n = int(&vals[1]);
+            let len = s.len() as i64;
+            let keep = if n >= 0 { n.min(len) } else { (len + n).max(0) } as usize;
+            Datum::Text(if f == Left {
+                s[..keep].iter().collect()
+            } else {
+                s[s.len() - keep..].iter().collect()
+            })
+        }
+        Repeat => {
+            let n = int(&vals[1]).max(0) as usize;
+            let s = text(&vals[0]);
+            if s.len().saturating_mul(n) > 1 << 30 {
+                return Err(SqlError::new("54000", "requested length too large"));
+            }
+            Datum::Text(s.repeat(n))
+        }
+        Lpad | Rpad => {
+            let s: Vec<char> = text(&vals[0]).chars().collect();
+            let n = int(&vals[1]).max(0) as usize;
+            if n > 1 << 28 {
+                return Err(SqlError::new("54000", "requested length too large"));
+            }
+            let fill: Vec<char> = vals.get(2).map_or(vec![' '], |v| text(v).chars().collect());
+            if s.len() >= n || fill.is_empty() {
+                Datum::Text(s[..n.min(s.len())].iter().collect())
+            } else {
+                let pad: String = fill.iter().cycle().take(n - s.len()).collect();
+                let body: String = s.iter().collect();
+                Datum::Text(if f == Lpad { pad + &body } else { body + &pad })
+            }
+        }
+        SplitPart => {
+            let (s, delim, n) = (text(&vals[0]), text(&vals[1]), int(&vals[2]));
+            if n == 0 {
+                return Err(SqlError::new("22023", "field position must not be zero"));
+            }
+            let parts: Vec<&str> = if delim.is_empty() {
+                vec![s]
+            } else {
+                s.split(delim).collect()
+            };
+            let idx = if n > 0 { n - 1 } else { parts.len() as i64 + n };
+            Datum::Text(
+                usize::try_from(idx)
+                    .ok()
+                    .and_then(|i| parts.get(i))
+                    .copied()
+                    .unwrap_or("")
+                    .to_string(),
+            )
+        }
+        StartsWith => Datum::Bool(text(&vals[0]).starts_with(text(&vals[1]))),
+        Extract | DatePart => {
+            let field = text(&vals[0]).to_ascii_lowercase();
+            let tz = &env.output.time_zone;
+            let v = match &vals[1] {
+                Datum::Date(d) => dt::DateTimeValue::Date(*d),
+                Datum::Time(x) => dt::DateTimeValue::Time(*x),
+                Datum::Timestamp(x) => dt::DateTimeValue::Timestamp(*x),
+                Datum::TimestampTz(x) => dt::DateTimeValue::TimestampTz(*x, tz),
+                Datum::Interval(i) => dt::DateTimeValue::Interval(i),
+                _ => return Err(SqlError::internal("extract of a non-datetime value")),
+            };
+            let (scaled, scale) = dt::extract(&field, v)?;
+            let n = Numeric::from_i128(scaled)
+                .div(&Numeric::from_i128(10i128.pow(scale)))?
+                .round(scale as i32);
+            if f == Extract {
+                Datum::Numeric(n)
+            } else {
+                Datum::Float8(n.to_f64())
+            }
+        }
+        DateTrunc => {
+            let field = text(&vals[0]).to_ascii_lowercase();
+            match &vals[1] {
+                Datum::Timestamp(x) => Datum::Timestamp(dt::date_trunc(&field, *x)?),
+                Datum::TimestampTz(x) => {
+                    Datum::TimestampTz(dt::date_trunc_tz(&field, *x, &env.output.time_zone)?)
+                }
+                _ => return Err(SqlError::internal("date_trunc of a non-timestamp value")),
+            }
+        }
+        GenRandomUuid => {
+            let mut b = [0u8; 16];
+            for chunk in b.chunks_mut(8) {
+                chunk.copy_from_slice(&random_u64().to_le_bytes());
+            }
+            b[6] = (b[6] & 0x0f) | 0x40;
+            b[8] = (b[8] & 0x3f) | 0x80;
+            Datum::Uuid(b)
+        }
+        TypeOfName | Coalesce | Greatest | Least | NullIf | Concat | ConcatWs => {
+            return Err(SqlError::internal(format!("{f:?} evaluated eagerly")));
+        }
+    })
+}
+
+fn initcap(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut prev_alnum = false;
+    for c in s.chars() {
+        if prev_alnum {
+            out.extend(c.to_lowercase());
+        } else {
+            out.extend(c.to_uppercase());
+        }
+        prev_alnum = c.is_alphanumeric();
+    }
+    out
+}
+
+fn random_u64() -> u64 {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut h = RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    h.finish()
+}
+
+fn random_f64() -> f64 {
+    (random_u64() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// A small MD5 for `md5(text)`.
+fn md5_digest(data: &[u8]) -> Md5Hex {
+    Md5Hex(md5::compute(data).0)
+}
+
+struct Md5Hex([u8; 16]);
+
+impl std::fmt::LowerHex for Md5Hex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = String::with_capacity(32);
+        for b in self.0 {
+            let _ = write!(s, "{b:02x}");
+        }
+        f.write_str(&s)
+    }
+}

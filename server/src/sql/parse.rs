@@ -1,0 +1,244 @@
+//! From query text to statements.
+//!
+//! A simple-protocol Query may hold several statements. The text is
+//! tokenized once with sqlparser's tokenizer (which knows quoting, dollar
+//! quoting and comments), split at top-level semicolons, and each piece is
+//! either recognised as one of the utility statements sqlparser does not
+//! parse the PostgreSQL way (CHECKPOINT, VACUUM, ANALYZE, ...) or handed to
+//! sqlparser's PostgreSQL dialect. Syntax errors become 42601 with
+//! PostgreSQL's wording and a 1-based character position in the whole text.
+
+use sqlparser::ast;
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Token, Tokenizer};
+
+use crate::error::{SqlError, SqlResult};
+
+/// One statement of a query string.
+#[derive(Debug, Clone)]
+pub struct ParsedStatement {
+    /// The statement's own text (without the trailing semicolon).
+    pub text: String,
+    /// Character offset of `text` within the whole query string.
+    pub offset: usize,
+    /// What it is.
+    pub kind: StatementKind,
+}
+
+/// The parsed form of a statement.
+#[derive(Debug, Clone)]
+pub enum StatementKind {
+    /// Parsed by sqlparser.
+    Sql(Box<ast::Statement>),
+    /// A statement parsed by our own small parsers.
+    Utility(Utility),
+}
+
+/// Utility statements parsed here rather than by sqlparser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Utility {
+    /// CHECKPOINT
+    Checkpoint,
+    /// VACUUM / ANALYZE / REINDEX / CLUSTER ...: named, not yet supported.
+    NotSupported(String),
+}
+
+fn dialect() -> PostgreSqlDialect {
+    PostgreSqlDialect {}
+}
+
+/// Maps (line, column) positions of the tokenizer to character offsets.
+struct LineIndex {
+    /// Character offset at which each line starts.
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        for (i, c) in text.chars().enumerate() {
+            if c == '\n' {
+                starts.push(i + 1);
+            }
+        }
+        LineIndex { starts }
+    }
+
+    fn offset(&self, line: u64, column: u64) -> usize {
+        let l = (line.max(1) - 1) as usize;
+        self.starts.get(l).copied().unwrap_or(0) + (column.max(1) - 1) as usize
+    }
+}
+
+fn char_slice(text: &str, from: usize, to: usize) -> String {
+    text.chars()
+        .skip(from)
+        .take(to.saturating_sub(from))
+        .collect()
+}
+
+/// Splits and parses a query string.
+pub fn parse_statements(sql: &str) -> SqlResult<Vec<ParsedStatement>> {
+    let d = dialect();
+    let tokens = Tokenizer::new(&d, sql)
+        .tokenize_with_location()
+        .map_err(|e| tokenizer_error(&e.to_string(), sql, 0))?;
+    let index = LineIndex::new(sql);
+    let total_chars = sql.chars().count();
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut first_words: Vec<String> = Vec::new();
+    let mut flush =
+        |start: &mut Option<usize>, end: usize, words: &mut Vec<String>| -> SqlResult<()> {
+            if let Some(s) = start.take() {
+                let text = char_slice(sql, s, end);
+                out.push(parse_one(&text, s, words)?);
+            }
+            words.clear();
+            Ok(())
+        };
+    for tok in &tokens {
+        match &tok.token {
+            Token::SemiColon => {
+                let end = index.offset(tok.span.start.line, tok.span.start.column);
+                flush(&mut start, end, &mut first_words)?;
+            }
+            Token::Whitespace(_) => {}
+            other => {
+                if start.is_none() {
+                    start = Some(index.offset(tok.span.start.line, tok.span.start.column));
+                }
+                if first_words.len() < 3 {
+                    if let Token::Word(w) = other {
+                        first_words.push(w.value.to_uppercase());
+                    } else {
+                        first_words.push(String::new());
+                    }
+                }
+            }
+        }
+    }
+    flush(&mut start, total_chars, &mut first_words)?;
+    Ok(out)
+}
+
+fn parse_one(text: &str, offset: usize, words: &[String]) -> SqlResult<ParsedStatement> {
+    let first = words.first().map(String::as_str).unwrap_or("");
+    let kind = match first {
+        "CHECKPOINT" if words.len() == 1 => StatementKind::Utility(Utility::Checkpoint),
+        "VACUUM" | "ANALYZE" | "ANALYSE" | "REINDEX" | "CLUSTER" => {
+            StatementKind::Utility(Utility::NotSupported(first.to_string()))
+        }
+        _ => {
+            let d = dialect();
+            let mut stmts = Parser::parse_sql(&d, text)
+                .map_err(|e| parser_error(&e.to_string(), text, offset))?;
+            if stmts.len() != 1 {
+                return Err(SqlError::syntax("syntax error at or near \";\""));
+            }
+            StatementKind::Sql(Box::new(stmts.remove(0)))
+        }
+    };
+    Ok(ParsedStatement {
+        text: text.to_string(),
+        offset,
+        kind,
+    })
+}
+
+/// Parses a standalone expression (column defaults are stored as text).
+pub fn parse_expr(text: &str) -> SqlResult<ast::Expr> {
+    let d = dialect();
+    let mut p = Parser::new(&d)
+        .try_with_sql(text)
+        .map_err(|e| parser_error(&e.to_string(), text, 0))?;
+    let e = p
+        .parse_expr()
+        .map_err(|e| parser_error(&e.to_string(), text, 0))?;
+    Ok(e)
+}
+
+fn location_of(msg: &str) -> Option<(u64, u64)> {
+    let i = msg.rfind("at Line: ")?;
+    let rest = &msg[i + "at Line: ".len()..];
+    let (line, rest) = rest.split_once(", Column: ")?;
+    let col: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    Some((line.trim().parse().ok()?, col.parse().ok()?))
+}
+
+fn tokenizer_error(msg: &str, text: &str, offset: usize) -> SqlError {
+    let mut err = SqlError::syntax(if msg.contains("Unterminated string literal") {
+        "unterminated quoted string at or near \"'\"".to_string()
+    } else if msg.contains("Unterminated dollar-quoted") {
+        "unterminated dollar-quoted string".to_string()
+    } else {
+        format!("syntax error: {msg}")
+    });
+    if let Some((line, col)) = location_of(msg) {
+        err.position = Some(offset + LineIndex::new(text).offset(line, col) + 1);
+    }
+    err
+}
+
+/// Converts a sqlparser error into PostgreSQL's `syntax error at or near "x"`.
+fn parser_error(msg: &str, text: &str, offset: usize) -> SqlError {
+    if msg.contains("Unterminated") {
+        return tokenizer_error(msg, text, offset);
+    }
+    if msg.contains("recursion limit") {
+        return SqlError::new("54001", "stack depth limit exceeded");
+    }
+    let found = msg
+        .split_once("found: ")
+        .map(|(_, f)| f.split(" at Line:").next().unwrap_or(f).trim().to_string());
+    let mut err = match found.as_deref() {
+        Some("EOF") | None => SqlError::syntax("syntax error at end of input"),
+        Some(tok) => SqlError::syntax(format!(
+            "syntax error at or near \"{}\"",
+            tok.trim_matches('\'')
+        )),
+    };
+    match location_of(msg) {
+        Some((line, col)) => {
+            err.position = Some(offset + LineIndex::new(text).offset(line, col) + 1)
+        }
+        None if found.as_deref() == Some("EOF") || found.is_none() => {
+            err.position = Some(offset + text.chars().count() + 1)
+        }
+        None => {}
+    }
+    err
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_statements_and_keeps_offsets() {
+        let s = parse_statements("select 1; select ';' ;  checkpoint").unwrap();
+        assert_eq!(s.len(), 3);
+        assert_eq!(s[1].text.trim(), "select ';'");
+        assert_eq!(s[1].offset, 10);
+        assert!(matches!(
+            s[2].kind,
+            StatementKind::Utility(Utility::Checkpoint)
+        ));
+    }
+
+    #[test]
+    fn empty_pieces_are_dropped() {
+        assert!(parse_statements(" ; ;").unwrap().is_empty());
+    }
+
+    #[test]
+    fn syntax_errors_carry_postgres_wording_and_position() {
+        let e = parse_statements("select 1;\nselec 2").unwrap_err();
+        assert_eq!(e.code, "42601");
+        assert_eq!(e.message, "syntax error at or near \"selec\"");
+        assert_eq!(e.position, Some(11));
+        let e = parse_statements("select (1").unwrap_err();
+        assert_eq!(e.message, "syntax error at end of input");
+    }
+}

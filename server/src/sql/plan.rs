@@ -1,0 +1,179 @@
+//! Query plans: the tree the binder builds and the executor runs.
+//!
+//! Every node produces rows of a fixed width; `Expr::Column(i)` in a node's
+//! expressions indexes its input row (for joins: the left row followed by
+//! the right row).
+
+use storage::datum::SqlType;
+
+use super::expr::Expr;
+use storage::catalog::TableInfo;
+
+/// A plan node.
+#[derive(Clone, Debug)]
+pub enum Plan {
+    /// Every visible row of a table, all columns in order.
+    SeqScan {
+        /// The table.
+        table: std::sync::Arc<TableInfo>,
+    },
+    /// Literal rows (VALUES, or one empty row for a FROM-less SELECT).
+    Values {
+        /// The rows' expressions.
+        rows: Vec<Vec<Expr>>,
+        /// Output width.
+        width: usize,
+    },
+    /// Rows of `input` for which `predicate` is true.
+    Filter {
+        /// Input.
+        input: Box<Plan>,
+        /// Condition.
+        predicate: Expr,
+    },
+    /// Computes `exprs` over each input row.
+    Project {
+        /// Input.
+        input: Box<Plan>,
+        /// Output expressions.
+        exprs: Vec<Expr>,
+    },
+    /// A join: output is the left row followed by the right row.
+    Join {
+        /// Left input.
+        left: Box<Plan>,
+        /// Right input.
+        right: Box<Plan>,
+        /// Inner, left, right or full.
+        kind: JoinKind,
+        /// Equality keys (left expr, right expr) used for hashing, if any.
+        hash_keys: Vec<(Expr, Expr)>,
+        /// The remaining join condition, over the combined row.
+        condition: Option<Expr>,
+        /// Left width, to build NULL-extended rows.
+        left_width: usize,
+        /// Right width.
+        right_width: usize,
+    },
+    /// Grouping and aggregates: output is the group keys then the aggregates.
+    Aggregate {
+        /// Input.
+        input: Box<Plan>,
+        /// GROUP BY expressions over the input.
+        group_by: Vec<Expr>,
+        /// Aggregate calls over the input.
+        aggs: Vec<AggCall>,
+    },
+    /// Sorted input.
+    Sort {
+        /// Input.
+        input: Box<Plan>,
+        /// Sort keys over the input.
+        keys: Vec<SortKey>,
+    },
+    /// OFFSET / LIMIT.
+    Limit {
+        /// Input.
+        input: Box<Plan>,
+        /// Maximum rows (None = all).
+        limit: Option<Expr>,
+        /// Rows to skip.
+        offset: Option<Expr>,
+    },
+    /// Removes duplicate rows (SELECT DISTINCT), keeping the first.
+    Distinct {
+        /// Input.
+        input: Box<Plan>,
+    },
+    /// UNION / INTERSECT / EXCEPT.
+    SetOp {
+        /// Which operation.
+        op: SetOpKind,
+        /// ALL keeps duplicates.
+        all: bool,
+        /// Left input.
+        left: Box<Plan>,
+        /// Right input.
+        right: Box<Plan>,
+    },
+    /// Keeps the first `width` columns (drops sort-only columns).
+    Truncate {
+        /// Input.
+        input: Box<Plan>,
+        /// Columns kept.
+        width: usize,
+    },
+}
+
+/// Join kinds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinKind {
+    /// INNER / CROSS
+    Inner,
+    /// LEFT OUTER
+    Left,
+    /// RIGHT OUTER
+    Right,
+    /// FULL OUTER
+    Full,
+}
+
+/// Set operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetOpKind {
+    /// UNION
+    Union,
+    /// INTERSECT
+    Intersect,
+    /// EXCEPT
+    Except,
+}
+
+/// One ORDER BY key.
+#[derive(Clone, Debug)]
+pub struct SortKey {
+    /// The key expression over the input row.
+    pub expr: Expr,
+    /// DESC
+    pub descending: bool,
+    /// NULLS FIRST (default: true for DESC, false for ASC).
+    pub nulls_first: bool,
+}
+
+/// Aggregate functions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AggFunc {
+    /// count(*)
+    CountStar,
+    /// count(x)
+    Count,
+    /// sum(x)
+    Sum,
+    /// avg(x)
+    Avg,
+    /// min(x)
+    Min,
+    /// max(x)
+    Max,
+    /// bool_and(x) / every(x)
+    BoolAnd,
+    /// bool_or(x)
+    BoolOr,
+    /// string_agg(x, sep)
+    StringAgg,
+}
+
+/// One aggregate call.
+#[derive(Clone, Debug)]
+pub struct AggCall {
+    /// Which aggregate.
+    pub func: AggFunc,
+    /// Arguments over the input row.
+    pub args: Vec<Expr>,
+    /// DISTINCT inside the call.
+    pub distinct: bool,
+    /// FILTER (WHERE ...).
+    pub filter: Option<Expr>,
+    /// Result type.
+    pub typ: SqlType,
+}

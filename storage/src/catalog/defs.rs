@@ -1,0 +1,209 @@
+//! The system catalogs heapgres stores, with PostgreSQL's OIDs, names and
+//! column order (a prefix of PostgreSQL 15's columns where we do not yet
+//! keep them all).
+
+use crate::datum::{SqlType, TypeOid};
+use crate::heap::tuple::TupleDesc;
+use crate::types::Oid;
+
+/// A system catalog's definition.
+pub struct SystemTable {
+    /// Its OID, which is also its relfilenode.
+    pub oid: Oid,
+    /// `pg_class.relname`.
+    pub name: &'static str,
+    /// Columns in attribute order.
+    pub columns: &'static [(&'static str, TypeOid)],
+}
+
+impl SystemTable {
+    /// The storage layout of its rows.
+    pub fn desc(&self) -> TupleDesc {
+        TupleDesc::new(self.columns.iter().map(|(_, t)| SqlType::new(*t)))
+    }
+
+    /// The position of column `name`.
+    pub fn col(&self, name: &str) -> usize {
+        self.columns
+            .iter()
+            .position(|(n, _)| *n == name)
+            .unwrap_or_else(|| panic!("system table {} has no column {name}", self.name))
+    }
+}
+
+use TypeOid as T;
+
+/// `pg_namespace`
+pub const PG_NAMESPACE: SystemTable = SystemTable {
+    oid: Oid(2615),
+    name: "pg_namespace",
+    columns: &[("oid", T::OID), ("nspname", T::NAME), ("nspowner", T::OID)],
+};
+
+/// `pg_class`
+pub const PG_CLASS: SystemTable = SystemTable {
+    oid: Oid(1259),
+    name: "pg_class",
+    columns: &[
+        ("oid", T::OID),
+        ("relname", T::NAME),
+        ("relnamespace", T::OID),
+        ("reltype", T::OID),
+        ("reloftype", T::OID),
+        ("relowner", T::OID),
+        ("relam", T::OID),
+        ("relfilenode", T::OID),
+        ("reltablespace", T::OID),
+        ("relpages", T::INT4),
+        ("reltuples", T::FLOAT4),
+        ("relallvisible", T::INT4),
+        ("reltoastrelid", T::OID),
+        ("relhasindex", T::BOOL),
+        ("relisshared", T::BOOL),
+        ("relpersistence", T::CHAR),
+        ("relkind", T::CHAR),
+        ("relnatts", T::INT2),
+        ("relchecks", T::INT2),
+        ("relhasrules", T::BOOL),
+        ("relhastriggers", T::BOOL),
+        ("relhassubclass", T::BOOL),
+        ("relrowsecurity", T::BOOL),
+        ("relforcerowsecurity", T::BOOL),
+        ("relispopulated", T::BOOL),
+        ("relreplident", T::CHAR),
+        ("relispartition", T::BOOL),
+        ("relrewrite", T::OID),
+    ],
+};
+
+/// `pg_attribute`
+pub const PG_ATTRIBUTE: SystemTable = SystemTable {
+    oid: Oid(1249),
+    name: "pg_attribute",
+    columns: &[
+        ("attrelid", T::OID),
+        ("attname", T::NAME),
+        ("atttypid", T::OID),
+        ("attstattarget", T::INT4),
+        ("attlen", T::INT2),
+        ("attnum", T::INT2),
+        ("attndims", T::INT4),
+        ("attcacheoff", T::INT4),
+        ("atttypmod", T::INT4),
+        ("attbyval", T::BOOL),
+        ("attalign", T::CHAR),
+        ("attstorage", T::CHAR),
+        ("attcompression", T::CHAR),
+        ("attnotnull", T::BOOL),
+        ("atthasdef", T::BOOL),
+        ("atthasmissing", T::BOOL),
+        ("attidentity", T::CHAR),
+        ("attgenerated", T::CHAR),
+        ("attisdropped", T::BOOL),
+        ("attislocal", T::BOOL),
+        ("attinhcount", T::INT4),
+        ("attcollation", T::OID),
+    ],
+};
+
+/// `pg_attrdef`: column defaults. `adbin` holds the default's SQL text
+/// (PostgreSQL stores a node tree there).
+pub const PG_ATTRDEF: SystemTable = SystemTable {
+    oid: Oid(2604),
+    name: "pg_attrdef",
+    columns: &[
+        ("oid", T::OID),
+        ("adrelid", T::OID),
+        ("adnum", T::INT2),
+        ("adbin", T::TEXT),
+    ],
+};
+
+/// `pg_type` (the columns drivers read).
+pub const PG_TYPE: SystemTable = SystemTable {
+    oid: Oid(1247),
+    name: "pg_type",
+    columns: &[
+        ("oid", T::OID),
+        ("typname", T::NAME),
+        ("typnamespace", T::OID),
+        ("typowner", T::OID),
+        ("typlen", T::INT2),
+        ("typbyval", T::BOOL),
+        ("typtype", T::CHAR),
+        ("typcategory", T::CHAR),
+        ("typispreferred", T::BOOL),
+        ("typisdefined", T::BOOL),
+        ("typdelim", T::CHAR),
+        ("typrelid", T::OID),
+        ("typelem", T::OID),
+        ("typarray", T::OID),
+        ("typalign", T::CHAR),
+        ("typstorage", T::CHAR),
+        ("typnotnull", T::BOOL),
+        ("typbasetype", T::OID),
+        ("typtypmod", T::INT4),
+        ("typndims", T::INT4),
+        ("typcollation", T::OID),
+    ],
+};
+
+/// `pg_database`
+pub const PG_DATABASE: SystemTable = SystemTable {
+    oid: Oid(1262),
+    name: "pg_database",
+    columns: &[
+        ("oid", T::OID),
+        ("datname", T::NAME),
+        ("datdba", T::OID),
+        ("encoding", T::INT4),
+        ("datlocprovider", T::CHAR),
+        ("datistemplate", T::BOOL),
+        ("datallowconn", T::BOOL),
+        ("datconnlimit", T::INT4),
+        ("datcollate", T::TEXT),
+        ("datctype", T::TEXT),
+    ],
+};
+
+/// `pg_authid`
+pub const PG_AUTHID: SystemTable = SystemTable {
+    oid: Oid(1260),
+    name: "pg_authid",
+    columns: &[
+        ("oid", T::OID),
+        ("rolname", T::NAME),
+        ("rolsuper", T::BOOL),
+        ("rolinherit", T::BOOL),
+        ("rolcreaterole", T::BOOL),
+        ("rolcreatedb", T::BOOL),
+        ("rolcanlogin", T::BOOL),
+        ("rolreplication", T::BOOL),
+        ("rolbypassrls", T::BOOL),
+        ("rolconnlimit", T::INT4),
+        ("rolpassword", T::TEXT),
+        ("rolvaliduntil", T::TIMESTAMPTZ),
+    ],
+};
+
+/// Every system catalog, in bootstrap order.
+pub const SYSTEM_TABLES: &[&SystemTable] = &[
+    &PG_NAMESPACE,
+    &PG_CLASS,
+    &PG_ATTRIBUTE,
+    &PG_ATTRDEF,
+    &PG_TYPE,
+    &PG_DATABASE,
+    &PG_AUTHID,
+];
+
+/// `pg_catalog`'s OID.
+pub const PG_CATALOG_NAMESPACE: Oid = Oid(11);
+/// `public`'s OID.
+pub const PUBLIC_NAMESPACE: Oid = Oid(2200);
+/// The bootstrap superuser `postgres`.
+pub const BOOTSTRAP_SUPERUSER: Oid = Oid(10);
+/// The `postgres` database.
+pub const POSTGRES_DATABASE: Oid = Oid(5);
+/// The heap access method (`pg_am`).
+pub const HEAP_AM: Oid = Oid(2);

@@ -1,0 +1,582 @@
+//! The heap access method: inserting, reading, updating, deleting and
+//! locking row versions (PostgreSQL's `heapam.c` and `hio.c`).
+//!
+//! Interface routines:
+//!
+//! ```text
+//! Heap::insert          store a new row version, stamped with xmin/cmin
+//! Heap::scan            a sequential scan under a snapshot (page at a time)
+//! Heap::fetch           one row version by TID, if the snapshot sees it
+//! Heap::fetch_any       one row version by TID, whatever its visibility (EPQ)
+//! Heap::delete          set xmax/cmax on a version (waits for running writers)
+//! Heap::update          delete + insert of the new version, linked by t_ctid
+//! Heap::lock_tuple      set a lock-only xmax (SELECT ... FOR UPDATE / SHARE)
+//! ```
+//!
+//! Rules kept here:
+//!
+//! 1. A page is read under a shared content lock and changed under an
+//!    exclusive one; no lock is held while waiting for another transaction.
+//! 2. A scan copies the visible tuples of one page into its own buffer
+//!    under one shared lock, so each page is pinned and locked once per
+//!    scan, not once per tuple; tuples are returned from that buffer.
+//! 3. Hint bits learned during a scan are set afterwards under a
+//!    conditional exclusive lock: if the page is busy they are simply
+//!    learned again next time.
+//! 4. An update or delete that meets a row version whose xmax belongs to a
+//!    running transaction waits for that transaction (through the lock
+//!    manager, so deadlocks are detected), then re-examines the version.
+//!    If a committed transaction updated or deleted it meanwhile, the caller
+//!    is told ([`ModifyResult::Updated`] with the newer version's TID), and
+//!    decides: READ COMMITTED re-checks its condition on the newer version
+//!    (EvalPlanQual), REPEATABLE READ fails with 40001.
+//! 5. An update whose new version does not fit on the old version's page
+//!    first marks the old version as locked by the updating transaction,
+//!    releases the page, places the new version elsewhere and then re-locks
+//!    the old page to set xmax and t_ctid, so no two heap pages are ever
+//!    locked at once.
+//!
+//! Not done yet: WAL logging of heap changes (issue #4), HOT chains and
+//! pruning (issue #6), shared row locks held by several transactions at
+//! once (FOR SHARE takes an exclusive row lock), TOAST.
+
+use std::collections::HashMap;
+
+use parking_lot::Mutex;
+
+use crate::buffer::{BufferPool, BufferRing};
+use crate::error::{Result, StorageError};
+use crate::fsm;
+use crate::heap::htup::{
+    HEAP_KEYS_UPDATED, HEAP_UPDATED, HEAP_XMAX_COMMITTED, HEAP_XMAX_EXCL_LOCK, HEAP_XMAX_INVALID,
+    HEAP_XMAX_KEYSHR_LOCK, HEAP_XMAX_LOCK_ONLY, HeapTupleHeader, HeapTupleHeaderMut,
+};
+use crate::heap::visibility::{TmResult, satisfies_mvcc, satisfies_update};
+use crate::page;
+use crate::txn::{LockWait, OwnXids, OwnerId, Snapshot, TransactionManager};
+use crate::types::{
+    BlockNumber, CommandId, ForkNumber, ItemPointer, OffsetNumber, RelFileLocator, Xid,
+};
+
+/// Scans of relations larger than this many blocks use a buffer ring.
+const BULK_SCAN_THRESHOLD_BLOCKS: u32 = 1024;
+
+/// The outcome of an update, delete or row lock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModifyResult {
+    /// Done.
+    Ok,
+    /// The version was already changed by this command: skip it.
+    SelfModified,
+    /// A committed transaction updated the row; its newer version is here.
+    Updated(ItemPointer),
+    /// A committed transaction deleted the row.
+    Deleted,
+}
+
+/// Who is changing rows, and how long they may wait.
+pub struct Writer<'a> {
+    /// The writing transaction's current xid.
+    pub xid: Xid,
+    /// The writing command.
+    pub cid: CommandId,
+    /// The writing transaction's own xids (top and live subtransactions).
+    pub own: &'a OwnXids,
+    /// The session, for lock waits.
+    pub owner: OwnerId,
+    /// Timeouts and cancellation for waits.
+    pub wait: &'a LockWait,
+}
+
+/// The heap access method over a buffer pool.
+pub struct Heap {
+    pool: std::sync::Arc<BufferPool>,
+    txns: std::sync::Arc<TransactionManager>,
+    /// The block each relation last inserted into (PostgreSQL keeps this in
+    /// the relcache as `rd_targblock`).
+    targets: Mutex<HashMap<RelFileLocator, BlockNumber>>,
+}
+
+/// Tuple lock strength, PostgreSQL's `LockTupleMode` subset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowLockMode {
+    /// FOR SHARE / FOR KEY SHARE (taken exclusively for now).
+    Share,
+    /// FOR UPDATE / FOR NO KEY UPDATE.
+    Exclusive,
+}
+
+impl Heap {
+    /// A heap access method over `pool`.
+    pub fn new(pool: std::sync::Arc<BufferPool>, txns: std::sync::Arc<TransactionManager>) -> Self {
+        Heap {
+            pool,
+            txns,
+            targets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The buffer pool.
+    pub fn pool(&self) -> &std::sync::Arc<BufferPool> {
+        &self.pool
+    }
+
+    /// The transaction manager.
+    pub fn txns(&self) -> &std::sync::Arc<TransactionManager> {
+        &self.txns
+    }
+
+    /// Creates the main fork of a new relation.
+    pub fn create_relation(&self, rel: RelFileLocator) -> Result<()> {
+        self.pool.smgr().create(rel, ForkNumber::Main)
+    }
+
+    /// Forgets and unlinks a relation's files.
+    pub fn drop_relation(&self, rel: RelFileLocator) -> Result<()> {
+        self.pool.drop_relation_buffers(rel);
+        self.targets.lock().remove(&rel);
+        self.pool.smgr().unlink(rel)
+    }
+
+    /// Empties a relation (TRUNCATE of a relation created in this
+    /// transaction, or a relation file being replaced).
+    pub fn truncate_relation(&self, rel: RelFileLocator) -> Result<()> {
+        self.targets.lock().remove(&rel);
+        self.pool
+            .truncate_relation(rel, ForkNumber::Main, BlockNumber(0))?;
+        if self.pool.smgr().exists(rel, ForkNumber::Fsm) {
+            self.pool
+                .truncate_relation(rel, ForkNumber::Fsm, BlockNumber(0))?;
+        }
+        Ok(())
+    }
+
+    /// The number of blocks in the relation's main fork.
+    pub fn nblocks(&self, rel: RelFileLocator) -> Result<BlockNumber> {
+        self.pool.nblocks(rel, ForkNumber::Main)
+    }
+
+    /// Finds a page with `needed` bytes free, pins it and returns it with the
+    /// line pointer the tuple was placed at.
+    fn place_tuple(
+        &self,
+        rel: RelFileLocator,
+        tuple: &mut [u8],
+        xid: Xid,
+        cid: CommandId,
+        updated: bool,
+    ) -> Result<ItemPointer> {
+        let needed = page::maxalign(tuple.len()) + page::ITEM_ID_SIZE;
+        if tuple.len() > page::MAX_ITEM_SIZE {
+            return Err(StorageError::ProgramLimitExceeded(format!(
+                "row is too big: size {}, maximum size {}",
+                tuple.len(),
+                page::MAX_ITEM_SIZE
+            )));
+        }
+        {
+            let mut h = HeapTupleHeaderMut(tuple);
+            h.set_xmin(xid);
+            h.set_cmin(cid);
+            h.set_xmax(Xid::INVALID);
+            h.set_cmax(CommandId::FIRST);
+            let mut mask = h.as_ref().infomask() | HEAP_XMAX_INVALID;
+            if updated {
+                mask |= HEAP_UPDATED;
+            }
+            h.set_infomask(mask);
+        }
+        let mut candidate = self.targets.lock().get(&rel).copied();
+        let nblocks = self.nblocks(rel)?;
+        if candidate.is_none() && nblocks.0 > 0 {
+            candidate = Some(BlockNumber(nblocks.0 - 1));
+        }
+        let mut tried_fsm = false;
+        loop {
+            let buf = match candidate {
+                Some(b) if b.0 < self.nblocks(rel)?.0 => {
+                    self.pool.read_buffer(rel, ForkNumber::Main, b, None)?
+                }
+                _ => {
+                    let buf = self.pool.extend(rel, ForkNumber::Main, None)?;
+                    let mut g = buf.write();
+                    page::init(&mut g, 0);
+                    g.mark_dirty();
+                    drop(g);
+                    buf
+                }
+            };
+            let block = buf.block();
+            let mut g = buf.write();
+            if page::is_new(&g) {
+                page::init(&mut g, 0);
+            }
+            if page::heap_free_space(&g) >= needed {
+                let Some(off) = page::add_item(&mut g, tuple, None) else {
+                    return Err(StorageError::Internal(
+                        "page claimed room but add_item failed".into(),
+                    ));
+                };
+                let tid = ItemPointer::new(block, off);
+                if let Some(item) = page::get_item_mut(&mut g, off) {
+                    HeapTupleHeaderMut(item).set_ctid(tid);
+                }
+                g.mark_dirty();
+                drop(g);
+                self.targets.lock().insert(rel, block);
+                return Ok(tid);
+            }
+            let free = page::heap_free_space(&g);
+            drop(g);
+            drop(buf);
+            fsm::record_free_space(&self.pool, rel, block, free)?;
+            candidate = if tried_fsm {
+                None
+            } else {
+                tried_fsm = true;
+                fsm::search(&self.pool, rel, needed, block)?.filter(|b| *b != block)
+            };
+        }
+    }
+
+    /// Stores a formed tuple as a new row version inserted by `xid`/`cid`.
+    pub fn insert(
+        &self,
+        rel: RelFileLocator,
+        tuple: &mut [u8],
+        xid: Xid,
+        cid: CommandId,
+    ) -> Result<ItemPointer> {
+        self.place_tuple(rel, tuple, xid, cid, false)
+    }
+
+    /// A sequential scan of `rel` under `snapshot`.
+    pub fn scan(&self, rel: RelFileLocator, snapshot: Snapshot) -> Result<HeapScan<'_>> {
+        let nblocks = self.nblocks(rel)?;
+        let ring = (nblocks.0 > BULK_SCAN_THRESHOLD_BLOCKS)
+            .then(|| BufferRing::new(BufferRing::BULK_READ));
+        Ok(HeapScan {
+            heap: self,
+            rel,
+            snapshot,
+            nblocks,
+            next_block: 0,
+            tuples: Vec::new(),
+            items: Vec::new(),
+            pos: 0,
+            ring,
+            hints: Vec::new(),
+        })
+    }
+
+    /// The row version at `tid` if `snapshot` sees it.
+    pub fn fetch(
+        &self,
+        rel: RelFileLocator,
+        tid: ItemPointer,
+        snapshot: &Snapshot,
+    ) -> Result<Option<Vec<u8>>> {
+        if tid.block.0 >= self.nblocks(rel)?.0 {
+            return Ok(None);
+        }
+        let buf = self
+            .pool
+            .read_buffer(rel, ForkNumber::Main, tid.block, None)?;
+        let g = buf.read();
+        let Some(item) = page::get_item(&g, tid.offset) else {
+            return Ok(None);
+        };
+        let (visible, _) = satisfies_mvcc(HeapTupleHeader(item), snapshot, &self.txns)?;
+        Ok(visible.then(|| item.to_vec()))
+    }
+
+    /// The row version at `tid`, whatever its visibility.
+    pub fn fetch_any(&self, rel: RelFileLocator, tid: ItemPointer) -> Result<Option<Vec<u8>>> {
+        if tid.block.0 >= self.nblocks(rel)?.0 {
+            return Ok(None);
+        }
+        let buf = self
+            .pool
+            .read_buffer(rel, ForkNumber::Main, tid.block, None)?;
+        let g = buf.read();
+        Ok(page::get_item(&g, tid.offset).map(<[u8]>::to_vec))
+    }
+
+    /// Examines the version at `tid` for modification by `w`, waiting for
+    /// running writers; on `Ok` calls `apply` with the exclusively locked
+    /// page and the tuple's offset.
+    fn modify<R>(
+        &self,
+        rel: RelFileLocator,
+        tid: ItemPointer,
+        w: &Writer<'_>,
+        mut apply: impl FnMut(&mut [u8], OffsetNumber) -> Result<R>,
+    ) -> Result<std::result::Result<R, ModifyResult>> {
+        loop {
+            let buf = self
+                .pool
+                .read_buffer(rel, ForkNumber::Main, tid.block, None)?;
+            let mut g = buf.write();
+            let item = page::get_item(&g, tid.offset).ok_or_else(|| {
+                StorageError::Internal(format!("no row version at {tid} of relation {rel}"))
+            })?;
+            let header = HeapTupleHeader(item);
+            let (result, hints) = satisfies_update(header, tid, w.cid, w.own, &self.txns)?;
+            let xmax = header.xmax();
+            let ctid = header.ctid();
+            if hints != 0 {
+                if let Some(item) = page::get_item_mut(&mut g, tid.offset) {
+                    HeapTupleHeaderMut(item).add_hint_bits(hints);
+                }
+                g.mark_dirty();
+            }
+            match result {
+                TmResult::Ok => {
+                    let r = apply(&mut g, tid.offset)?;
+                    g.mark_dirty();
+                    return Ok(Ok(r));
+                }
+                TmResult::BeingModified if w.own.contains(xmax) => {
+                    // Our own row lock: we may go ahead.
+                    let r = apply(&mut g, tid.offset)?;
+                    g.mark_dirty();
+                    return Ok(Ok(r));
+                }
+                TmResult::BeingModified => {
+                    drop(g);
+                    drop(buf);
+                    self.txns.wait_for(w.owner, xmax, w.wait)?;
+                }
+                TmResult::SelfModified => return Ok(Err(ModifyResult::SelfModified)),
+                TmResult::Updated => return Ok(Err(ModifyResult::Updated(ctid))),
+                TmResult::Deleted => return Ok(Err(ModifyResult::Deleted)),
+                TmResult::Invisible | TmResult::WouldBlock => {
+                    return Err(StorageError::Internal(format!(
+                        "attempted to modify invisible row version {tid} of relation {rel}"
+                    )));
+                }
+            }
+        }
+    }
+
+    /// Deletes the row version at `tid`.
+    pub fn delete(
+        &self,
+        rel: RelFileLocator,
+        tid: ItemPointer,
+        w: &Writer<'_>,
+    ) -> Result<ModifyResult> {
+        let r = self.modify(rel, tid, w, |pg, off| {
+            let item = page::get_item_mut(pg, off)
+                .ok_or_else(|| StorageError::Internal("tuple vanished".into()))?;
+            let mut h = HeapTupleHeaderMut(item);
+            set_xmax(&mut h, w.xid, w.cid, 0);
+            let m2 = h.as_ref().infomask2() | HEAP_KEYS_UPDATED;
+            h.set_infomask2(m2);
+            Ok(())
+        })?;
+        Ok(match r {
+            Ok(()) => ModifyResult::Ok,
+            Err(m) => m,
+        })
+    }
+
+    /// Locks the row version at `tid` (SELECT ... FOR UPDATE / FOR SHARE).
+    pub fn lock_tuple(
+        &self,
+        rel: RelFileLocator,
+        tid: ItemPointer,
+        w: &Writer<'_>,
+        mode: RowLockMode,
+    ) -> Result<ModifyResult> {
+        let bits = match mode {
+            RowLockMode::Exclusive => HEAP_XMAX_EXCL_LOCK,
+            RowLockMode::Share => HEAP_XMAX_EXCL_LOCK | HEAP_XMAX_KEYSHR_LOCK,
+        };
+        let r = self.modify(rel, tid, w, |pg, off| {
+            let item = page::get_item_mut(pg, off)
+                .ok_or_else(|| StorageError::Internal("tuple vanished".into()))?;
+            let mut h = HeapTupleHeaderMut(item);
+            if w.own.contains(h.as_ref().xmax()) && !h.as_ref().xmax_is_lock_only() {
+                return Ok(());
+            }
+            set_xmax(&mut h, w.xid, w.cid, HEAP_XMAX_LOCK_ONLY | bits);
+            Ok(())
+        })?;
+        Ok(match r {
+            Ok(()) => ModifyResult::Ok,
+            Err(m) => m,
+        })
+    }
+
+    /// Replaces the row version at `tid` with `new_tuple` (a formed tuple).
+    /// Returns the outcome and, on success, the new version's TID.
+    pub fn update(
+        &self,
+        rel: RelFileLocator,
+        tid: ItemPointer,
+        new_tuple: &mut [u8],
+        w: &Writer<'_>,
+    ) -> Result<(ModifyResult, Option<ItemPointer>)> {
+        // Try the same page first: lock the old version and, if the new one
+        // fits, place it right there under the same exclusive lock.
+        let needed = page::maxalign(new_tuple.len()) + page::ITEM_ID_SIZE;
+        let same_page = self.modify(rel, tid, w, |pg, off| {
+            if page::heap_free_space(pg) >= needed {
+                {
+                    let mut h = HeapTupleHeaderMut(&mut *new_tuple);
+                    h.set_xmin(w.xid);
+                    h.set_cmin(w.cid);
+                    h.set_xmax(Xid::INVALID);
+                    let mask = h.as_ref().infomask() | HEAP_XMAX_INVALID | HEAP_UPDATED;
+                    h.set_infomask(mask);
+                }
+                let new_off = page::add_item(pg, new_tuple, None).ok_or_else(|| {
+                    StorageError::Internal("page claimed room but add_item failed".into())
+                })?;
+                let new_tid = ItemPointer::new(tid.block, new_off);
+                if let Some(item) = page::get_item_mut(pg, new_off) {
+                    HeapTupleHeaderMut(item).set_ctid(new_tid);
+                }
+                let item = page::get_item_mut(pg, off)
+                    .ok_or_else(|| StorageError::Internal("tuple vanished".into()))?;
+                let mut h = HeapTupleHeaderMut(item);
+                set_xmax(&mut h, w.xid, w.cid, 0);
+                h.set_ctid(new_tid);
+                Ok(Some(new_tid))
+            } else {
+                // Rule 5: lock it for ourselves, place the new version after.
+                let item = page::get_item_mut(pg, off)
+                    .ok_or_else(|| StorageError::Internal("tuple vanished".into()))?;
+                let mut h = HeapTupleHeaderMut(item);
+                set_xmax(
+                    &mut h,
+                    w.xid,
+                    w.cid,
+                    HEAP_XMAX_LOCK_ONLY | HEAP_XMAX_EXCL_LOCK,
+                );
+                Ok(None)
+            }
+        })?;
+        match same_page {
+            Err(m) => Ok((m, None)),
+            Ok(Some(new_tid)) => Ok((ModifyResult::Ok, Some(new_tid))),
+            Ok(None) => {
+                let new_tid = self.place_tuple(rel, new_tuple, w.xid, w.cid, true)?;
+                let buf = self
+                    .pool
+                    .read_buffer(rel, ForkNumber::Main, tid.block, None)?;
+                let mut g = buf.write();
+                let item = page::get_item_mut(&mut g, tid.offset)
+                    .ok_or_else(|| StorageError::Internal("updated tuple vanished".into()))?;
+                let mut h = HeapTupleHeaderMut(item);
+                set_xmax(&mut h, w.xid, w.cid, 0);
+                h.set_ctid(new_tid);
+                g.mark_dirty();
+                Ok((ModifyResult::Ok, Some(new_tid)))
+            }
+        }
+    }
+}
+
+/// Stamps `xmax`/`cmax` and the lock bits, clearing stale xmax hints.
+fn set_xmax(h: &mut HeapTupleHeaderMut<'_>, xid: Xid, cid: CommandId, lock_bits: u16) {
+    let clear = HEAP_XMAX_COMMITTED
+        | HEAP_XMAX_INVALID
+        | HEAP_XMAX_LOCK_ONLY
+        | HEAP_XMAX_EXCL_LOCK
+        | HEAP_XMAX_KEYSHR_LOCK;
+    let mask = (h.as_ref().infomask() & !clear) | lock_bits;
+    h.set_infomask(mask);
+    h.set_xmax(xid);
+    h.set_cmax(cid);
+}
+
+/// A sequential scan in page-at-a-time mode (rule 2).
+pub struct HeapScan<'a> {
+    heap: &'a Heap,
+    rel: RelFileLocator,
+    snapshot: Snapshot,
+    nblocks: BlockNumber,
+    next_block: u32,
+    /// Copies of the current page's visible tuples, back to back.
+    tuples: Vec<u8>,
+    /// (tid, start, end) of each tuple in `tuples`.
+    items: Vec<(ItemPointer, usize, usize)>,
+    pos: usize,
+    ring: Option<BufferRing>,
+    /// Hint bits to set on the current page: (offset, bits).
+    hints: Vec<(OffsetNumber, u16)>,
+}
+
+impl HeapScan<'_> {
+    /// The snapshot the scan reads with.
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
+    /// The next visible tuple and its TID, or `None` at the end.
+    pub fn next_tuple(&mut self) -> Result<Option<(ItemPointer, &[u8])>> {
+        while self.pos >= self.items.len() {
+            if self.next_block >= self.nblocks.0 {
+                return Ok(None);
+            }
+            self.load_page(BlockNumber(self.next_block))?;
+            self.next_block += 1;
+        }
+        let (tid, start, end) = self.items[self.pos];
+        self.pos += 1;
+        Ok(Some((tid, &self.tuples[start..end])))
+    }
+
+    fn load_page(&mut self, block: BlockNumber) -> Result<()> {
+        self.tuples.clear();
+        self.items.clear();
+        self.hints.clear();
+        self.pos = 0;
+        let buf =
+            self.heap
+                .pool
+                .read_buffer(self.rel, ForkNumber::Main, block, self.ring.as_ref())?;
+        {
+            let g = buf.read();
+            if page::is_new(&g) {
+                return Ok(());
+            }
+            let max = page::max_offset_number(&g);
+            for off in 1..=max {
+                let off = OffsetNumber(off);
+                let Some(item) = page::get_item(&g, off) else {
+                    continue;
+                };
+                if item.len() < crate::heap::htup::SIZEOF_HEAP_TUPLE_HEADER {
+                    return Err(StorageError::DataCorrupted {
+                        rel: self.rel,
+                        block,
+                    });
+                }
+                let (visible, hints) =
+                    satisfies_mvcc(HeapTupleHeader(item), &self.snapshot, &self.heap.txns)?;
+                if hints != 0 && hints & !HeapTupleHeader(item).infomask() != 0 {
+                    self.hints.push((off, hints));
+                }
+                if visible {
+                    let start = self.tuples.len();
+                    self.tuples.extend_from_slice(item);
+                    self.items
+                        .push((ItemPointer::new(block, off), start, self.tuples.len()));
+                }
+            }
+        }
+        if !self.hints.is_empty()
+            && let Some(mut g) = buf.try_write() {
+                for (off, bits) in &self.hints {
+                    if let Some(item) = page::get_item_mut(&mut g, *off) {
+                        HeapTupleHeaderMut(item).add_hint_bits(*bits);
+                    }
+                }
+                g.mark_dirty();
+            }
+        Ok(())
+    }
+}
