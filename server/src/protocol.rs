@@ -78,9 +78,10 @@ impl Registry {
 
     fn cancel(&self, pid: i32, secret: &SecretKey) {
         if let Some((s, flag)) = self.sessions.lock().get(&pid)
-            && SecretKey::I32(*s).eq_value(secret) {
-                flag.store(true, Ordering::Relaxed);
-            }
+            && SecretKey::I32(*s).eq_value(secret)
+        {
+            flag.store(true, Ordering::Relaxed);
+        }
     }
 }
 
@@ -378,11 +379,12 @@ async fn startup(
                                 .trim_start_matches("-c")
                                 .trim_start_matches("--")
                                 .split_once('=')
-                                && let Err(e) = session.set_setting(n.trim(), val.trim()) {
-                                    fatal(conn, e.code, &e.message).await;
-                                    registry.unregister(pid);
-                                    return Ok(None);
-                                }
+                                && let Err(e) = session.set_setting(n.trim(), val.trim())
+                            {
+                                fatal(conn, e.code, &e.message).await;
+                                registry.unregister(pid);
+                                return Ok(None);
+                            }
                         }
                         continue;
                     }

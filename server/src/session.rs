@@ -233,9 +233,10 @@ impl Session {
         let (canonical, v) = self.settings.set(name, value, false)?;
         self.apply_setting(canonical, &v)?;
         if let Some(d) = crate::guc::find(canonical)
-            && d.reported {
-                self.parameter_status.push((d.name.to_string(), v));
-            }
+            && d.reported
+        {
+            self.parameter_status.push((d.name.to_string(), v));
+        }
         Ok(())
     }
 
@@ -385,11 +386,7 @@ impl Session {
 
     /// Binds a statement (in a throwaway snapshot) to learn its parameter
     /// and result types.
-    fn describe(
-        &mut self,
-        stmt: &ast::Statement,
-        given: Vec<SqlType>,
-    ) -> SqlResult<Description> {
+    fn describe(&mut self, stmt: &ast::Statement, given: Vec<SqlType>) -> SqlResult<Description> {
         let had_txn = self.txn.in_transaction();
         if !had_txn {
             self.txn.begin()?;
@@ -424,18 +421,20 @@ impl Session {
         };
         let r = self.run_statement(stmt, params, false);
         if self.block == Block::Implicit
-            && let Err(e) = self.commit_transaction() {
-                return self.take_outcome(Err(e));
-            }
+            && let Err(e) = self.commit_transaction()
+        {
+            return self.take_outcome(Err(e));
+        }
         self.take_outcome(r)
     }
 
     /// Ends whatever transaction is open (the client went away).
     pub fn terminate(&mut self) {
         if self.txn.in_transaction()
-            && let Err(e) = self.abort_transaction() {
-                tracing::warn!("rolling back the transaction of a closed session failed: {e}");
-            }
+            && let Err(e) = self.abort_transaction()
+        {
+            tracing::warn!("rolling back the transaction of a closed session failed: {e}");
+        }
     }
 
     fn fail_block(&mut self) {
@@ -1521,12 +1520,13 @@ impl CatalogLookup for Lookup<'_> {
             }
         }
         if let Some(s) = schema
-            && catalog.namespace_oid(s, self.snap)?.is_none() {
-                return Err(SqlError::new(
-                    "3F000",
-                    format!("schema \"{s}\" does not exist"),
-                ));
-            }
+            && catalog.namespace_oid(s, self.snap)?.is_none()
+        {
+            return Err(SqlError::new(
+                "3F000",
+                format!("schema \"{s}\" does not exist"),
+            ));
+        }
         Ok(None)
     }
 }

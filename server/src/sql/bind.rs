@@ -160,21 +160,21 @@ pub fn coerce(e: Expr, to: SqlType, context: CastContext) -> SqlResult<Expr> {
         Expr::Const(Datum::Null, _) => return Ok(Expr::Const(Datum::Null, to)),
         Expr::Const(ref d, t)
             if (t.oid == TypeOid::UNKNOWN || context == CastContext::Explicit || e.is_const())
-            && cast_context(from.oid, to.oid).is_some_and(|c| c >= context) => {
-                let v = cast_value(
-                    d.clone(),
-                    t,
-                    to,
-                    context == CastContext::Explicit,
-                    &Default::default(),
-                );
-                // Time-zone dependent conversions are left to run time.
-                if !matches!(to.oid, TypeOid::TIMESTAMPTZ)
-                    && !matches!(from.oid, TypeOid::TIMESTAMPTZ)
-                {
-                    return Ok(Expr::Const(v?, to));
-                }
+                && cast_context(from.oid, to.oid).is_some_and(|c| c >= context) =>
+        {
+            let v = cast_value(
+                d.clone(),
+                t,
+                to,
+                context == CastContext::Explicit,
+                &Default::default(),
+            );
+            // Time-zone dependent conversions are left to run time.
+            if !matches!(to.oid, TypeOid::TIMESTAMPTZ) && !matches!(from.oid, TypeOid::TIMESTAMPTZ)
+            {
+                return Ok(Expr::Const(v?, to));
             }
+        }
         _ => {}
     }
     match cast_context(from.oid, to.oid) {
@@ -325,10 +325,12 @@ fn contains_aggregate(e: &ast::Expr) -> bool {
     let mut found = false;
     let _ = ast::visit_expressions(e, |x| {
         if let ast::Expr::Function(f) = x
-            && f.over.is_none() && func_name(f).is_ok_and(|n| is_aggregate_name(&n)) {
-                found = true;
-                return std::ops::ControlFlow::Break(());
-            }
+            && f.over.is_none()
+            && func_name(f).is_ok_and(|n| is_aggregate_name(&n))
+        {
+            found = true;
+            return std::ops::ControlFlow::Break(());
+        }
         std::ops::ControlFlow::Continue(())
     });
     found
@@ -602,14 +604,15 @@ impl<'a> Binder<'a> {
                 }
                 let parts = object_name_parts(name)?;
                 if parts.len() == 1
-                    && let Some((_, cte)) = self.ctes.iter().rev().find(|(n, _)| *n == parts[0]) {
-                        let cte = cte.clone();
-                        let qual = alias
-                            .as_ref()
-                            .map_or(parts[0].clone(), |a| ident_name(&a.name));
-                        let scope = aliased_scope(&qual, &cte.columns, alias.as_ref());
-                        return Ok((cte.plan, scope));
-                    }
+                    && let Some((_, cte)) = self.ctes.iter().rev().find(|(n, _)| *n == parts[0])
+                {
+                    let cte = cte.clone();
+                    let qual = alias
+                        .as_ref()
+                        .map_or(parts[0].clone(), |a| ident_name(&a.name));
+                    let scope = aliased_scope(&qual, &cte.columns, alias.as_ref());
+                    return Ok((cte.plan, scope));
+                }
                 let table = self.lookup_table(name)?;
                 let qual = alias
                     .as_ref()
@@ -1169,10 +1172,11 @@ impl<'a> Binder<'a> {
         e.walk(&mut |x| {
             if let Expr::Param(i, ty) = x
                 && ty.oid != TypeOid::UNKNOWN
-                    && let Some(slot) = self.params.get_mut(*i)
-                        && slot.oid == TypeOid::UNKNOWN {
-                            *slot = *ty;
-                        }
+                && let Some(slot) = self.params.get_mut(*i)
+                && slot.oid == TypeOid::UNKNOWN
+            {
+                *slot = *ty;
+            }
         });
     }
 
@@ -1201,9 +1205,10 @@ impl<'a> Binder<'a> {
         agg: &mut Option<AggState>,
     ) -> SqlResult<Expr> {
         if let Some(st) = agg.as_ref()
-            && let Some(i) = st.group_asts.iter().position(|g| g == e) {
-                return Ok(Expr::Column(i, st.group_exprs[i].typ()));
-            }
+            && let Some(i) = st.group_asts.iter().position(|g| g == e)
+        {
+            return Ok(Expr::Column(i, st.group_exprs[i].typ()));
+        }
         use ast::Expr as A;
         match e {
             A::Identifier(id) => self.bind_column_ref(&[ident_name(id)], scope, agg),
@@ -1237,9 +1242,10 @@ impl<'a> Binder<'a> {
                     )?))),
                     ast::UnaryOperator::Minus => {
                         if let Expr::Const(Datum::Text(s), ty) = &x
-                            && ty.oid == TypeOid::UNKNOWN {
-                                let _ = s;
-                            }
+                            && ty.oid == TypeOid::UNKNOWN
+                        {
+                            let _ = s;
+                        }
                         let x = if x.typ().oid == TypeOid::UNKNOWN {
                             coerce(x, t(TypeOid::NUMERIC), CastContext::Implicit)?
                         } else {
@@ -1779,7 +1785,9 @@ impl<'a> Binder<'a> {
                         }
                         ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard) => star = true,
                         other => {
-                            return Err(SqlError::unsupported(format!("function argument {other}")));
+                            return Err(SqlError::unsupported(format!(
+                                "function argument {other}"
+                            )));
                         }
                     }
                 }

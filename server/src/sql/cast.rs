@@ -133,9 +133,10 @@ pub fn cast_value(
         return Ok(Datum::Text(apply_char_typmod(s, to, explicit)?));
     }
     if (is_string(f) || f == TypeOid::UNKNOWN)
-        && let Datum::Text(s) = &v {
-            return Ok(input_text(s, to, opts)?);
-        }
+        && let Datum::Text(s) = &v
+    {
+        return Ok(input_text(s, to, opts)?);
+    }
     use Datum::*;
     Ok(match (v, t) {
         (Int2(x), TypeOid::INT2) => Int2(x),

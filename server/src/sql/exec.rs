@@ -57,9 +57,10 @@ pub struct ExecCtx<'a> {
 impl SubplanRunner for ExecCtx<'_> {
     fn run_subplan(&self, sub: &SubPlan, outer: &[&[Datum]]) -> SqlResult<Vec<Vec<Datum>>> {
         if !sub.correlated
-            && let Some(rows) = self.subplan_cache.borrow().get(&sub.id) {
-                return Ok(rows.clone());
-            }
+            && let Some(rows) = self.subplan_cache.borrow().get(&sub.id)
+        {
+            return Ok(rows.clone());
+        }
         let limit = match sub.kind {
             super::expr::SubKind::Exists => Some(1),
             super::expr::SubKind::Scalar => Some(2),
@@ -662,9 +663,10 @@ impl AggIter<'_> {
             let g = &mut groups[gi];
             for (ai, call) in self.aggs.iter().enumerate() {
                 if let Some(f) = &call.filter
-                    && !f.eval_qual(&row, &ecx)? {
-                        continue;
-                    }
+                    && !f.eval_qual(&row, &ecx)?
+                {
+                    continue;
+                }
                 args.clear();
                 for a in &call.args {
                     args.push(a.eval(&row, &ecx)?);
@@ -784,9 +786,10 @@ impl RowIter for LimitIter<'_> {
         }
         let r = self.input.next(cx, outer)?;
         if r.is_some()
-            && let Some(n) = left.as_mut() {
-                *n -= 1;
-            }
+            && let Some(n) = left.as_mut()
+        {
+            *n -= 1;
+        }
         Ok(r)
     }
 }

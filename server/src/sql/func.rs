@@ -445,11 +445,7 @@ pub fn resolve_function(name: &str, mut args: Vec<Expr>) -> SqlResult<Option<Exp
             let field = coerce(args.remove(0), t(TypeOid::TEXT), CastContext::Implicit)?;
             let mut v = args.remove(0);
             if v.typ().oid == TypeOid::UNKNOWN {
-                v = coerce(
-                    v,
-                    t(TypeOid::TIMESTAMPTZ),
-                    CastContext::Implicit,
-                )?;
+                v = coerce(v, t(TypeOid::TIMESTAMPTZ), CastContext::Implicit)?;
             }
             let vt = v.typ().oid;
             if !matches!(

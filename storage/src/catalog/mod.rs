@@ -537,9 +537,10 @@ impl Catalog {
         if use_cache {
             let cache = self.cache.lock();
             if cache.generation == generation
-                && let Some(t) = cache.by_name.get(&(ns, name.to_string())) {
-                    return Ok(Some(t.clone()));
-                }
+                && let Some(t) = cache.by_name.get(&(ns, name.to_string()))
+            {
+                return Ok(Some(t.clone()));
+            }
         }
         let mut class: Option<(Oid, Oid, char)> = None;
         let relname_col = PG_CLASS.col("relname");
@@ -587,9 +588,10 @@ impl Catalog {
         self.scan_table(&PG_ATTRDEF, snap, |_, row| {
             if oid(&row[1]) == rel_oid
                 && let Datum::Int2(n) = row[2]
-                    && let Some((_, c)) = cols.iter_mut().find(|(k, _)| *k == n) {
-                        c.default = Some(text(&row[3]).to_string());
-                    }
+                && let Some((_, c)) = cols.iter_mut().find(|(k, _)| *k == n)
+            {
+                c.default = Some(text(&row[3]).to_string());
+            }
             Ok(true)
         })?;
         let columns: Vec<ColumnInfo> = cols.into_iter().map(|(_, c)| c).collect();

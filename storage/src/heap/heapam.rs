@@ -569,14 +569,15 @@ impl HeapScan<'_> {
             }
         }
         if !self.hints.is_empty()
-            && let Some(mut g) = buf.try_write() {
-                for (off, bits) in &self.hints {
-                    if let Some(item) = page::get_item_mut(&mut g, *off) {
-                        HeapTupleHeaderMut(item).add_hint_bits(*bits);
-                    }
+            && let Some(mut g) = buf.try_write()
+        {
+            for (off, bits) in &self.hints {
+                if let Some(item) = page::get_item_mut(&mut g, *off) {
+                    HeapTupleHeaderMut(item).add_hint_bits(*bits);
                 }
-                g.mark_dirty();
             }
+            g.mark_dirty();
+        }
         Ok(())
     }
 }
