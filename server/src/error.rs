@@ -20,6 +20,8 @@ pub struct SqlError {
     pub hint: Option<String>,
     /// 1-based character position in the statement text, for syntax errors.
     pub position: Option<usize>,
+    /// The CONTEXT line, if any (e.g. which COPY line failed).
+    pub context: Option<String>,
 }
 
 /// Result alias for the SQL layer.
@@ -34,7 +36,14 @@ impl SqlError {
             detail: None,
             hint: None,
             position: None,
+            context: None,
         }
+    }
+
+    /// Adds a CONTEXT line.
+    pub fn with_context(mut self, context: impl Into<String>) -> Self {
+        self.context = Some(context.into());
+        self
     }
 
     /// Adds a DETAIL line.

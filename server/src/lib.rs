@@ -21,6 +21,7 @@
 
 #![deny(unsafe_code)]
 
+pub mod copy;
 pub mod error;
 pub mod guc;
 pub mod protocol;

@@ -29,6 +29,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use bytes::{Buf, BufMut, BytesMut};
 use parking_lot::Mutex;
+use pgwire::messages::copy::{CopyData, CopyDone, CopyInResponse, CopyOutResponse};
 use pgwire::messages::data::{
     DataRow, FieldDescription, NoData, ParameterDescription, RowDescription,
 };
@@ -49,7 +50,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::error::{SqlError, SqlResult};
-use crate::session::{Notice, Outcome, Prepared, QueryResult, Session, Shared, TxStatus};
+use crate::session::{CopyIn, Notice, Outcome, Prepared, QueryResult, Session, Shared, TxStatus};
 use crate::sql::exec::Row;
 
 /// The largest message accepted from a client (PostgreSQL: 1 GB).
@@ -180,6 +181,9 @@ fn error_fields(severity: &str, e: &SqlError) -> Vec<(u8, String)> {
     }
     if let Some(p) = e.position {
         f.push((b'P', p.to_string()));
+    }
+    if let Some(w) = &e.context {
+        f.push((b'W', w.clone()));
     }
     f
 }
@@ -530,6 +534,14 @@ async fn message_loop(
                                     CommandComplete::new(tag.clone()),
                                 ));
                             }
+                            Ok(QueryResult::CopyOut { lines, columns }) => {
+                                send_copy_out(conn, lines, *columns).await?
+                            }
+                            Ok(QueryResult::CopyIn(copy)) => {
+                                let o = copy_in(conn, &session, copy.clone()).await?;
+                                send_outcome_extras(conn, &o);
+                                send_copy_result(conn, o.result);
+                            }
                             Err(e) => conn.send(error_message(e)),
                         }
                     }
@@ -696,6 +708,17 @@ async fn message_loop(
                             )));
                             continue;
                         }
+                        Ok(QueryResult::CopyOut { lines, columns }) => {
+                            send_copy_out(conn, &lines, columns).await?;
+                            continue;
+                        }
+                        Ok(QueryResult::CopyIn(copy)) => {
+                            let o = copy_in(conn, &session, copy).await?;
+                            send_outcome_extras(conn, &o);
+                            skipping = o.result.is_err();
+                            send_copy_result(conn, o.result);
+                            continue;
+                        }
                         Err(err) => {
                             conn.send(error_message(&err));
                             skipping = true;
@@ -765,6 +788,90 @@ async fn message_loop(
             other => return Err(ConnError::Protocol(format!("unexpected message {other:?}"))),
         }
     }
+}
+
+fn send_copy_result(conn: &mut Conn, r: SqlResult<QueryResult>) {
+    match r {
+        Ok(QueryResult::Command(tag)) => conn.send(PgWireBackendMessage::CommandComplete(
+            CommandComplete::new(tag),
+        )),
+        Err(e) => conn.send(error_message(&e)),
+        Ok(_) => conn.send(error_message(&SqlError::internal("unexpected COPY result"))),
+    }
+}
+
+async fn send_copy_out(conn: &mut Conn, lines: &[String], columns: usize) -> Result<(), ConnError> {
+    conn.send(PgWireBackendMessage::CopyOutResponse(CopyOutResponse::new(
+        0,
+        columns as i16,
+        vec![0; columns],
+    )));
+    for line in lines {
+        conn.send(PgWireBackendMessage::CopyData(CopyData::new(
+            bytes::Bytes::copy_from_slice(line.as_bytes()),
+        )));
+        if conn.out.len() > 1 << 16 {
+            conn.flush().await?;
+        }
+    }
+    conn.send(PgWireBackendMessage::CopyDone(CopyDone::new()));
+    conn.send(PgWireBackendMessage::CommandComplete(CommandComplete::new(
+        format!("COPY {}", lines.len()),
+    )));
+    Ok(())
+}
+
+/// Receives COPY FROM STDIN data (Flush and Sync are ignored meanwhile, as
+/// PostgreSQL does) and loads it.
+async fn copy_in(
+    conn: &mut Conn,
+    session: &SharedSession,
+    copy: Arc<CopyIn>,
+) -> Result<Outcome, ConnError> {
+    let width = copy.width();
+    conn.send(PgWireBackendMessage::CopyInResponse(CopyInResponse::new(
+        0,
+        width as i16,
+        vec![0; width],
+    )));
+    conn.flush().await?;
+    let mut data: Vec<u8> = Vec::new();
+    loop {
+        match conn.next().await? {
+            PgWireFrontendMessage::CopyData(d) => data.extend_from_slice(&d.data),
+            PgWireFrontendMessage::CopyDone(_) => break,
+            PgWireFrontendMessage::CopyFail(f) => {
+                let e = SqlError::new("57014", format!("COPY from stdin failed: {}", f.message));
+                let r = with_session(
+                    session,
+                    move |s| s.fail_copy(e),
+                    |e| Outcome {
+                        result: Err(e),
+                        notices: vec![],
+                        parameter_status: vec![],
+                    },
+                )
+                .await;
+                return Ok(r);
+            }
+            PgWireFrontendMessage::Flush(_) | PgWireFrontendMessage::Sync(_) => {}
+            other => {
+                return Err(ConnError::Protocol(format!(
+                    "unexpected message type during COPY from stdin: {other:?}"
+                )));
+            }
+        }
+    }
+    Ok(with_session(
+        session,
+        move |s| s.finish_copy_in(&copy, &data),
+        |e| Outcome {
+            result: Err(e),
+            notices: vec![],
+            parameter_status: vec![],
+        },
+    )
+    .await)
 }
 
 fn s_output(s: &Session) -> storage::datum::io::OutputOptions {

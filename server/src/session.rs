@@ -33,6 +33,7 @@ use storage::heap::heapam::Writer;
 use storage::txn::{LockMode, LockTag, LockWait, OwnerId, RegisteredSnapshot, TransactionState};
 use storage::types::{Oid, RelFileLocator};
 
+use crate::copy::{CopyOptions, format_row, parse_input};
 use crate::error::{SqlError, SqlResult};
 use crate::guc::Settings;
 use crate::sql::bind::{
@@ -116,6 +117,36 @@ pub enum QueryResult {
     },
     /// A command tag only.
     Command(String),
+    /// COPY ... FROM STDIN: the client sends the data next.
+    CopyIn(Arc<CopyIn>),
+    /// COPY ... TO STDOUT: the formatted rows.
+    CopyOut {
+        /// One string per row, with its newline.
+        lines: Vec<String>,
+        /// The number of columns.
+        columns: usize,
+    },
+}
+
+/// The target of a COPY FROM STDIN, bound when the statement ran.
+#[derive(Debug)]
+pub struct CopyIn {
+    table: Arc<TableInfo>,
+    /// Table column index of each input field.
+    columns: Vec<usize>,
+    opts: CopyOptions,
+}
+
+impl CopyIn {
+    /// The number of fields per input row.
+    pub fn width(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// True for CSV.
+    pub fn is_csv(&self) -> bool {
+        self.opts.csv
+    }
 }
 
 /// A statement's result plus what the client should also be told.
@@ -621,6 +652,26 @@ impl Session {
             S::Reset(r) => self.reset(&r.reset),
             S::Discard { .. } => Err(SqlError::unsupported("DISCARD")),
             S::Query(_) | S::Insert(_) | S::Update(_) | S::Delete(_) => self.run_dml(stmt, params),
+            S::Copy {
+                source,
+                to,
+                target,
+                options,
+                legacy_options,
+                values,
+            } => {
+                if !values.is_empty() {
+                    return Err(SqlError::unsupported("COPY with inline data"));
+                }
+                let opts = CopyOptions::from_ast(options, legacy_options)?;
+                match (to, target) {
+                    (false, ast::CopyTarget::Stdin) => self.copy_from(source, opts),
+                    (true, ast::CopyTarget::Stdout) => self.copy_to(source, opts, params),
+                    _ => Err(SqlError::unsupported(
+                        "COPY to or from a server file or program",
+                    )),
+                }
+            }
             S::CreateTable(ct) => self.create_table(ct),
             S::CreateSchema {
                 schema_name,
@@ -1039,6 +1090,213 @@ impl Session {
         Ok(result)
     }
 
+    // ----- COPY -----
+
+    fn copy_from(&mut self, source: &ast::CopySource, opts: CopyOptions) -> SqlResult<QueryResult> {
+        let ast::CopySource::Table {
+            table_name,
+            columns,
+        } = source
+        else {
+            return Err(SqlError::syntax("COPY FROM requires a table"));
+        };
+        self.ensure_transaction()?;
+        let snap = self.statement_snapshot();
+        let (schema, name) = schema_and_name(table_name)?;
+        let table = {
+            let lookup = Lookup {
+                session: self,
+                snap: &snap,
+                tables: Default::default(),
+            };
+            lookup
+                .table(schema.as_deref(), &name)?
+                .ok_or_else(|| SqlError::undefined_table(&name))?
+        };
+        let cols = copy_columns(&table, columns)?;
+        Ok(QueryResult::CopyIn(Arc::new(CopyIn {
+            table,
+            columns: cols,
+            opts,
+        })))
+    }
+
+    fn copy_to(
+        &mut self,
+        source: &ast::CopySource,
+        opts: CopyOptions,
+        params: &[Datum],
+    ) -> SqlResult<QueryResult> {
+        let query = match source {
+            ast::CopySource::Query(q) => q.as_ref().clone(),
+            ast::CopySource::Table {
+                table_name,
+                columns,
+            } => {
+                let cols = if columns.is_empty() {
+                    "*".to_string()
+                } else {
+                    columns
+                        .iter()
+                        .map(|c| c.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let sql = format!("SELECT {cols} FROM {table_name}");
+                match parse_statements(&sql)?.pop().map(|s| s.kind) {
+                    Some(StatementKind::Sql(stmt)) => match *stmt {
+                        ast::Statement::Query(q) => *q,
+                        _ => return Err(SqlError::internal("COPY TO query")),
+                    },
+                    _ => return Err(SqlError::internal("COPY TO query")),
+                }
+            }
+        };
+        let result = self.run_dml(&ast::Statement::Query(Box::new(query)), params)?;
+        let QueryResult::Rows { columns, rows, .. } = result else {
+            return Err(SqlError::internal("COPY TO produced no rows"));
+        };
+        let mut lines = Vec::with_capacity(rows.len() + 1);
+        if opts.header {
+            let mut line = String::new();
+            let names: Vec<Option<String>> = columns.iter().map(|c| Some(c.0.clone())).collect();
+            format_row(&names, &opts, &mut line);
+            lines.push(line);
+        }
+        for row in rows {
+            let fields: Vec<Option<String>> = row
+                .iter()
+                .zip(&columns)
+                .map(|(d, c)| storage::datum::io::to_text(d, c.1.oid, &self.env.output))
+                .collect();
+            let mut line = String::new();
+            format_row(&fields, &opts, &mut line);
+            lines.push(line);
+        }
+        Ok(QueryResult::CopyOut {
+            lines,
+            columns: columns.len(),
+        })
+    }
+
+    /// The client aborted COPY FROM STDIN with CopyFail.
+    pub fn fail_copy(&mut self, e: SqlError) -> Outcome {
+        self.fail_block();
+        self.take_outcome(Err(e))
+    }
+
+    /// Loads the data a client sent for COPY FROM STDIN.
+    pub fn finish_copy_in(&mut self, copy: &CopyIn, data: &[u8]) -> Outcome {
+        let r = self.copy_in_rows(copy, data);
+        if r.is_err() {
+            self.fail_block();
+        } else if self.block == Block::Implicit
+            && let Err(e) = self.commit_transaction() {
+                return self.take_outcome(Err(e));
+            }
+        self.take_outcome(r)
+    }
+
+    fn copy_in_rows(&mut self, copy: &CopyIn, data: &[u8]) -> SqlResult<QueryResult> {
+        if self.block == Block::Failed {
+            return Err(SqlError::in_failed_transaction());
+        }
+        let text = std::str::from_utf8(data)
+            .map_err(|_| SqlError::new("22021", "invalid byte sequence for encoding \"UTF8\""))?;
+        self.ensure_transaction()?;
+        let xid = self.writer_xid()?;
+        let table = copy.table.clone();
+        self.lock_relation(table.oid, LockMode::RowExclusive)?;
+        self.touched.insert(table.locator);
+        let snap = self.statement_snapshot();
+        let defaults = {
+            let lookup = Lookup {
+                session: self,
+                snap: &snap,
+                tables: Default::default(),
+            };
+            let mut binder = Binder::new(&lookup, vec![]);
+            binder.default_row(&table)?
+        };
+        let engine = self.engine.clone();
+        let cid = self.txn.curcid();
+        let cancel = self.cancel.clone();
+        let wait = self.lock_wait();
+        let cx = ExecCtx {
+            engine: &engine,
+            snapshot: &snap,
+            params: &[],
+            env: &self.env,
+            writer: Some(Writer {
+                xid,
+                cid,
+                own: self.txn.own_xids(),
+                owner: self.txn.owner(),
+                wait: &wait,
+            }),
+            serializable_conflicts: false,
+            subplan_cache: Default::default(),
+            cancel: &cancel,
+        };
+        let ecx = crate::sql::expr::EvalCtx {
+            params: &[],
+            env: &self.env,
+            runner: &cx,
+            outer: &[],
+        };
+        let mut count = 0u64;
+        let mut buf = Vec::new();
+        let mut row: Vec<Datum> = Vec::with_capacity(table.columns.len());
+        let opts = &self.env.output;
+        parse_input(text, &copy.opts, |line, fields| {
+            let ctx = |col: Option<&str>| match col {
+                Some(c) => format!("COPY {}, line {line}, column {c}", table.name),
+                None => format!("COPY {}, line {line}", table.name),
+            };
+            if fields.len() < copy.columns.len() {
+                let missing = &table.columns[copy.columns[fields.len()]].name;
+                return Err(SqlError::new(
+                    "22P04",
+                    format!("missing data for column \"{missing}\""),
+                )
+                .with_context(ctx(None)));
+            }
+            if fields.len() > copy.columns.len() {
+                return Err(
+                    SqlError::new("22P04", "extra data after last expected column")
+                        .with_context(ctx(None)),
+                );
+            }
+            row.clear();
+            for (i, d) in defaults.iter().enumerate() {
+                row.push(if copy.columns.contains(&i) {
+                    Datum::Null
+                } else {
+                    d.eval(&[], &ecx)?
+                });
+            }
+            for (field, &col) in fields.iter().zip(&copy.columns) {
+                let c = &table.columns[col];
+                row[col] = match field {
+                    None => Datum::Null,
+                    Some(f) => storage::datum::io::input_text(f, c.typ, opts).map_err(|e| {
+                        SqlError::from(e).with_context(ctx(Some(&format!("{}: \"{f}\"", c.name))))
+                    })?,
+                };
+            }
+            exec::check_not_null(&table, &row, opts).map_err(|e| e.with_context(ctx(None)))?;
+            storage::heap::tuple::form_tuple(&table.desc, &row, &mut buf)?;
+            engine.heap.insert(table.locator, &mut buf, xid, cid)?;
+            count += 1;
+            if count.is_multiple_of(1024) {
+                cx.check_cancel_pub()?;
+            }
+            Ok(())
+        })?;
+        self.txn.command_counter_increment();
+        Ok(QueryResult::Command(format!("COPY {count}")))
+    }
+
     // ----- DDL -----
 
     /// The schema new objects go to, or the named one.
@@ -1385,6 +1643,34 @@ impl Session {
             other => Err(SqlError::unsupported(format!("DROP {other}"))),
         }
     }
+}
+
+fn copy_columns(table: &TableInfo, columns: &[ast::Ident]) -> SqlResult<Vec<usize>> {
+    if columns.is_empty() {
+        return Ok((0..table.columns.len()).collect());
+    }
+    let mut out = Vec::new();
+    for c in columns {
+        let name = ident_name(c);
+        let i = table
+            .columns
+            .iter()
+            .position(|x| x.name == name)
+            .ok_or_else(|| {
+                SqlError::undefined_column(&name).with_detail(format!(
+                    "column \"{name}\" of relation \"{}\" does not exist",
+                    table.name
+                ))
+            })?;
+        if out.contains(&i) {
+            return Err(SqlError::new(
+                "42701",
+                format!("column \"{name}\" specified more than once"),
+            ));
+        }
+        out.push(i);
+    }
+    Ok(out)
 }
 
 fn dml_result(

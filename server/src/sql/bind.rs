@@ -1949,7 +1949,9 @@ impl<'a> Binder<'a> {
         })
     }
 
-    fn default_row(&mut self, table: &TableInfo) -> SqlResult<Vec<Expr>> {
+    /// Each column's default expression (NULL where there is none),
+    /// coerced to the column's type.
+    pub fn default_row(&mut self, table: &TableInfo) -> SqlResult<Vec<Expr>> {
         let mut row = Vec::with_capacity(table.columns.len());
         for (i, c) in table.columns.iter().enumerate() {
             row.push(match &c.default {

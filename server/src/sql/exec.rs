@@ -91,6 +91,11 @@ impl ExecCtx<'_> {
         }
     }
 
+    /// Fails with 57014 if the client cancelled or the statement timed out.
+    pub fn check_cancel_pub(&self) -> SqlResult<()> {
+        self.check_cancel()
+    }
+
     fn check_cancel(&self) -> SqlResult<()> {
         if self.cancel.load(std::sync::atomic::Ordering::Relaxed) {
             return Err(SqlError::new(
@@ -900,7 +905,8 @@ pub fn run_query(plan: &Plan, cx: &ExecCtx<'_>) -> SqlResult<Vec<Row>> {
     Ok(rows)
 }
 
-fn check_not_null(
+/// Checks NOT NULL constraints (23502 with PostgreSQL's message and detail).
+pub fn check_not_null(
     table: &TableInfo,
     row: &[Datum],
     opts: &storage::datum::io::OutputOptions,

@@ -132,7 +132,14 @@ fn parse_one(text: &str, offset: usize, words: &[String]) -> SqlResult<ParsedSta
         }
         _ => {
             let d = dialect();
-            let mut stmts = Parser::parse_sql(&d, text)
+            let normalized;
+            let text_to_parse = if first == "COPY" {
+                normalized = normalize_copy_options(text);
+                normalized.as_str()
+            } else {
+                text
+            };
+            let mut stmts = Parser::parse_sql(&d, text_to_parse)
                 .map_err(|e| parser_error(&e.to_string(), text, offset))?;
             if stmts.len() != 1 {
                 return Err(SqlError::syntax("syntax error at or near \";\""));
@@ -145,6 +152,39 @@ fn parse_one(text: &str, offset: usize, words: &[String]) -> SqlResult<ParsedSta
         offset,
         kind,
     })
+}
+
+/// sqlparser accepts only TRUE/FALSE as COPY option booleans; PostgreSQL
+/// (and pgbench: `copy ... with (freeze on)`) also writes ON/OFF.
+fn normalize_copy_options(text: &str) -> String {
+    let d = dialect();
+    let Ok(tokens) = Tokenizer::new(&d, text).tokenize() else {
+        return text.to_string();
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut prev_word = String::new();
+    for tok in tokens {
+        let replaced = match &tok {
+            Token::Word(w) if matches!(prev_word.as_str(), "FREEZE" | "HEADER") => {
+                match w.value.to_uppercase().as_str() {
+                    "ON" => Some("TRUE"),
+                    "OFF" => Some("FALSE"),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        match replaced {
+            Some(r) => out.push_str(r),
+            None => out.push_str(&tok.to_string()),
+        }
+        match &tok {
+            Token::Word(w) => prev_word = w.value.to_uppercase(),
+            Token::Whitespace(_) => {}
+            _ => prev_word.clear(),
+        }
+    }
+    out
 }
 
 /// Parses a standalone expression (column defaults are stored as text).
