@@ -7,9 +7,14 @@
 use storage::StorageError;
 use storage::datum::DatumError;
 
-/// An error to report to the client.
+/// An error to report to the client. Boxed, so results stay small on the
+/// hot path; fields are reached through `Deref`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SqlError {
+pub struct SqlError(Box<ErrorFields>);
+
+/// The fields of an ErrorResponse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorFields {
     /// The SQLSTATE.
     pub code: &'static str,
     /// The primary message.
@@ -30,14 +35,14 @@ pub type SqlResult<T> = Result<T, SqlError>;
 impl SqlError {
     /// An error with a code and message.
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        SqlError {
+        SqlError(Box::new(ErrorFields {
             code,
             message: message.into(),
             detail: None,
             hint: None,
             position: None,
             context: None,
-        }
+        }))
     }
 
     /// Adds a CONTEXT line.
@@ -101,6 +106,20 @@ impl SqlError {
     /// XX000: a bug, reported rather than panicked.
     pub fn internal(message: impl Into<String>) -> Self {
         SqlError::new("XX000", message)
+    }
+}
+
+impl std::ops::Deref for SqlError {
+    type Target = ErrorFields;
+
+    fn deref(&self) -> &ErrorFields {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for SqlError {
+    fn deref_mut(&mut self) -> &mut ErrorFields {
+        &mut self.0
     }
 }
 

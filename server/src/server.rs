@@ -131,11 +131,11 @@ pub fn load_settings(
     for (k, v) in overrides {
         settings
             .set(k, v, true)
-            .map_err(|e| ServerError::Config(e.message))?;
+            .map_err(|e| ServerError::Config(e.message.clone()))?;
     }
     settings
         .set("data_directory", &data_dir.display().to_string(), true)
-        .map_err(|e| ServerError::Config(e.message))?;
+        .map_err(|e| ServerError::Config(e.message.clone()))?;
     Ok(settings)
 }
 
