@@ -1062,6 +1062,7 @@ impl Session {
                 serializable_conflicts: serializable,
                 subplan_cache: Default::default(),
                 cancel: &cancel,
+            deadline: wait.statement_deadline,
             };
             match &bound {
                 Bound::Query(q) => {
@@ -1237,6 +1238,7 @@ impl Session {
             serializable_conflicts: false,
             subplan_cache: Default::default(),
             cancel: &cancel,
+            deadline: wait.statement_deadline,
         };
         let ecx = crate::sql::expr::EvalCtx {
             params: &[],

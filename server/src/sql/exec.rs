@@ -52,6 +52,8 @@ pub struct ExecCtx<'a> {
     pub subplan_cache: RefCell<HashMap<usize, Vec<Row>>>,
     /// Set when the client cancels; checked between rows.
     pub cancel: &'a std::sync::atomic::AtomicBool,
+    /// When `statement_timeout` expires, if set.
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl SubplanRunner for ExecCtx<'_> {
@@ -101,6 +103,12 @@ impl ExecCtx<'_> {
             return Err(SqlError::new(
                 "57014",
                 "canceling statement due to user request",
+            ));
+        }
+        if self.deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+            return Err(SqlError::new(
+                "57014",
+                "canceling statement due to statement timeout",
             ));
         }
         Ok(())
