@@ -423,10 +423,8 @@ impl Session {
             self.txn.begin()?;
         }
         let result = (|| {
-            let snap = self.txn.snapshot(&self.engine.txns);
             let lookup = Lookup {
                 session: self,
-                snap: &snap,
                 tables: Default::default(),
             };
             let mut binder = Binder::new(&lookup, given);
@@ -568,6 +566,9 @@ impl Session {
 
     fn commit_transaction(&mut self) -> SqlResult<()> {
         let engine = self.engine.clone();
+        if self.catalog_changed {
+            engine.catalog.invalidate();
+        }
         if self.txn.top_xid().is_some() {
             let rels: Vec<RelFileLocator> = self.touched.iter().copied().collect();
             if let Err(e) = engine.force_relations(&rels) {
@@ -1003,7 +1004,6 @@ impl Session {
         let (bound, tables) = {
             let lookup = Lookup {
                 session: self,
-                snap: &snap,
                 tables: Default::default(),
             };
             let mut binder = Binder::new(&lookup, param_types);
@@ -1062,7 +1062,7 @@ impl Session {
                 serializable_conflicts: serializable,
                 subplan_cache: Default::default(),
                 cancel: &cancel,
-            deadline: wait.statement_deadline,
+                deadline: wait.statement_deadline,
             };
             match &bound {
                 Bound::Query(q) => {
@@ -1102,12 +1102,10 @@ impl Session {
             return Err(SqlError::syntax("COPY FROM requires a table"));
         };
         self.ensure_transaction()?;
-        let snap = self.statement_snapshot();
         let (schema, name) = schema_and_name(table_name)?;
         let table = {
             let lookup = Lookup {
                 session: self,
-                snap: &snap,
                 tables: Default::default(),
             };
             lookup
@@ -1192,9 +1190,10 @@ impl Session {
         if r.is_err() {
             self.fail_block();
         } else if self.block == Block::Implicit
-            && let Err(e) = self.commit_transaction() {
-                return self.take_outcome(Err(e));
-            }
+            && let Err(e) = self.commit_transaction()
+        {
+            return self.take_outcome(Err(e));
+        }
         self.take_outcome(r)
     }
 
@@ -1213,7 +1212,6 @@ impl Session {
         let defaults = {
             let lookup = Lookup {
                 session: self,
-                snap: &snap,
                 tables: Default::default(),
             };
             let mut binder = Binder::new(&lookup, vec![]);
@@ -1515,7 +1513,6 @@ impl Session {
                     let found = {
                         let lookup = Lookup {
                             session: self,
-                            snap: &snap,
                             tables: Default::default(),
                         };
                         lookup.table(schema.as_deref(), &name)?
@@ -1781,7 +1778,6 @@ fn search_path(settings: &Settings, user: &str) -> Vec<String> {
 /// Catalog lookups for the binder within a session's transaction.
 struct Lookup<'a> {
     session: &'a Session,
-    snap: &'a storage::txn::Snapshot,
     /// Tables looked up, to lock before execution.
     tables: std::cell::RefCell<Vec<Oid>>,
 }
@@ -1790,6 +1786,9 @@ impl CatalogLookup for Lookup<'_> {
     fn table(&self, schema: Option<&str>, name: &str) -> SqlResult<Option<Arc<TableInfo>>> {
         let catalog = &self.session.engine.catalog;
         let use_cache = !self.session.catalog_changed;
+        // The catalog snapshot: recent, with our own changes visible.
+        let fresh = self.session.txn.snapshot(&self.session.engine.txns);
+        let snap = &fresh;
         let schemas: Vec<String> = match schema {
             Some(s) => vec![s.to_string()],
             None => {
@@ -1799,16 +1798,16 @@ impl CatalogLookup for Lookup<'_> {
             }
         };
         for s in &schemas {
-            let Some(ns) = catalog.namespace_oid(s, self.snap)? else {
+            let Some(ns) = catalog.namespace_oid_cached(s, snap, use_cache)? else {
                 continue;
             };
-            if let Some(t) = catalog.lookup_table(ns, s, name, self.snap, use_cache)? {
+            if let Some(t) = catalog.lookup_table(ns, s, name, snap, use_cache)? {
                 self.tables.borrow_mut().push(t.oid);
                 return Ok(Some(t));
             }
         }
         if let Some(s) = schema
-            && catalog.namespace_oid(s, self.snap)?.is_none()
+            && catalog.namespace_oid(s, snap)?.is_none()
         {
             return Err(SqlError::new(
                 "3F000",

@@ -94,9 +94,10 @@ impl TestServer {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
             if let Some(c) = self.child.as_mut()
-                && let Ok(Some(status)) = c.try_wait() {
-                    panic!("heapgres exited early with {status}: {}", self.log());
-                }
+                && let Ok(Some(status)) = c.try_wait()
+            {
+                panic!("heapgres exited early with {status}: {}", self.log());
+            }
             if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
                 return;
             }

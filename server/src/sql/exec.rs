@@ -105,7 +105,10 @@ impl ExecCtx<'_> {
                 "canceling statement due to user request",
             ));
         }
-        if self.deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+        if self
+            .deadline
+            .is_some_and(|d| std::time::Instant::now() >= d)
+        {
             return Err(SqlError::new(
                 "57014",
                 "canceling statement due to statement timeout",

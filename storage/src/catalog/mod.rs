@@ -12,11 +12,14 @@
 //! the `postgres` database and superuser, all with `xmin = BOOTSTRAP`
 //! (committed before everything).
 //!
-//! Lookups scan the catalogs with the caller's snapshot. A relation cache
-//! keyed by catalog generation avoids re-reading descriptors: any
-//! transaction that wrote catalog rows bumps the generation when it ends,
-//! and a session whose own transaction has uncommitted catalog changes
-//! bypasses the cache.
+//! Lookups scan the catalogs with the caller's snapshot; callers pass a
+//! fresh one (PostgreSQL's "catalog snapshot"), not a REPEATABLE READ
+//! transaction's old one. A relation cache keyed by catalog generation
+//! avoids re-reading descriptors: a transaction that wrote catalog rows
+//! bumps the generation just before and just after it commits, and a fill
+//! is kept only if the generation did not move while it ran, so no entry
+//! can predate a committed change. A session whose own transaction has
+//! uncommitted catalog changes bypasses the cache.
 //!
 //! OIDs for new objects come from a counter persisted in
 //! `global/oid_state` in steps of [`OID_PREFETCH`], as PostgreSQL's
@@ -99,6 +102,19 @@ pub struct Catalog {
 struct RelCache {
     generation: u64,
     by_name: HashMap<(Oid, String), Arc<TableInfo>>,
+    namespaces: HashMap<String, Option<Oid>>,
+}
+
+impl RelCache {
+    /// Empties the cache if the catalog changed since it was filled (the
+    /// generation only moves forward).
+    fn sync(&mut self, generation: u64) {
+        if generation > self.generation {
+            self.by_name.clear();
+            self.namespaces.clear();
+            self.generation = generation;
+        }
+    }
 }
 
 struct OidCounter {
@@ -497,6 +513,33 @@ impl Catalog {
         Ok(())
     }
 
+    /// The OID of schema `name`, from the cache when `use_cache` (see
+    /// [`Catalog::lookup_table`]).
+    pub fn namespace_oid_cached(
+        &self,
+        name: &str,
+        snap: &Snapshot,
+        use_cache: bool,
+    ) -> Result<Option<Oid>> {
+        if !use_cache {
+            return self.namespace_oid(name, snap);
+        }
+        let generation = self.generation.load(Ordering::Acquire);
+        {
+            let mut cache = self.cache.lock();
+            cache.sync(generation);
+            if let Some(found) = cache.namespaces.get(name) {
+                return Ok(*found);
+            }
+        }
+        let found = self.namespace_oid(name, snap)?;
+        let mut cache = self.cache.lock();
+        if self.generation.load(Ordering::Acquire) == generation && cache.generation == generation {
+            cache.namespaces.insert(name.to_string(), found);
+        }
+        Ok(found)
+    }
+
     /// The OID of schema `name`.
     pub fn namespace_oid(&self, name: &str, snap: &Snapshot) -> Result<Option<Oid>> {
         let mut found = None;
@@ -607,11 +650,12 @@ impl Catalog {
         });
         if use_cache {
             let mut cache = self.cache.lock();
-            if cache.generation != generation {
-                cache.by_name.clear();
-                cache.generation = generation;
+            cache.sync(generation);
+            if self.generation.load(Ordering::Acquire) == generation
+                && cache.generation == generation
+            {
+                cache.by_name.insert((ns, name.to_string()), info.clone());
             }
-            cache.by_name.insert((ns, name.to_string()), info.clone());
         }
         Ok(Some(info))
     }
