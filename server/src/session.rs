@@ -985,7 +985,7 @@ impl Session {
 
     fn run_dml(&mut self, stmt: &ast::Statement, params: &[Datum]) -> SqlResult<QueryResult> {
         self.ensure_transaction()?;
-        let writes = !matches!(stmt, ast::Statement::Query(_));
+        let writes = !matches!(stmt, ast::Statement::Query(q) if q.locks.is_empty());
         if writes {
             self.writer_xid()?;
         }
@@ -1010,9 +1010,10 @@ impl Session {
             let bound = match stmt {
                 ast::Statement::Query(q) => {
                     if !q.locks.is_empty() {
-                        return Err(SqlError::unsupported("SELECT ... FOR UPDATE/SHARE"));
+                        Bound::Query(binder.bind_locking_query(q)?)
+                    } else {
+                        Bound::Query(binder.bind_query(q)?)
                     }
-                    Bound::Query(binder.bind_query(q)?)
                 }
                 ast::Statement::Insert(i) => Bound::Insert(binder.bind_insert(i)?),
                 ast::Statement::Update(u) => Bound::Update(binder.bind_update(u)?),

@@ -107,6 +107,8 @@ pub struct Binder<'a> {
     outer_refs: usize,
     subplans: usize,
     ctes: Vec<(String, BoundQuery)>,
+    /// FOR UPDATE / FOR SHARE of the top-level SELECT, taken by it.
+    row_lock: Option<storage::heap::heapam::RowLockMode>,
 }
 
 /// Folds an identifier as PostgreSQL does: unquoted names to lower case.
@@ -346,7 +348,36 @@ impl<'a> Binder<'a> {
             outer_refs: 0,
             subplans: 0,
             ctes: Vec::new(),
+            row_lock: None,
         }
+    }
+
+    /// Binds a top-level `SELECT ... FOR UPDATE / FOR SHARE`.
+    pub fn bind_locking_query(&mut self, q: &ast::Query) -> SqlResult<BoundQuery> {
+        for lock in &q.locks {
+            if lock.nonblock.is_some() {
+                return Err(SqlError::unsupported("NOWAIT and SKIP LOCKED"));
+            }
+            if lock.of.is_some() {
+                return Err(SqlError::unsupported("FOR UPDATE OF"));
+            }
+        }
+        let exclusive = q
+            .locks
+            .iter()
+            .any(|l| matches!(l.lock_type, ast::LockType::Update));
+        self.row_lock = Some(if exclusive {
+            storage::heap::heapam::RowLockMode::Exclusive
+        } else {
+            storage::heap::heapam::RowLockMode::Share
+        });
+        let bound = self.bind_query(q)?;
+        if self.row_lock.take().is_some() {
+            return Err(SqlError::unsupported(
+                "FOR UPDATE/SHARE outside a plain SELECT",
+            ));
+        }
+        Ok(bound)
     }
 
     /// The number of subplan cache slots the statement needs.
@@ -765,8 +796,40 @@ impl<'a> Binder<'a> {
         if sel.into.is_some() {
             return Err(SqlError::unsupported("SELECT INTO"));
         }
+        let row_lock = self.row_lock.take();
         let (mut plan, scope) = self.bind_from(&sel.from)?;
-        if let Some(w) = &sel.selection {
+        if let Some(mode) = row_lock {
+            let Plan::SeqScan { table } = &plan else {
+                return Err(SqlError::unsupported(
+                    "FOR UPDATE/SHARE with joins, subqueries in FROM or VALUES",
+                ));
+            };
+            if !matches!(&sel.group_by, ast::GroupByExpr::Expressions(v, _) if v.is_empty())
+                || sel.having.is_some()
+                || sel.distinct.is_some()
+            {
+                return Err(SqlError::new(
+                    "0A000",
+                    "FOR UPDATE is not allowed with DISTINCT, GROUP BY or HAVING clauses",
+                ));
+            }
+            let filter = match &sel.selection {
+                Some(w) => {
+                    let pred = self.bind_expr(w, &scope, &mut None)?;
+                    Some(
+                        coerce(pred, t(TypeOid::BOOL), CastContext::Implicit).map_err(|_| {
+                            SqlError::datatype_mismatch("argument of WHERE must be type boolean")
+                        })?,
+                    )
+                }
+                None => None,
+            };
+            plan = Plan::LockRows {
+                table: table.clone(),
+                filter,
+                mode,
+            };
+        } else if let Some(w) = &sel.selection {
             let pred = self.bind_expr(w, &scope, &mut None)?;
             let pred = coerce(pred, t(TypeOid::BOOL), CastContext::Implicit).map_err(|_| {
                 SqlError::datatype_mismatch("argument of WHERE must be type boolean")
@@ -793,6 +856,12 @@ impl<'a> Binder<'a> {
         }) || sel.having.as_ref().is_some_and(contains_aggregate)
             || order_by.iter().any(|o| contains_aggregate(&o.expr));
         let grouped = has_aggs || !group_asts.is_empty() || sel.having.is_some();
+        if row_lock.is_some() && grouped {
+            return Err(SqlError::new(
+                "0A000",
+                "FOR UPDATE is not allowed with aggregate functions",
+            ));
+        }
 
         // Expand the target list (wildcards) into (name, ast) pairs.
         let mut targets: Vec<(String, Option<ast::Expr>, Option<usize>)> = Vec::new();

@@ -134,6 +134,16 @@ pub fn open<'a>(plan: &'a Plan, cx: &ExecCtx<'a>) -> SqlResult<Iter<'a>> {
             table: table.clone(),
         }),
         Plan::Values { rows, .. } => Box::new(ValuesIter { rows, pos: 0 }),
+        Plan::LockRows {
+            table,
+            filter,
+            mode,
+        } => Box::new(LockRowsIter {
+            table,
+            filter: filter.as_ref(),
+            mode: *mode,
+            rows: None,
+        }),
         Plan::Filter { input, predicate } => Box::new(FilterIter {
             input: open(input, cx)?,
             predicate,
@@ -228,6 +238,34 @@ impl RowIter for SeqScanIter<'_> {
             }
             None => Ok(None),
         }
+    }
+}
+
+struct LockRowsIter<'a> {
+    table: &'a Arc<TableInfo>,
+    filter: Option<&'a Expr>,
+    mode: storage::heap::heapam::RowLockMode,
+    rows: Option<VecDeque<Row>>,
+}
+
+impl RowIter for LockRowsIter<'_> {
+    fn next(&mut self, cx: &ExecCtx<'_>, _outer: &[&[Datum]]) -> SqlResult<Option<Row>> {
+        if self.rows.is_none() {
+            let w = writer(cx)?;
+            let mut locked = VecDeque::new();
+            for_each_target(self.table, self.filter, cx, |tid, row| {
+                let outcome = cx
+                    .engine
+                    .heap
+                    .lock_tuple(self.table.locator, tid, w, self.mode)?;
+                if matches!(outcome, ModifyResult::Ok | ModifyResult::SelfModified) {
+                    locked.push_back(row.clone());
+                }
+                Ok(outcome)
+            })?;
+            self.rows = Some(locked);
+        }
+        Ok(self.rows.as_mut().and_then(VecDeque::pop_front))
     }
 }
 

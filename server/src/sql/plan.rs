@@ -17,6 +17,18 @@ pub enum Plan {
         /// The table.
         table: std::sync::Arc<TableInfo>,
     },
+    /// SELECT ... FOR UPDATE / FOR SHARE over one table: the visible rows
+    /// that pass `filter`, each locked; a row changed concurrently is
+    /// followed to its newest version and re-checked (READ COMMITTED) or
+    /// fails with 40001 (REPEATABLE READ).
+    LockRows {
+        /// The table.
+        table: std::sync::Arc<TableInfo>,
+        /// The WHERE clause over the table row.
+        filter: Option<Expr>,
+        /// Lock strength.
+        mode: storage::heap::heapam::RowLockMode,
+    },
     /// Literal rows (VALUES, or one empty row for a FROM-less SELECT).
     Values {
         /// The rows' expressions.
