@@ -674,6 +674,7 @@ impl Session {
                 }
             }
             S::CreateTable(ct) => self.create_table(ct),
+            S::Truncate(t) => self.truncate(t),
             S::CreateSchema {
                 schema_name,
                 if_not_exists,
@@ -1448,6 +1449,57 @@ impl Session {
             .create_table(ns, &name, &columns, &w, &mut self.pending)?;
         self.txn.command_counter_increment();
         Ok(QueryResult::Command("CREATE TABLE".into()))
+    }
+
+    fn truncate(&mut self, t: &ast::Truncate) -> SqlResult<QueryResult> {
+        if matches!(t.identity, Some(ast::TruncateIdentityOption::Restart)) {
+            return Err(SqlError::unsupported("TRUNCATE ... RESTART IDENTITY"));
+        }
+        let (snap, wait) = self.ddl_prologue()?;
+        let engine = self.engine.clone();
+        let mut targets = Vec::new();
+        for target in &t.table_names {
+            let (schema, name) = schema_and_name(&target.name)?;
+            let found = {
+                let lookup = Lookup {
+                    session: self,
+                    tables: Default::default(),
+                };
+                lookup.table(schema.as_deref(), &name)?
+            };
+            match found {
+                Some(table) if table.schema == "pg_catalog" => {
+                    return Err(SqlError::new(
+                        "42501",
+                        format!("permission denied: \"{}\" is a system catalog", table.name),
+                    ));
+                }
+                Some(table) => targets.push(table),
+                None if t.if_exists => {}
+                None => return Err(SqlError::undefined_table(&name)),
+            }
+        }
+        for table in &targets {
+            self.lock_relation(table.oid, LockMode::AccessExclusive)?;
+        }
+        let xid = self
+            .txn
+            .current_xid_if_any()
+            .ok_or_else(|| SqlError::internal("no xid"))?;
+        let w = Writer {
+            xid,
+            cid: self.txn.curcid(),
+            own: self.txn.own_xids(),
+            owner: self.txn.owner(),
+            wait: &wait,
+        };
+        for table in &targets {
+            engine
+                .catalog
+                .new_relfilenode(table, &snap, &w, &mut self.pending)?;
+        }
+        self.txn.command_counter_increment();
+        Ok(QueryResult::Command("TRUNCATE TABLE".into()))
     }
 
     fn create_schema(

@@ -723,6 +723,53 @@ impl Catalog {
         Ok(())
     }
 
+    /// Gives `table` a new, empty relation file (TRUNCATE): updates
+    /// `pg_class.relfilenode` under `w`; the old file goes when the
+    /// transaction commits, the new one if it aborts.
+    pub fn new_relfilenode(
+        &self,
+        table: &TableInfo,
+        snap: &Snapshot,
+        w: &Writer<'_>,
+        pending: &mut PendingFiles,
+    ) -> Result<()> {
+        let filenode = self.new_oid()?;
+        let locator = self.locator(filenode);
+        self.heap.create_relation(locator)?;
+        pending.on_abort.push(locator);
+        let mut target = None;
+        self.scan_table(&PG_CLASS, snap, |tid, row| {
+            if oid(&row[0]) == table.oid {
+                target = Some((tid, row.to_vec()));
+                return Ok(false);
+            }
+            Ok(true)
+        })?;
+        let Some((tid, mut row)) = target else {
+            return Err(StorageError::Internal(format!(
+                "no pg_class row for relation {}",
+                table.oid
+            )));
+        };
+        row[PG_CLASS.col("relfilenode")] = Datum::Oid(filenode.0);
+        let mut buf = Vec::new();
+        form_tuple(&PG_CLASS.desc(), &row, &mut buf)?;
+        match self
+            .heap
+            .update(self.locator(PG_CLASS.oid), tid, &mut buf, w)?
+            .0
+        {
+            ModifyResult::Ok => {}
+            _ => {
+                return Err(StorageError::SerializationFailure(
+                    "concurrent catalog change",
+                ));
+            }
+        }
+        pending.on_commit.push(table.locator);
+        Ok(())
+    }
+
     /// Creates a schema.
     pub fn create_namespace(&self, name: &str, w: &Writer<'_>) -> Result<Oid> {
         let ns = self.new_oid()?;
