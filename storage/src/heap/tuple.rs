@@ -463,4 +463,44 @@ mod tests {
             ],
         );
     }
+
+    #[test]
+    fn every_supported_type_round_trips_with_nulls_between() {
+        use crate::datum::{Date, Interval, Numeric, Time, Timestamp, TimestampTz};
+        let cases: Vec<(TypeOid, Datum)> = vec![
+            (TypeOid::BOOL, Datum::Bool(false)),
+            (TypeOid::INT2, Datum::Int2(i16::MIN)),
+            (TypeOid::INT4, Datum::Int4(i32::MAX)),
+            (TypeOid::INT8, Datum::Int8(i64::MIN)),
+            (TypeOid::FLOAT4, Datum::Float4(-1.25)),
+            (TypeOid::FLOAT8, Datum::Float8(f64::INFINITY)),
+            (TypeOid::NUMERIC, Datum::Numeric(Numeric::parse("-12345678901234567890.000123").expect("numeric"))),
+            (TypeOid::NUMERIC, Datum::Numeric(Numeric::nan())),
+            (TypeOid::TEXT, Datum::Text("héllo wörld".into())),
+            (TypeOid::VARCHAR, Datum::Text(String::new())),
+            (TypeOid::BPCHAR, Datum::Text("ab   ".into())),
+            (TypeOid::NAME, Datum::Text("pg_class".into())),
+            (TypeOid::CHAR, Datum::Text("r".into())),
+            (TypeOid::BYTEA, Datum::Bytea(vec![0, 255, 10])),
+            (TypeOid::DATE, Datum::Date(Date(i32::MIN))),
+            (TypeOid::TIME, Datum::Time(Time(1))),
+            (TypeOid::TIMESTAMP, Datum::Timestamp(Timestamp(-1))),
+            (TypeOid::TIMESTAMPTZ, Datum::TimestampTz(TimestampTz(1_000_000))),
+            (TypeOid::INTERVAL, Datum::Interval(Interval { months: -1, days: 2, micros: -3 })),
+            (TypeOid::UUID, Datum::Uuid(*b"0123456789abcdef")),
+            (TypeOid::JSON, Datum::Json("{\"a\":1}".into())),
+            (TypeOid::JSONB, Datum::Jsonb("{\"a\": 1}".into())),
+            (TypeOid::OID, Datum::Oid(u32::MAX)),
+        ];
+        let mut types = Vec::new();
+        let mut values = Vec::new();
+        for (t, v) in cases {
+            // A NULL before each value shifts the alignment it meets.
+            types.push(TypeOid::BOOL);
+            values.push(Datum::Null);
+            types.push(t);
+            values.push(v);
+        }
+        round_trip(&types, values);
+    }
 }
