@@ -251,6 +251,8 @@ impl Session {
                 txn_start: now,
                 stmt_start: now,
                 current_schema: "public".into(),
+                currvals: Default::default(),
+                lastval: Default::default(),
             },
             cancel,
             notices: Vec::new(),
@@ -675,6 +677,19 @@ impl Session {
             }
             S::CreateTable(ct) => self.create_table(ct),
             S::Truncate(t) => self.truncate(t),
+            S::CreateSequence {
+                temporary,
+                if_not_exists,
+                name,
+                data_type,
+                sequence_options,
+                owned_by,
+            } => {
+                if *temporary {
+                    return Err(SqlError::unsupported("temporary sequences"));
+                }
+                self.create_sequence(name, *if_not_exists, data_type, sequence_options, owned_by)
+            }
             S::CreateSchema {
                 schema_name,
                 if_not_exists,
@@ -1358,6 +1373,7 @@ impl Session {
         }
         let (schema, name) = schema_and_name(&ct.name)?;
         let mut columns: Vec<ColumnInfo> = Vec::new();
+        let mut serials: Vec<(usize, TypeOid)> = Vec::new();
         for c in &ct.columns {
             let cname = ident_name(&c.name);
             if columns.iter().any(|x| x.name == cname) {
@@ -1367,9 +1383,12 @@ impl Session {
                 ));
             }
             let type_text = c.data_type.to_string().to_lowercase();
-            if type_text.contains("serial") {
-                return Err(SqlError::unsupported("serial columns (sequences)"));
-            }
+            let serial = match type_text.as_str() {
+                "serial" | "serial4" => Some(TypeOid::INT4),
+                "bigserial" | "serial8" => Some(TypeOid::INT8),
+                "smallserial" | "serial2" => Some(TypeOid::INT2),
+                _ => None,
+            };
             let typ = parse_type_name(&c.data_type)?;
             let mut col = ColumnInfo {
                 name: cname,
@@ -1397,6 +1416,16 @@ impl Session {
                         return Err(SqlError::unsupported(format!("column constraint {other}")));
                     }
                 }
+            }
+            if let Some(t) = serial {
+                if col.default.is_some() {
+                    return Err(SqlError::syntax(format!(
+                        "multiple default values specified for column \"{}\" of table \"{name}\"",
+                        col.name
+                    )));
+                }
+                col.not_null = true;
+                serials.push((columns.len(), t));
             }
             columns.push(col);
         }
@@ -1444,11 +1473,112 @@ impl Session {
             owner: self.txn.owner(),
             wait: &wait,
         };
-        engine
+        let mut owned = Vec::new();
+        for (idx, typ) in &serials {
+            let seq_name = format!("{name}_{}_seq", columns[*idx].name);
+            let qualified = if ns_name == "public" {
+                quote_ident(&seq_name)
+            } else {
+                format!("{}.{}", quote_ident(&ns_name), quote_ident(&seq_name))
+            };
+            let def = default_sequence(*typ, None, None, None, 1, 1, false);
+            let seq = engine
+                .catalog
+                .create_sequence(ns, &seq_name, &def, &w, &mut self.pending)?;
+            columns[*idx].default = Some(format!(
+                "nextval('{}'::regclass)",
+                qualified.replace('\'', "''")
+            ));
+            owned.push((seq, *idx));
+        }
+        let table_oid = engine
             .catalog
             .create_table(ns, &name, &columns, &w, &mut self.pending)?;
+        for (seq, idx) in owned {
+            engine
+                .catalog
+                .set_sequence_owner(seq, table_oid, idx as i32 + 1, &w)?;
+        }
         self.txn.command_counter_increment();
         Ok(QueryResult::Command("CREATE TABLE".into()))
+    }
+
+    fn create_sequence(
+        &mut self,
+        name: &ast::ObjectName,
+        if_not_exists: bool,
+        data_type: &Option<ast::DataType>,
+        options: &[ast::SequenceOptions],
+        owned_by: &Option<ast::ObjectName>,
+    ) -> SqlResult<QueryResult> {
+        if owned_by.is_some() {
+            return Err(SqlError::unsupported("CREATE SEQUENCE ... OWNED BY"));
+        }
+        let typ = match data_type {
+            Some(dt) => {
+                let t = parse_type_name(dt)?;
+                if !matches!(t.oid, TypeOid::INT2 | TypeOid::INT4 | TypeOid::INT8) {
+                    return Err(SqlError::new(
+                        "22023",
+                        "sequence type must be smallint, integer, or bigint",
+                    ));
+                }
+                t.oid
+            }
+            None => TypeOid::INT8,
+        };
+        let (mut inc, mut min, mut max, mut start, mut cache, mut cycle) =
+            (1i64, None, None, None, 1i64, false);
+        for o in options {
+            match o {
+                ast::SequenceOptions::IncrementBy(e, _) => inc = const_i64(e)?,
+                ast::SequenceOptions::MinValue(e) => min = e.as_ref().map(const_i64).transpose()?,
+                ast::SequenceOptions::MaxValue(e) => max = e.as_ref().map(const_i64).transpose()?,
+                ast::SequenceOptions::StartWith(e, _) => start = Some(const_i64(e)?),
+                ast::SequenceOptions::Cache(e) => cache = const_i64(e)?,
+                ast::SequenceOptions::Cycle(no) => cycle = !*no,
+            }
+        }
+        let def = default_sequence(typ, min, max, start, inc, cache, cycle);
+        storage::catalog::sequence::validate(&def).map_err(|m| SqlError::new("22023", m))?;
+        let (schema, seq_name) = schema_and_name(name)?;
+        let (snap, wait) = self.ddl_prologue()?;
+        let (ns, ns_name) = self.target_namespace(schema.as_deref(), &snap)?;
+        let engine = self.engine.clone();
+        if engine
+            .catalog
+            .lookup_table(ns, &ns_name, &seq_name, &snap, false)?
+            .is_some()
+        {
+            if if_not_exists {
+                self.notices.push(Notice {
+                    severity: "NOTICE",
+                    code: "42P07",
+                    message: format!("relation \"{seq_name}\" already exists, skipping"),
+                });
+                return Ok(QueryResult::Command("CREATE SEQUENCE".into()));
+            }
+            return Err(SqlError::new(
+                "42P07",
+                format!("relation \"{seq_name}\" already exists"),
+            ));
+        }
+        let xid = self
+            .txn
+            .current_xid_if_any()
+            .ok_or_else(|| SqlError::internal("no xid"))?;
+        let w = Writer {
+            xid,
+            cid: self.txn.curcid(),
+            own: self.txn.own_xids(),
+            owner: self.txn.owner(),
+            wait: &wait,
+        };
+        engine
+            .catalog
+            .create_sequence(ns, &seq_name, &def, &w, &mut self.pending)?;
+        self.txn.command_counter_increment();
+        Ok(QueryResult::Command("CREATE SEQUENCE".into()))
     }
 
     fn truncate(&mut self, t: &ast::Truncate) -> SqlResult<QueryResult> {
@@ -1601,10 +1731,76 @@ impl Session {
                     wait: &wait,
                 };
                 for t in &targets {
+                    if t.relkind == 'S' {
+                        return Err(SqlError::new(
+                            "42809",
+                            format!("\"{}\" is not a table", t.name),
+                        )
+                        .with_hint("Use DROP SEQUENCE to remove a sequence."));
+                    }
+                    for seq_oid in engine.catalog.owned_sequences(t.oid, &snap)? {
+                        if let Some(seq) = self.sequence_by_oid(seq_oid, &snap)? {
+                            engine
+                                .catalog
+                                .drop_sequence(&seq, &snap, &w, &mut self.pending)?;
+                        }
+                    }
                     engine.catalog.drop_table(t, &snap, &w, &mut self.pending)?;
                 }
                 self.txn.command_counter_increment();
                 Ok(QueryResult::Command("DROP TABLE".into()))
+            }
+            ast::ObjectType::Sequence => {
+                let (snap, wait) = self.ddl_prologue()?;
+                let engine = self.engine.clone();
+                let mut targets = Vec::new();
+                for n in names {
+                    let (schema, name) = schema_and_name(n)?;
+                    let found = {
+                        let lookup = Lookup {
+                            session: self,
+                            tables: Default::default(),
+                        };
+                        lookup.table(schema.as_deref(), &name)?
+                    };
+                    match found {
+                        Some(t) if t.relkind == 'S' => targets.push(t),
+                        Some(_) => {
+                            return Err(SqlError::new(
+                                "42809",
+                                format!("\"{name}\" is not a sequence"),
+                            )
+                            .with_hint("Use DROP TABLE to remove a table."));
+                        }
+                        None if if_exists => self.notices.push(Notice {
+                            severity: "NOTICE",
+                            code: "00000",
+                            message: format!("sequence \"{name}\" does not exist, skipping"),
+                        }),
+                        None => return Err(SqlError::undefined_table(&name)),
+                    }
+                }
+                for t in &targets {
+                    self.lock_relation(t.oid, LockMode::AccessExclusive)?;
+                }
+                let xid = self
+                    .txn
+                    .current_xid_if_any()
+                    .ok_or_else(|| SqlError::internal("no xid"))?;
+                let w = Writer {
+                    xid,
+                    cid: self.txn.curcid(),
+                    own: self.txn.own_xids(),
+                    owner: self.txn.owner(),
+                    wait: &wait,
+                };
+                for t in &targets {
+                    engine
+                        .catalog
+                        .drop_sequence(t, &snap, &w, &mut self.pending)?;
+                }
+                self.txn.command_counter_increment();
+                Ok(QueryResult::Command("DROP SEQUENCE".into()))
             }
             ast::ObjectType::Schema => {
                 let (snap, wait) = self.ddl_prologue()?;
@@ -1694,6 +1890,73 @@ impl Session {
             }
             other => Err(SqlError::unsupported(format!("DROP {other}"))),
         }
+    }
+}
+
+impl Session {
+    fn sequence_by_oid(
+        &self,
+        oid: Oid,
+        snap: &storage::txn::Snapshot,
+    ) -> SqlResult<Option<Arc<TableInfo>>> {
+        Ok(self.engine.catalog.table_by_oid(oid, snap)?)
+    }
+}
+
+/// A sequence definition with PostgreSQL's defaults for the type and
+/// direction filled in.
+#[allow(clippy::too_many_arguments)]
+fn default_sequence(
+    typ: TypeOid,
+    min: Option<i64>,
+    max: Option<i64>,
+    start: Option<i64>,
+    increment: i64,
+    cache: i64,
+    cycle: bool,
+) -> storage::catalog::sequence::SequenceDef {
+    let (type_min, type_max) = match typ {
+        TypeOid::INT2 => (i64::from(i16::MIN), i64::from(i16::MAX)),
+        TypeOid::INT4 => (i64::from(i32::MIN), i64::from(i32::MAX)),
+        _ => (i64::MIN, i64::MAX),
+    };
+    let (min, max) = if increment > 0 {
+        (min.unwrap_or(1), max.unwrap_or(type_max))
+    } else {
+        (min.unwrap_or(type_min), max.unwrap_or(-1))
+    };
+    let start = start.unwrap_or(if increment > 0 { min } else { max });
+    storage::catalog::sequence::SequenceDef {
+        typ,
+        start,
+        increment,
+        max,
+        min,
+        cache,
+        cycle,
+    }
+}
+
+/// A sequence option's integer value.
+fn const_i64(e: &ast::Expr) -> SqlResult<i64> {
+    let text = e.to_string().replace(' ', "");
+    text.parse::<i64>()
+        .map_err(|_| SqlError::new("22023", format!("invalid sequence option value {e}")))
+}
+
+/// Quotes an identifier when PostgreSQL's `quote_ident` would.
+fn quote_ident(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
     }
 }
 

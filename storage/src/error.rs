@@ -32,6 +32,9 @@ pub enum StorageError {
     /// A value or row does not fit where it must go.
     #[error("{0}")]
     ProgramLimitExceeded(String),
+    /// A sequence reached its limit, or setval was out of bounds.
+    #[error("{0}")]
+    SequenceLimit(String),
     /// REPEATABLE READ or SERIALIZABLE met a concurrent change.
     #[error("could not serialize access due to {0}")]
     SerializationFailure(&'static str),
@@ -73,6 +76,7 @@ impl StorageError {
             StorageError::DataCorrupted { .. } => "XX001",
             StorageError::Corrupted(_) => "XX001",
             StorageError::ProgramLimitExceeded(_) => "54000",
+            StorageError::SequenceLimit(_) => "2200H",
             StorageError::SerializationFailure(_) => "40001",
             StorageError::DeadlockDetected { .. } => "40P01",
             StorageError::LockTimeout => "55P03",

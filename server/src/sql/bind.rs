@@ -16,7 +16,7 @@ use storage::catalog::TableInfo;
 use storage::datum::{Datum, Numeric, SqlType, TypeOid};
 
 use super::cast::{CastContext, cast_context, cast_value, is_string, numeric_rank};
-use super::expr::{Expr, SubKind, SubPlan};
+use super::expr::{Expr, SeqOp, SubKind, SubPlan};
 use super::func::{common_type, resolve_function};
 use super::ops::BinOp;
 use super::plan::{AggCall, AggFunc, JoinKind, Plan, SetOpKind, SortKey};
@@ -171,8 +171,16 @@ pub fn coerce(e: Expr, to: SqlType, context: CastContext) -> SqlResult<Expr> {
                 context == CastContext::Explicit,
                 &Default::default(),
             );
-            // Time-zone dependent conversions are left to run time.
-            if !matches!(to.oid, TypeOid::TIMESTAMPTZ) && !matches!(from.oid, TypeOid::TIMESTAMPTZ)
+            // Time-zone dependent conversions are left to run time, and so
+            // are object names cast to reg* types (a sequence function
+            // resolves its argument's name itself).
+            let object_name = matches!(
+                to.oid,
+                TypeOid::REGCLASS | TypeOid::REGTYPE | TypeOid::REGPROC | TypeOid::REGNAMESPACE
+            ) && matches!(d, Datum::Text(s) if s.trim().parse::<u32>().is_err());
+            if !object_name
+                && !matches!(to.oid, TypeOid::TIMESTAMPTZ)
+                && !matches!(from.oid, TypeOid::TIMESTAMPTZ)
             {
                 return Ok(Expr::Const(v?, to));
             }
@@ -1872,6 +1880,9 @@ impl<'a> Binder<'a> {
         agg: &mut Option<AggState>,
     ) -> SqlResult<Expr> {
         let name = func_name(f)?;
+        if matches!(name.as_str(), "nextval" | "currval" | "setval" | "lastval") {
+            return self.bind_sequence_function(&name, f, scope, agg);
+        }
         if f.over.is_some() {
             return Err(SqlError::unsupported("window functions"));
         }
@@ -1918,6 +1929,91 @@ impl<'a> Binder<'a> {
         let sig: Vec<&str> = args.iter().map(|a| a.typ().oid.sql_name()).collect();
         let sig = format!("{name}({})", sig.join(", "));
         resolve_function(&name, args)?.ok_or_else(|| SqlError::undefined_function(&sig))
+    }
+
+    fn bind_sequence_function(
+        &mut self,
+        name: &str,
+        f: &ast::Function,
+        scope: &Scope,
+        agg: &mut Option<AggState>,
+    ) -> SqlResult<Expr> {
+        let (mut args, _, _) = self.function_args(f, scope, agg)?;
+        let op = match name {
+            "nextval" => SeqOp::NextVal,
+            "currval" => SeqOp::CurrVal,
+            "setval" => SeqOp::SetVal,
+            _ => SeqOp::LastVal,
+        };
+        let want: &[usize] = match op {
+            SeqOp::LastVal => &[0],
+            SeqOp::SetVal => &[2, 3],
+            _ => &[1],
+        };
+        if !want.contains(&args.len()) {
+            return Err(SqlError::undefined_function(&format!("{name}(...)")));
+        }
+        if op == SeqOp::LastVal {
+            return Ok(Expr::Sequence(op, None, vec![]));
+        }
+        let target = args.remove(0);
+        let seq_name = match &target {
+            Expr::Const(Datum::Text(s), _) => s.clone(),
+            Expr::Cast(inner, _) => match inner.as_ref() {
+                Expr::Const(Datum::Text(s), _) => s.clone(),
+                _ => {
+                    return Err(SqlError::unsupported(format!(
+                        "{name} of a computed sequence name"
+                    )));
+                }
+            },
+            _ => {
+                return Err(SqlError::unsupported(format!(
+                    "{name} of a computed sequence name"
+                )));
+            }
+        };
+        let parsed = crate::sql::parse::parse_expr(&seq_name)
+            .map_err(|_| SqlError::new("42602", format!("invalid name syntax: \"{seq_name}\"")))?;
+        let parts: Vec<String> = match parsed {
+            ast::Expr::Identifier(id) => vec![ident_name(&id)],
+            ast::Expr::CompoundIdentifier(ids) => ids.iter().map(ident_name).collect(),
+            _ => {
+                return Err(SqlError::new(
+                    "42602",
+                    format!("invalid name syntax: \"{seq_name}\""),
+                ));
+            }
+        };
+        let (schema, rel) = match parts.as_slice() {
+            [n] => (None, n.clone()),
+            [s, n] => (Some(s.clone()), n.clone()),
+            _ => {
+                return Err(SqlError::new(
+                    "42602",
+                    format!("invalid name syntax: \"{seq_name}\""),
+                ));
+            }
+        };
+        let seq = self
+            .catalog
+            .table(schema.as_deref(), &rel)?
+            .ok_or_else(|| SqlError::undefined_table(&rel))?;
+        if seq.relkind != 'S' {
+            return Err(SqlError::new(
+                "42809",
+                format!("\"{rel}\" is not a sequence"),
+            ));
+        }
+        if op == SeqOp::SetVal {
+            let v = coerce(args.remove(0), t(TypeOid::INT8), CastContext::Implicit)?;
+            let mut rest = vec![v];
+            if let Some(called) = args.pop() {
+                rest.push(coerce(called, t(TypeOid::BOOL), CastContext::Implicit)?);
+            }
+            args = rest;
+        }
+        Ok(Expr::Sequence(op, Some(seq), args))
     }
 
     // ----- DML -----

@@ -27,7 +27,7 @@ use storage::types::ItemPointer;
 
 use super::bind::{DeletePlan, InsertPlan, UpdatePlan};
 use super::compare::{GroupKey, cmp_sort_key, cmp_values};
-use super::expr::{EvalCtx, Expr, SessionEnv, SubPlan, SubplanRunner};
+use super::expr::{EvalCtx, Expr, SeqOp, SessionEnv, SubPlan, SubplanRunner};
 use super::plan::{AggCall, AggFunc, JoinKind, Plan, SetOpKind, SortKey};
 use crate::error::{SqlError, SqlResult};
 
@@ -80,6 +80,50 @@ impl SubplanRunner for ExecCtx<'_> {
             self.subplan_cache.borrow_mut().insert(sub.id, rows.clone());
         }
         Ok(rows)
+    }
+
+    fn sequence(&self, op: SeqOp, seq: Option<&TableInfo>, args: &[Datum]) -> SqlResult<Datum> {
+        let catalog = &self.engine.catalog;
+        let env = self.env;
+        let value = match (op, seq) {
+            (SeqOp::LastVal, _) => env.lastval.get().ok_or_else(|| {
+                SqlError::new("55000", "lastval is not yet defined in this session")
+            })?,
+            (SeqOp::NextVal, Some(seq)) => catalog.nextval(seq, self.snapshot)?,
+            (SeqOp::CurrVal, Some(seq)) => {
+                return env
+                    .currvals
+                    .borrow()
+                    .get(&seq.oid.0)
+                    .map(|v| Datum::Int8(*v))
+                    .ok_or_else(|| {
+                        SqlError::new(
+                            "55000",
+                            format!(
+                                "currval of sequence \"{}\" is not yet defined in this session",
+                                seq.name
+                            ),
+                        )
+                    });
+            }
+            (SeqOp::SetVal, Some(seq)) => {
+                let Some(Datum::Int8(v)) = args.first() else {
+                    return Ok(Datum::Null);
+                };
+                let called = !matches!(args.get(1), Some(Datum::Bool(false)));
+                catalog.setval(seq, self.snapshot, *v, called)?;
+                if !called {
+                    return Ok(Datum::Int8(*v));
+                }
+                *v
+            }
+            (_, None) => return Err(SqlError::internal("sequence function without a sequence")),
+        };
+        if let Some(seq) = seq {
+            env.currvals.borrow_mut().insert(seq.oid.0, value);
+        }
+        env.lastval.set(Some(value));
+        Ok(Datum::Int8(value))
     }
 }
 

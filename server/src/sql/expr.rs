@@ -72,6 +72,26 @@ pub enum Expr {
     InList(Box<Expr>, Vec<Expr>, bool),
     /// A subquery.
     SubPlan(Box<SubPlan>),
+    /// `nextval` / `currval` / `setval` / `lastval` on a sequence resolved
+    /// at bind time (`None` for `lastval`).
+    Sequence(
+        SeqOp,
+        Option<std::sync::Arc<storage::catalog::TableInfo>>,
+        Vec<Expr>,
+    ),
+}
+
+/// Sequence functions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeqOp {
+    /// `nextval(seq)`
+    NextVal,
+    /// `currval(seq)`
+    CurrVal,
+    /// `setval(seq, value [, is_called])`
+    SetVal,
+    /// `lastval()`
+    LastVal,
 }
 
 /// What a subquery expression computes.
@@ -119,12 +139,24 @@ pub struct SessionEnv {
     pub stmt_start: storage::datum::TimestampTz,
     /// The search path's first schema, for `current_schema()`.
     pub current_schema: String,
+    /// `currval` of each sequence this session used, by OID.
+    pub currvals: std::cell::RefCell<std::collections::HashMap<u32, i64>>,
+    /// `lastval()`.
+    pub lastval: std::cell::Cell<Option<i64>>,
 }
 
 /// Runs subqueries for expressions; the executor implements it.
 pub trait SubplanRunner {
     /// Runs `sub` with `outer` rows available to its correlated references.
     fn run_subplan(&self, sub: &SubPlan, outer: &[&[Datum]]) -> SqlResult<Vec<Vec<Datum>>>;
+
+    /// Runs a sequence function.
+    fn sequence(
+        &self,
+        op: SeqOp,
+        seq: Option<&storage::catalog::TableInfo>,
+        args: &[Datum],
+    ) -> SqlResult<Datum>;
 }
 
 /// Everything evaluation needs beyond the row.
@@ -160,6 +192,7 @@ impl Expr {
             | Expr::IsDistinct(..)
             | Expr::InList(..) => SqlType::new(TypeOid::BOOL),
             Expr::SubPlan(s) => s.typ,
+            Expr::Sequence(..) => SqlType::new(TypeOid::INT8),
         }
     }
 
@@ -304,6 +337,13 @@ impl Expr {
                 })
             }
             Expr::SubPlan(sub) => eval_subplan(sub, row, ctx),
+            Expr::Sequence(op, seq, args) => {
+                let mut values = Vec::with_capacity(args.len());
+                for a in args {
+                    values.push(a.eval(row, ctx)?);
+                }
+                ctx.runner.sequence(*op, seq.as_deref(), &values)
+            }
         }
     }
 
@@ -351,6 +391,7 @@ impl Expr {
                 SubKind::Any(_, e) | SubKind::All(_, e) => e.walk(f),
                 SubKind::Scalar | SubKind::Exists => {}
             },
+            Expr::Sequence(_, _, args) => args.iter().for_each(|e| e.walk(f)),
             Expr::Const(..) | Expr::Column(..) | Expr::Outer { .. } | Expr::Param(..) => {}
         }
     }

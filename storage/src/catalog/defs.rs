@@ -186,6 +186,38 @@ pub const PG_AUTHID: SystemTable = SystemTable {
     ],
 };
 
+/// `pg_sequence`: one row per sequence.
+pub const PG_SEQUENCE: SystemTable = SystemTable {
+    oid: Oid(2224),
+    name: "pg_sequence",
+    columns: &[
+        ("seqrelid", T::OID),
+        ("seqtypid", T::OID),
+        ("seqstart", T::INT8),
+        ("seqincrement", T::INT8),
+        ("seqmax", T::INT8),
+        ("seqmin", T::INT8),
+        ("seqcache", T::INT8),
+        ("seqcycle", T::BOOL),
+    ],
+};
+
+/// `pg_depend`: dependencies between objects (here: a serial column's
+/// sequence on its table, `deptype = 'a'`).
+pub const PG_DEPEND: SystemTable = SystemTable {
+    oid: Oid(2608),
+    name: "pg_depend",
+    columns: &[
+        ("classid", T::OID),
+        ("objid", T::OID),
+        ("objsubid", T::INT4),
+        ("refclassid", T::OID),
+        ("refobjid", T::OID),
+        ("refobjsubid", T::INT4),
+        ("deptype", T::CHAR),
+    ],
+};
+
 /// Every system catalog, in bootstrap order.
 pub const SYSTEM_TABLES: &[&SystemTable] = &[
     &PG_NAMESPACE,
@@ -195,6 +227,8 @@ pub const SYSTEM_TABLES: &[&SystemTable] = &[
     &PG_TYPE,
     &PG_DATABASE,
     &PG_AUTHID,
+    &PG_SEQUENCE,
+    &PG_DEPEND,
 ];
 
 /// `pg_catalog`'s OID.

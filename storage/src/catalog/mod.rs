@@ -27,6 +27,7 @@
 //! reused.
 
 pub mod defs;
+pub mod sequence;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -96,6 +97,7 @@ pub struct Catalog {
     next_oid: Mutex<OidCounter>,
     generation: AtomicU64,
     cache: Mutex<RelCache>,
+    sequences: sequence::SequenceStates,
 }
 
 #[derive(Default)]
@@ -224,6 +226,7 @@ impl Catalog {
             next_oid: Mutex::new(OidCounter::open(data_dir)?),
             generation: AtomicU64::new(1),
             cache: Mutex::new(RelCache::default()),
+            sequences: Default::default(),
         };
         let class_rel = catalog.locator(PG_CLASS.oid);
         if !catalog
@@ -242,7 +245,7 @@ impl Catalog {
         self.db
     }
 
-    fn locator(&self, rel_number: Oid) -> RelFileLocator {
+    pub(crate) fn locator(&self, rel_number: Oid) -> RelFileLocator {
         RelFileLocator {
             db_oid: self.db,
             rel_number,
@@ -260,7 +263,7 @@ impl Catalog {
         self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
-    fn insert_row(
+    pub(crate) fn insert_row(
         &self,
         table: &SystemTable,
         values: &[Datum],
@@ -348,7 +351,7 @@ impl Catalog {
                     default: None,
                 })
                 .collect();
-            self.insert_class_rows(t.oid, PG_CATALOG_NAMESPACE, t.name, t.oid, &cols, x, c)?;
+            self.insert_class_rows(t.oid, PG_CATALOG_NAMESPACE, t.name, t.oid, &cols, 'r', x, c)?;
         }
         self.insert_row(
             &PG_DATABASE,
@@ -392,13 +395,14 @@ impl Catalog {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn insert_class_rows(
+    pub(crate) fn insert_class_rows(
         &self,
         rel_oid: Oid,
         namespace: Oid,
         name: &str,
         filenode: Oid,
         columns: &[ColumnInfo],
+        relkind: char,
         xid: Xid,
         cid: crate::types::CommandId,
     ) -> Result<()> {
@@ -422,7 +426,7 @@ impl Catalog {
             Datum::Bool(false),
             Datum::Bool(false),
             ch('p'),
-            ch('r'),
+            ch(relkind),
             Datum::Int2(natts),
             Datum::Int2(0),
             Datum::Bool(false),
@@ -674,12 +678,12 @@ impl Catalog {
         let locator = self.locator(rel_oid);
         self.heap.create_relation(locator)?;
         pending.on_abort.push(locator);
-        self.insert_class_rows(rel_oid, ns, name, rel_oid, columns, w.xid, w.cid)?;
+        self.insert_class_rows(rel_oid, ns, name, rel_oid, columns, 'r', w.xid, w.cid)?;
         Ok(rel_oid)
     }
 
     /// Deletes every visible row of `table` for which `matches` holds.
-    fn delete_rows(
+    pub(crate) fn delete_rows(
         &self,
         table: &SystemTable,
         snap: &Snapshot,
@@ -768,6 +772,24 @@ impl Catalog {
         }
         pending.on_commit.push(table.locator);
         Ok(())
+    }
+
+    /// The relation with OID `rel`, if visible.
+    pub fn table_by_oid(&self, rel: Oid, snap: &Snapshot) -> Result<Option<Arc<TableInfo>>> {
+        let mut found = None;
+        let relns_col = PG_CLASS.col("relnamespace");
+        self.scan_table(&PG_CLASS, snap, |_, row| {
+            if oid(&row[0]) == rel {
+                found = Some((oid(&row[relns_col]), text(&row[1]).to_string()));
+                return Ok(false);
+            }
+            Ok(true)
+        })?;
+        let Some((ns, name)) = found else {
+            return Ok(None);
+        };
+        let ns_name = self.namespace_name(ns, snap)?.unwrap_or_default();
+        self.lookup_table(ns, &ns_name, &name, snap, false)
     }
 
     /// Creates a schema.

@@ -474,7 +474,10 @@ mod tests {
             (TypeOid::INT8, Datum::Int8(i64::MIN)),
             (TypeOid::FLOAT4, Datum::Float4(-1.25)),
             (TypeOid::FLOAT8, Datum::Float8(f64::INFINITY)),
-            (TypeOid::NUMERIC, Datum::Numeric(Numeric::parse("-12345678901234567890.000123").expect("numeric"))),
+            (
+                TypeOid::NUMERIC,
+                Datum::Numeric(Numeric::parse("-12345678901234567890.000123").expect("numeric")),
+            ),
             (TypeOid::NUMERIC, Datum::Numeric(Numeric::nan())),
             (TypeOid::TEXT, Datum::Text("héllo wörld".into())),
             (TypeOid::VARCHAR, Datum::Text(String::new())),
@@ -485,8 +488,18 @@ mod tests {
             (TypeOid::DATE, Datum::Date(Date(i32::MIN))),
             (TypeOid::TIME, Datum::Time(Time(1))),
             (TypeOid::TIMESTAMP, Datum::Timestamp(Timestamp(-1))),
-            (TypeOid::TIMESTAMPTZ, Datum::TimestampTz(TimestampTz(1_000_000))),
-            (TypeOid::INTERVAL, Datum::Interval(Interval { months: -1, days: 2, micros: -3 })),
+            (
+                TypeOid::TIMESTAMPTZ,
+                Datum::TimestampTz(TimestampTz(1_000_000)),
+            ),
+            (
+                TypeOid::INTERVAL,
+                Datum::Interval(Interval {
+                    months: -1,
+                    days: 2,
+                    micros: -3,
+                }),
+            ),
             (TypeOid::UUID, Datum::Uuid(*b"0123456789abcdef")),
             (TypeOid::JSON, Datum::Json("{\"a\":1}".into())),
             (TypeOid::JSONB, Datum::Jsonb("{\"a\": 1}".into())),
