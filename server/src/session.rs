@@ -230,8 +230,15 @@ impl Session {
 
     /// Applies a startup-packet or SET value, updating derived state.
     pub fn set_setting(&mut self, name: &str, value: &str) -> SqlResult<()> {
+        let old = self.settings.get(name).map(str::to_string);
         let (canonical, v) = self.settings.set(name, value, false)?;
-        self.apply_setting(canonical, &v)?;
+        if let Err(e) = self.apply_setting(canonical, &v) {
+            // A rejected value must not stay visible to SHOW.
+            if let Some(old) = old {
+                let _ = self.settings.set(canonical, &old, false);
+            }
+            return Err(e);
+        }
         if let Some(d) = crate::guc::find(canonical)
             && d.reported
         {
