@@ -93,6 +93,53 @@ async fn error_in_multi_statement_string_rolls_back_the_whole_string() {
     assert_eq!(rows[0].get::<_, i32>(0), 9);
 }
 
+/// The same strings on PostgreSQL 15 and heapgres leave the same rows.
+#[tokio::test]
+async fn implicit_transaction_rules_match_postgres() {
+    let Some(oracle) = tests::oracle::Oracle::start() else {
+        return;
+    };
+    let server = TestServer::start();
+    let h = server.connect().await;
+    let p = oracle.connect().await;
+    let strings = [
+        "insert into t values (1); insert into t values (2); select 1/0; insert into t values (3)",
+        "begin; insert into t values (10); commit; insert into t values (11); select 1/0",
+        "insert into t values (20); begin; insert into t values (21); select 1/0",
+        "rollback",
+        "insert into t values (30); select * from nosuch",
+        "insert into t values (40); insert into t values (41)",
+        "begin; insert into t values (50); savepoint s; select 1/0",
+        "rollback to s; insert into t values (51); commit",
+    ];
+    let mut results = Vec::new();
+    for c in [&h, &p] {
+        c.batch_execute("create table t (a int)").await.unwrap();
+        let mut codes = Vec::new();
+        for s in strings {
+            codes.push(
+                c.simple_query(s)
+                    .await
+                    .err()
+                    .and_then(|e| e.code().map(|c| c.code().to_string())),
+            );
+        }
+        let rows: Vec<i32> = c
+            .query("select a from t order by a", &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        results.push((codes, rows));
+    }
+    assert_eq!(
+        results[0], results[1],
+        "heapgres (left) and PostgreSQL (right)"
+    );
+    assert_eq!(results[1].1, vec![10, 40, 41, 50, 51]);
+}
+
 /// A string with its own COMMIT: the statements before it are committed
 /// even when a later statement of the string fails (as in PostgreSQL).
 #[tokio::test]
@@ -311,6 +358,53 @@ fn read_until_ready_or_eof(s: &mut std::net::TcpStream) -> Vec<u8> {
             return all;
         }
     }
+}
+
+/// The status byte of the last ReadyForQuery in `bytes`.
+fn ready_status(bytes: &[u8]) -> u8 {
+    assert!(bytes.len() >= 6, "{bytes:?}");
+    assert_eq!(
+        bytes[bytes.len() - 6],
+        b'Z',
+        "ends with ReadyForQuery: {bytes:?}"
+    );
+    bytes[bytes.len() - 1]
+}
+
+fn query_message(sql: &str) -> Vec<u8> {
+    let mut m = vec![b'Q'];
+    m.extend_from_slice(&((sql.len() + 5) as u32).to_be_bytes());
+    m.extend_from_slice(sql.as_bytes());
+    m.push(0);
+    m
+}
+
+#[tokio::test]
+async fn ready_for_query_reports_idle_in_transaction_and_failed() {
+    let server = TestServer::start();
+    let port = server.port;
+    let statuses = tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.write_all(&startup_packet()).unwrap();
+        let mut out = vec![ready_status(&read_until_ready_or_eof(&mut s))];
+        for sql in [
+            "begin",
+            "select 1",
+            "select 1/0",
+            "select 1",
+            "rollback",
+            "select 1/0",
+            "begin; select 1",
+            "commit",
+        ] {
+            s.write_all(&query_message(sql)).unwrap();
+            out.push(ready_status(&read_until_ready_or_eof(&mut s)));
+        }
+        out
+    })
+    .await
+    .unwrap();
+    assert_eq!(String::from_utf8(statuses).unwrap(), "ITTEEIITI");
 }
 
 fn startup_packet() -> Vec<u8> {
