@@ -368,7 +368,20 @@ impl Session {
             .iter()
             .map(|t| t.unwrap_or(SqlType::new(TypeOid::UNKNOWN)))
             .collect();
+        // SHOW returns rows: describe them, or the DataRows that Execute
+        // sends do not match the (empty) RowDescription.
+        let show = match &stmt.kind {
+            StatementKind::Sql(ast) => match ast.as_ref() {
+                ast::Statement::ShowVariable { variable } => match self.show(variable)? {
+                    QueryResult::Rows { columns, .. } => Some(columns),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        };
         let (param_types, columns) = match &stmt.kind {
+            _ if show.is_some() => (given, show.unwrap_or_default()),
             StatementKind::Sql(ast) if is_bindable(ast) => self.describe(ast, given)?,
             _ => (
                 given
@@ -916,7 +929,9 @@ impl Session {
                 .to_string()
         };
         Ok(QueryResult::Rows {
-            columns: vec![(label.to_lowercase(), text)],
+            // Named as PostgreSQL names it: the setting's canonical
+            // spelling ("TimeZone", "DateStyle").
+            columns: vec![(label, text)],
             rows: vec![vec![Datum::Text(value)]],
             tag: "SHOW".into(),
         })
