@@ -508,3 +508,31 @@ async fn disconnect_mid_transaction_rolls_back_and_releases_locks() {
         .await
         .expect("drop after disconnect");
 }
+
+/// SHOW through the extended protocol describes its column.
+#[tokio::test]
+async fn show_through_the_extended_protocol() {
+    let server = TestServer::start();
+    let c = server.connect().await;
+    let row = c.query_one("show server_version", &[]).await.unwrap();
+    assert_eq!(row.columns()[0].name(), "server_version");
+    assert!(row.get::<_, String>(0).starts_with("15"));
+    let stmt = c.prepare("show timezone").await.unwrap();
+    assert_eq!(stmt.columns().len(), 1);
+    let row = c.query_one(&stmt, &[]).await.unwrap();
+    assert_eq!(row.get::<_, String>(0), "UTC");
+    // The column is named as PostgreSQL 15 names it.
+    if let Some(oracle) = tests::oracle::Oracle::start() {
+        let p = oracle.connect().await;
+        for sql in [
+            "show timezone",
+            "show TimeZone",
+            "show datestyle",
+            "show server_version",
+        ] {
+            let want = p.prepare(sql).await.unwrap();
+            let got = c.prepare(sql).await.unwrap();
+            assert_eq!(got.columns()[0].name(), want.columns()[0].name(), "{sql}");
+        }
+    }
+}
