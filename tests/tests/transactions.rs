@@ -323,3 +323,68 @@ async fn lock_timeout_gives_55p03() {
         .unwrap();
     assert_eq!(ints(&b, "select v from t").await, vec![2]);
 }
+
+#[tokio::test]
+async fn statement_timeout_and_cancel_end_a_lock_wait() {
+    let server = TestServer::start();
+    let a = server.connect().await;
+    let b = server.connect().await;
+    a.batch_execute("create table t (id int, v int); insert into t values (1, 0)")
+        .await
+        .unwrap();
+    a.batch_execute("begin; update t set v = 1 where id = 1")
+        .await
+        .unwrap();
+    b.batch_execute("set statement_timeout = '200ms'")
+        .await
+        .unwrap();
+    let e = b
+        .batch_execute("update t set v = 2 where id = 1")
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), Some("57014"));
+    b.batch_execute("set statement_timeout = 0").await.unwrap();
+    // A cancel request from another connection ends the wait with 57014.
+    let token = b.cancel_token();
+    let waiter = tokio::spawn(async move {
+        let r = b.batch_execute("update t set v = 3 where id = 1").await;
+        (r.map_err(|e| code(&e).map(str::to_string)), b)
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    token
+        .cancel_query(tokio_postgres::NoTls)
+        .await
+        .expect("send the cancel request");
+    let (r, b) = tokio::time::timeout(Duration::from_secs(10), waiter)
+        .await
+        .expect("the cancel ends the wait")
+        .unwrap();
+    assert_eq!(r, Err(Some("57014".to_string())));
+    a.batch_execute("commit").await.unwrap();
+    assert_eq!(ints(&b, "select v from t").await, vec![1]);
+}
+
+/// PostgreSQL undoes a SET made in a transaction that rolls back, and a
+/// SET LOCAL at the end of its transaction either way.
+#[tokio::test]
+#[ignore = "heapgres keeps SET values after ROLLBACK and SET LOCAL values after COMMIT (settings are not transactional in server/src/session.rs)"]
+async fn set_is_transactional() {
+    let server = TestServer::start();
+    let c = server.connect().await;
+    let tz =
+        async |c: &Client| -> String { c.query_one("show timezone", &[]).await.unwrap().get(0) };
+    c.batch_execute("begin; set timezone = 'Asia/Tokyo'; rollback")
+        .await
+        .unwrap();
+    assert_eq!(tz(&c).await, "UTC");
+    c.batch_execute("begin; set local timezone = 'Asia/Tokyo'")
+        .await
+        .unwrap();
+    assert_eq!(tz(&c).await, "Asia/Tokyo");
+    c.batch_execute("commit").await.unwrap();
+    assert_eq!(tz(&c).await, "UTC");
+    c.batch_execute("begin; set timezone = 'Asia/Tokyo'; commit")
+        .await
+        .unwrap();
+    assert_eq!(tz(&c).await, "Asia/Tokyo");
+}
