@@ -757,8 +757,19 @@ async fn message_loop(
                     }
                 }
                 if done {
-                    portal.pending = Some((Default::default(), String::new()));
-                    portal.pending = None;
+                    // An exhausted portal stays exhausted: a further Execute
+                    // answers no rows and a zero count, as in PostgreSQL,
+                    // instead of running the statement again.
+                    let tag = portal
+                        .pending
+                        .as_ref()
+                        .map(|(_, t)| t.as_str())
+                        .unwrap_or("");
+                    let zero = match tag.rsplit_once(' ') {
+                        Some((head, n)) if n.parse::<u64>().is_ok() => format!("{head} 0"),
+                        _ => tag.to_string(),
+                    };
+                    portal.pending = Some((Default::default(), zero));
                     if name.is_empty() {
                         portals.remove("");
                     }

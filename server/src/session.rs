@@ -263,8 +263,15 @@ impl Session {
 
     /// Applies a startup-packet or SET value, updating derived state.
     pub fn set_setting(&mut self, name: &str, value: &str) -> SqlResult<()> {
+        let old = self.settings.get(name).map(str::to_string);
         let (canonical, v) = self.settings.set(name, value, false)?;
-        self.apply_setting(canonical, &v)?;
+        if let Err(e) = self.apply_setting(canonical, &v) {
+            // A rejected value must not stay visible to SHOW.
+            if let Some(old) = old {
+                let _ = self.settings.set(canonical, &old, false);
+            }
+            return Err(e);
+        }
         if let Some(d) = crate::guc::find(canonical)
             && d.reported
         {
@@ -394,7 +401,20 @@ impl Session {
             .iter()
             .map(|t| t.unwrap_or(SqlType::new(TypeOid::UNKNOWN)))
             .collect();
+        // SHOW returns rows: describe them, or the DataRows that Execute
+        // sends do not match the (empty) RowDescription.
+        let show = match &stmt.kind {
+            StatementKind::Sql(ast) => match ast.as_ref() {
+                ast::Statement::ShowVariable { variable } => match self.show(variable)? {
+                    QueryResult::Rows { columns, .. } => Some(columns),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        };
         let (param_types, columns) = match &stmt.kind {
+            _ if show.is_some() => (given, show.unwrap_or_default()),
             StatementKind::Sql(ast) if is_bindable(ast) => self.describe(ast, given)?,
             _ => (
                 given
@@ -977,7 +997,9 @@ impl Session {
                 .to_string()
         };
         Ok(QueryResult::Rows {
-            columns: vec![(label.to_lowercase(), text)],
+            // Named as PostgreSQL names it: the setting's canonical
+            // spelling ("TimeZone", "DateStyle").
+            columns: vec![(label, text)],
             rows: vec![vec![Datum::Text(value)]],
             tag: "SHOW".into(),
         })

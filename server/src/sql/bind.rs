@@ -2525,7 +2525,13 @@ fn no_operator(op: BinOp, l: TypeOid, r: TypeOid) -> SqlError {
 fn coerce_assign(x: Expr, table: &TableInfo, col: usize) -> SqlResult<Expr> {
     let c = &table.columns[col];
     let from = x.typ();
-    coerce(x, c.typ, CastContext::Assignment).map_err(|_| {
+    coerce(x, c.typ, CastContext::Assignment).map_err(|e| {
+        // A constant that cannot be converted (too long, out of range, bad
+        // input) keeps its own SQLSTATE, as in PostgreSQL; only a missing
+        // cast is a type mismatch.
+        if e.code.starts_with("22") {
+            return e;
+        }
         SqlError::datatype_mismatch(format!(
             "column \"{}\" is of type {} but expression is of type {}",
             c.name,

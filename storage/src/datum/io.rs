@@ -280,10 +280,38 @@ fn parse_bytea(s: &str) -> Result<Vec<u8>, DatumError> {
     Ok(out)
 }
 
+/// PostgreSQL's `string_to_uuid`: 32 hex digits, a hyphen allowed after
+/// any group of four, the whole optionally in braces; nothing else (no
+/// surrounding spaces, no `urn:uuid:` prefix).
 fn parse_uuid(s: &str) -> Result<[u8; 16], DatumError> {
-    uuid::Uuid::try_parse(s.trim())
-        .map(|u| *u.as_bytes())
-        .map_err(|_| DatumError::invalid_text("uuid", s))
+    let bad = || DatumError::invalid_text("uuid", s);
+    let mut b = s.as_bytes();
+    let braces = b.first() == Some(&b'{');
+    if braces {
+        b = &b[1..];
+    }
+    let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let mut out = [0u8; 16];
+    for (i, byte) in out.iter_mut().enumerate() {
+        let (Some(&h), Some(&l)) = (b.first(), b.get(1)) else {
+            return Err(bad());
+        };
+        *byte = hex(h).ok_or_else(bad)? * 16 + hex(l).ok_or_else(bad)?;
+        b = &b[2..];
+        if b.first() == Some(&b'-') && i % 2 == 1 && i < 15 {
+            b = &b[1..];
+        }
+    }
+    if braces {
+        if b.first() != Some(&b'}') {
+            return Err(bad());
+        }
+        b = &b[1..];
+    }
+    if !b.is_empty() {
+        return Err(bad());
+    }
+    Ok(out)
 }
 
 /// Normalises JSON text into jsonb's canonical form: object keys sorted by
