@@ -3,6 +3,7 @@
 //! tests, a PostgreSQL 15 server as the oracle) and drive them with real
 //! clients (tokio-postgres, psql).
 
+pub mod diff;
 pub mod oracle;
 
 use std::net::TcpListener;
@@ -93,10 +94,10 @@ impl TestServer {
     fn wait_ready(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
-            if let Some(c) = self.child.as_mut() {
-                if let Ok(Some(status)) = c.try_wait() {
-                    panic!("heapgres exited early with {status}: {}", self.log());
-                }
+            if let Some(c) = self.child.as_mut()
+                && let Ok(Some(status)) = c.try_wait()
+            {
+                panic!("heapgres exited early with {status}: {}", self.log());
             }
             if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
                 return;
