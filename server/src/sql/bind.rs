@@ -681,11 +681,13 @@ impl<'a> Binder<'a> {
             ast::JoinConstraint::On(e) => {
                 let c = self.bind_expr(e, &scope, &mut None)?;
                 Some(
-                    coerce(c, t(TypeOid::BOOL), CastContext::Implicit).map_err(|_| {
-                        SqlError::datatype_mismatch(format!(
-                            "argument of JOIN/ON must be type boolean, not type {}",
-                            e
-                        ))
+                    coerce(c, t(TypeOid::BOOL), CastContext::Implicit).map_err(|err| {
+                        if_no_cast(err, || {
+                            SqlError::datatype_mismatch(format!(
+                                "argument of JOIN/ON must be type boolean, not type {}",
+                                e
+                            ))
+                        })
                     })?,
                 )
             }
@@ -768,8 +770,10 @@ impl<'a> Binder<'a> {
         let (mut plan, scope) = self.bind_from(&sel.from)?;
         if let Some(w) = &sel.selection {
             let pred = self.bind_expr(w, &scope, &mut None)?;
-            let pred = coerce(pred, t(TypeOid::BOOL), CastContext::Implicit).map_err(|_| {
-                SqlError::datatype_mismatch("argument of WHERE must be type boolean")
+            let pred = coerce(pred, t(TypeOid::BOOL), CastContext::Implicit).map_err(|e| {
+                if_no_cast(e, || {
+                    SqlError::datatype_mismatch("argument of WHERE must be type boolean")
+                })
             })?;
             plan = Plan::Filter {
                 input: Box::new(plan),
@@ -1629,11 +1633,19 @@ impl<'a> Binder<'a> {
         use ast::BinaryOperator as B;
         let bop = match op {
             B::And | B::Or => {
-                let l = coerce(l, t(TypeOid::BOOL), CastContext::Implicit).map_err(|_| {
-                    SqlError::datatype_mismatch(format!("argument of {op} must be type boolean"))
+                let l = coerce(l, t(TypeOid::BOOL), CastContext::Implicit).map_err(|e| {
+                    if_no_cast(e, || {
+                        SqlError::datatype_mismatch(format!(
+                            "argument of {op} must be type boolean"
+                        ))
+                    })
                 })?;
-                let r = coerce(r, t(TypeOid::BOOL), CastContext::Implicit).map_err(|_| {
-                    SqlError::datatype_mismatch(format!("argument of {op} must be type boolean"))
+                let r = coerce(r, t(TypeOid::BOOL), CastContext::Implicit).map_err(|e| {
+                    if_no_cast(e, || {
+                        SqlError::datatype_mismatch(format!(
+                            "argument of {op} must be type boolean"
+                        ))
+                    })
                 })?;
                 return Ok(if matches!(op, B::And) {
                     Expr::And(vec![l, r])
@@ -2073,8 +2085,10 @@ impl<'a> Binder<'a> {
         sel.as_ref()
             .map(|w| {
                 let p = self.bind_expr(w, scope, &mut None)?;
-                coerce(p, t(TypeOid::BOOL), CastContext::Implicit).map_err(|_| {
-                    SqlError::datatype_mismatch("argument of WHERE must be type boolean")
+                coerce(p, t(TypeOid::BOOL), CastContext::Implicit).map_err(|e| {
+                    if_no_cast(e, || {
+                        SqlError::datatype_mismatch("argument of WHERE must be type boolean")
+                    })
                 })
             })
             .transpose()
@@ -2251,8 +2265,10 @@ pub fn resolve_binop(op: BinOp, l: Expr, r: Expr) -> SqlResult<Expr> {
     } else {
         ty
     };
-    let l = coerce(l, ty, CastContext::Implicit).map_err(|_| no_operator(op, lt, rt))?;
-    let r = coerce(r, ty, CastContext::Implicit).map_err(|_| no_operator(op, lt, rt))?;
+    let l = coerce(l, ty, CastContext::Implicit)
+        .map_err(|e| if_no_cast(e, || no_operator(op, lt, rt)))?;
+    let r = coerce(r, ty, CastContext::Implicit)
+        .map_err(|e| if_no_cast(e, || no_operator(op, lt, rt)))?;
     let result = if op.is_comparison() { bool_t } else { ty };
     Ok(Expr::Binary(op, Box::new(l), Box::new(r), result))
 }
@@ -2302,8 +2318,8 @@ fn resolve_datetime_arith(op: BinOp, l: Expr, r: Expr) -> SqlResult<Expr> {
         if op == BinOp::Div && lt != T::INTERVAL {
             return Err(no_operator(op, lt, rt));
         }
-        let n =
-            coerce(n, t(T::FLOAT8), CastContext::Implicit).map_err(|_| no_operator(op, lt, rt))?;
+        let n = coerce(n, t(T::FLOAT8), CastContext::Implicit)
+            .map_err(|e| if_no_cast(e, || no_operator(op, lt, rt)))?;
         return Ok(Expr::Binary(op, Box::new(iv), Box::new(n), t(T::INTERVAL)));
     }
     let result = match (op, lt, rt) {
@@ -2347,6 +2363,18 @@ fn resolve_datetime_arith(op: BinOp, l: Expr, r: Expr) -> SqlResult<Expr> {
     Ok(Expr::Binary(op, Box::new(l), Box::new(r), t(result)))
 }
 
+/// Keeps a coercion error that is about a value (e.g. 22P02 for `'x'` as
+/// an integer, 22003, 22001) and replaces a "no such cast" error
+/// (42804/42846) with the caller's more specific one, as PostgreSQL does:
+/// a literal that cannot be converted is reported as such.
+fn if_no_cast(e: SqlError, f: impl FnOnce() -> SqlError) -> SqlError {
+    if matches!(e.code, "42804" | "42846") {
+        f()
+    } else {
+        e
+    }
+}
+
 fn no_operator(op: BinOp, l: TypeOid, r: TypeOid) -> SqlError {
     SqlError::new(
         "42883",
@@ -2358,14 +2386,16 @@ fn no_operator(op: BinOp, l: TypeOid, r: TypeOid) -> SqlError {
 fn coerce_assign(x: Expr, table: &TableInfo, col: usize) -> SqlResult<Expr> {
     let c = &table.columns[col];
     let from = x.typ();
-    coerce(x, c.typ, CastContext::Assignment).map_err(|_| {
-        SqlError::datatype_mismatch(format!(
-            "column \"{}\" is of type {} but expression is of type {}",
-            c.name,
-            c.typ.oid.sql_name(),
-            from.oid.sql_name()
-        ))
-        .with_hint("You will need to rewrite or cast the expression.")
+    coerce(x, c.typ, CastContext::Assignment).map_err(|e| {
+        if_no_cast(e, || {
+            SqlError::datatype_mismatch(format!(
+                "column \"{}\" is of type {} but expression is of type {}",
+                c.name,
+                c.typ.oid.sql_name(),
+                from.oid.sql_name()
+            ))
+            .with_hint("You will need to rewrite or cast the expression.")
+        })
     })
 }
 
