@@ -23,6 +23,7 @@ insert into t (id, note) values (8, 'ok   ');
 insert into t (id, id) values (9, 9);
 insert into t values (9, 'x', 1, true, 'n', 'extra');
 insert into t (id, name) values (9);
+insert into t (id, name) select 1;
 insert into t (id) values (2147483648);
 insert into t (id) values (9.6);
 insert into t (id, score) values (10, 1.25), (11, 1.35), (12, -1.25);

@@ -1917,6 +1917,11 @@ impl<'a> Binder<'a> {
                                 "INSERT has more expressions than target columns",
                             ));
                         }
+                        if !ins.columns.is_empty() && row.content.len() < target_cols.len() {
+                            return Err(SqlError::syntax(
+                                "INSERT has more target columns than expressions",
+                            ));
+                        }
                         let mut full = self.default_row(&table)?;
                         for (pos, e) in row.content.iter().enumerate() {
                             let col = target_cols[pos];
@@ -1939,6 +1944,11 @@ impl<'a> Binder<'a> {
                     if bound.columns.len() > target_cols.len() {
                         return Err(SqlError::syntax(
                             "INSERT has more expressions than target columns",
+                        ));
+                    }
+                    if !ins.columns.is_empty() && bound.columns.len() < target_cols.len() {
+                        return Err(SqlError::syntax(
+                            "INSERT has more target columns than expressions",
                         ));
                     }
                     let mut exprs = self.default_row(&table)?;
