@@ -132,3 +132,10 @@ values (1), ('x');
 values (1, 2), (3);
 select column1, column2 from (values (1.5, true), (2, false)) v;
 values (1), (2) order by 1 desc;
+
+-- aggregates over unknown-typed literals
+select bool_and('t'), bool_or('f') from emp;
+select bool_and(salary > 60000) from emp where false;
+select sum('1') from emp;
+select min('b') from emp;
+select avg('2') from emp;

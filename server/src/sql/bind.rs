@@ -2672,6 +2672,18 @@ fn aggregate_call(
     }
     let mut args = args;
     let arg_t = args[0].typ();
+    // sum and avg have several numeric candidates and none is preferred
+    // for an unknown literal: PostgreSQL calls the call ambiguous.
+    if matches!(name, "sum" | "avg")
+        && arg_t.oid == TypeOid::UNKNOWN
+        && matches!(args[0], Expr::Const(..))
+    {
+        return Err(SqlError::new(
+            "42725",
+            format!("function {name}(unknown) is not unique"),
+        )
+        .with_hint("Could not choose a best candidate function. You might need to add explicit type casts."));
+    }
     let (func, typ) = match name {
         "count" => (AggFunc::Count, t(TypeOid::INT8)),
         "sum" => {
@@ -2684,7 +2696,8 @@ fn aggregate_call(
                 _ => return Err(bad(&args)),
             };
             if arg_t.oid == TypeOid::UNKNOWN {
-                args[0] = coerce(args.remove(0), t(TypeOid::NUMERIC), CastContext::Implicit)?;
+                let a0 = args.remove(0);
+                args.insert(0, coerce(a0, t(TypeOid::NUMERIC), CastContext::Implicit)?);
             }
             (AggFunc::Sum, t(rt))
         }
@@ -2700,13 +2713,15 @@ fn aggregate_call(
                 _ => return Err(bad(&args)),
             };
             if arg_t.oid == TypeOid::UNKNOWN {
-                args[0] = coerce(args.remove(0), t(TypeOid::NUMERIC), CastContext::Implicit)?;
+                let a0 = args.remove(0);
+                args.insert(0, coerce(a0, t(TypeOid::NUMERIC), CastContext::Implicit)?);
             }
             (AggFunc::Avg, t(rt))
         }
         "min" | "max" => {
             if arg_t.oid == TypeOid::UNKNOWN {
-                args[0] = coerce(args.remove(0), t(TypeOid::TEXT), CastContext::Implicit)?;
+                let a0 = args.remove(0);
+                args.insert(0, coerce(a0, t(TypeOid::TEXT), CastContext::Implicit)?);
             }
             let ty = args[0].typ();
             if matches!(ty.oid, TypeOid::JSON | TypeOid::JSONB) {
@@ -2722,8 +2737,11 @@ fn aggregate_call(
             )
         }
         "bool_and" | "every" | "bool_or" => {
-            args[0] = coerce(args.remove(0), t(TypeOid::BOOL), CastContext::Implicit)
-                .map_err(|_| bad(&[]))?;
+            let a0 = args.remove(0);
+            args.insert(
+                0,
+                coerce(a0, t(TypeOid::BOOL), CastContext::Implicit).map_err(|_| bad(&[]))?,
+            );
             (
                 if name == "bool_or" {
                     AggFunc::BoolOr
