@@ -720,11 +720,13 @@ impl<'a> Binder<'a> {
             ast::JoinConstraint::On(e) => {
                 let c = self.bind_expr(e, &scope, &mut None)?;
                 Some(
-                    coerce(c, t(TypeOid::BOOL), CastContext::Implicit).map_err(|_| {
-                        SqlError::datatype_mismatch(format!(
-                            "argument of JOIN/ON must be type boolean, not type {}",
-                            e
-                        ))
+                    coerce(c, t(TypeOid::BOOL), CastContext::Implicit).map_err(|err| {
+                        if_no_cast(err, || {
+                            SqlError::datatype_mismatch(format!(
+                                "argument of JOIN/ON must be type boolean, not type {}",
+                                e
+                            ))
+                        })
                     })?,
                 )
             }
@@ -839,8 +841,10 @@ impl<'a> Binder<'a> {
             };
         } else if let Some(w) = &sel.selection {
             let pred = self.bind_expr(w, &scope, &mut None)?;
-            let pred = coerce(pred, t(TypeOid::BOOL), CastContext::Implicit).map_err(|_| {
-                SqlError::datatype_mismatch("argument of WHERE must be type boolean")
+            let pred = coerce(pred, t(TypeOid::BOOL), CastContext::Implicit).map_err(|e| {
+                if_no_cast(e, || {
+                    SqlError::datatype_mismatch("argument of WHERE must be type boolean")
+                })
             })?;
             plan = Plan::Filter {
                 input: Box::new(plan),
@@ -1706,11 +1710,19 @@ impl<'a> Binder<'a> {
         use ast::BinaryOperator as B;
         let bop = match op {
             B::And | B::Or => {
-                let l = coerce(l, t(TypeOid::BOOL), CastContext::Implicit).map_err(|_| {
-                    SqlError::datatype_mismatch(format!("argument of {op} must be type boolean"))
+                let l = coerce(l, t(TypeOid::BOOL), CastContext::Implicit).map_err(|e| {
+                    if_no_cast(e, || {
+                        SqlError::datatype_mismatch(format!(
+                            "argument of {op} must be type boolean"
+                        ))
+                    })
                 })?;
-                let r = coerce(r, t(TypeOid::BOOL), CastContext::Implicit).map_err(|_| {
-                    SqlError::datatype_mismatch(format!("argument of {op} must be type boolean"))
+                let r = coerce(r, t(TypeOid::BOOL), CastContext::Implicit).map_err(|e| {
+                    if_no_cast(e, || {
+                        SqlError::datatype_mismatch(format!(
+                            "argument of {op} must be type boolean"
+                        ))
+                    })
                 })?;
                 return Ok(if matches!(op, B::And) {
                     Expr::And(vec![l, r])
@@ -2070,6 +2082,11 @@ impl<'a> Binder<'a> {
                                 "INSERT has more expressions than target columns",
                             ));
                         }
+                        if !ins.columns.is_empty() && row.content.len() < target_cols.len() {
+                            return Err(SqlError::syntax(
+                                "INSERT has more target columns than expressions",
+                            ));
+                        }
                         let mut full = self.default_row(&table)?;
                         for (pos, e) in row.content.iter().enumerate() {
                             let col = target_cols[pos];
@@ -2092,6 +2109,11 @@ impl<'a> Binder<'a> {
                     if bound.columns.len() > target_cols.len() {
                         return Err(SqlError::syntax(
                             "INSERT has more expressions than target columns",
+                        ));
+                    }
+                    if !ins.columns.is_empty() && bound.columns.len() < target_cols.len() {
+                        return Err(SqlError::syntax(
+                            "INSERT has more target columns than expressions",
                         ));
                     }
                     let mut exprs = self.default_row(&table)?;
@@ -2240,8 +2262,10 @@ impl<'a> Binder<'a> {
         sel.as_ref()
             .map(|w| {
                 let p = self.bind_expr(w, scope, &mut None)?;
-                coerce(p, t(TypeOid::BOOL), CastContext::Implicit).map_err(|_| {
-                    SqlError::datatype_mismatch("argument of WHERE must be type boolean")
+                coerce(p, t(TypeOid::BOOL), CastContext::Implicit).map_err(|e| {
+                    if_no_cast(e, || {
+                        SqlError::datatype_mismatch("argument of WHERE must be type boolean")
+                    })
                 })
             })
             .transpose()
@@ -2418,8 +2442,10 @@ pub fn resolve_binop(op: BinOp, l: Expr, r: Expr) -> SqlResult<Expr> {
     } else {
         ty
     };
-    let l = coerce(l, ty, CastContext::Implicit).map_err(|_| no_operator(op, lt, rt))?;
-    let r = coerce(r, ty, CastContext::Implicit).map_err(|_| no_operator(op, lt, rt))?;
+    let l = coerce(l, ty, CastContext::Implicit)
+        .map_err(|e| if_no_cast(e, || no_operator(op, lt, rt)))?;
+    let r = coerce(r, ty, CastContext::Implicit)
+        .map_err(|e| if_no_cast(e, || no_operator(op, lt, rt)))?;
     let result = if op.is_comparison() { bool_t } else { ty };
     Ok(Expr::Binary(op, Box::new(l), Box::new(r), result))
 }
@@ -2469,8 +2495,8 @@ fn resolve_datetime_arith(op: BinOp, l: Expr, r: Expr) -> SqlResult<Expr> {
         if op == BinOp::Div && lt != T::INTERVAL {
             return Err(no_operator(op, lt, rt));
         }
-        let n =
-            coerce(n, t(T::FLOAT8), CastContext::Implicit).map_err(|_| no_operator(op, lt, rt))?;
+        let n = coerce(n, t(T::FLOAT8), CastContext::Implicit)
+            .map_err(|e| if_no_cast(e, || no_operator(op, lt, rt)))?;
         return Ok(Expr::Binary(op, Box::new(iv), Box::new(n), t(T::INTERVAL)));
     }
     let result = match (op, lt, rt) {
@@ -2514,6 +2540,18 @@ fn resolve_datetime_arith(op: BinOp, l: Expr, r: Expr) -> SqlResult<Expr> {
     Ok(Expr::Binary(op, Box::new(l), Box::new(r), t(result)))
 }
 
+/// Keeps a coercion error that is about a value (e.g. 22P02 for `'x'` as
+/// an integer, 22003, 22001) and replaces a "no such cast" error
+/// (42804/42846) with the caller's more specific one, as PostgreSQL does:
+/// a literal that cannot be converted is reported as such.
+fn if_no_cast(e: SqlError, f: impl FnOnce() -> SqlError) -> SqlError {
+    if matches!(e.code, "42804" | "42846") {
+        f()
+    } else {
+        e
+    }
+}
+
 fn no_operator(op: BinOp, l: TypeOid, r: TypeOid) -> SqlError {
     SqlError::new(
         "42883",
@@ -2526,19 +2564,15 @@ fn coerce_assign(x: Expr, table: &TableInfo, col: usize) -> SqlResult<Expr> {
     let c = &table.columns[col];
     let from = x.typ();
     coerce(x, c.typ, CastContext::Assignment).map_err(|e| {
-        // A constant that cannot be converted (too long, out of range, bad
-        // input) keeps its own SQLSTATE, as in PostgreSQL; only a missing
-        // cast is a type mismatch.
-        if e.code.starts_with("22") {
-            return e;
-        }
-        SqlError::datatype_mismatch(format!(
-            "column \"{}\" is of type {} but expression is of type {}",
-            c.name,
-            c.typ.oid.sql_name(),
-            from.oid.sql_name()
-        ))
-        .with_hint("You will need to rewrite or cast the expression.")
+        if_no_cast(e, || {
+            SqlError::datatype_mismatch(format!(
+                "column \"{}\" is of type {} but expression is of type {}",
+                c.name,
+                c.typ.oid.sql_name(),
+                from.oid.sql_name()
+            ))
+            .with_hint("You will need to rewrite or cast the expression.")
+        })
     })
 }
 
@@ -2805,6 +2839,18 @@ fn aggregate_call(
     }
     let mut args = args;
     let arg_t = args[0].typ();
+    // sum and avg have several numeric candidates and none is preferred
+    // for an unknown literal: PostgreSQL calls the call ambiguous.
+    if matches!(name, "sum" | "avg")
+        && arg_t.oid == TypeOid::UNKNOWN
+        && matches!(args[0], Expr::Const(..))
+    {
+        return Err(SqlError::new(
+            "42725",
+            format!("function {name}(unknown) is not unique"),
+        )
+        .with_hint("Could not choose a best candidate function. You might need to add explicit type casts."));
+    }
     let (func, typ) = match name {
         "count" => (AggFunc::Count, t(TypeOid::INT8)),
         "sum" => {
@@ -2817,7 +2863,8 @@ fn aggregate_call(
                 _ => return Err(bad(&args)),
             };
             if arg_t.oid == TypeOid::UNKNOWN {
-                args[0] = coerce(args.remove(0), t(TypeOid::NUMERIC), CastContext::Implicit)?;
+                let a0 = args.remove(0);
+                args.insert(0, coerce(a0, t(TypeOid::NUMERIC), CastContext::Implicit)?);
             }
             (AggFunc::Sum, t(rt))
         }
@@ -2833,13 +2880,15 @@ fn aggregate_call(
                 _ => return Err(bad(&args)),
             };
             if arg_t.oid == TypeOid::UNKNOWN {
-                args[0] = coerce(args.remove(0), t(TypeOid::NUMERIC), CastContext::Implicit)?;
+                let a0 = args.remove(0);
+                args.insert(0, coerce(a0, t(TypeOid::NUMERIC), CastContext::Implicit)?);
             }
             (AggFunc::Avg, t(rt))
         }
         "min" | "max" => {
             if arg_t.oid == TypeOid::UNKNOWN {
-                args[0] = coerce(args.remove(0), t(TypeOid::TEXT), CastContext::Implicit)?;
+                let a0 = args.remove(0);
+                args.insert(0, coerce(a0, t(TypeOid::TEXT), CastContext::Implicit)?);
             }
             let ty = args[0].typ();
             if matches!(ty.oid, TypeOid::JSON | TypeOid::JSONB) {
@@ -2855,8 +2904,11 @@ fn aggregate_call(
             )
         }
         "bool_and" | "every" | "bool_or" => {
-            args[0] = coerce(args.remove(0), t(TypeOid::BOOL), CastContext::Implicit)
-                .map_err(|_| bad(&[]))?;
+            let a0 = args.remove(0);
+            args.insert(
+                0,
+                coerce(a0, t(TypeOid::BOOL), CastContext::Implicit).map_err(|_| bad(&[]))?,
+            );
             (
                 if name == "bool_or" {
                     AggFunc::BoolOr
