@@ -169,6 +169,13 @@ pub static DEFS: &[Def] = &[
         Kind::Bool,
         "Forces synchronization of updates to disk.",
     ),
+    def(
+        "full_page_writes",
+        "on",
+        Postmaster,
+        Kind::Bool,
+        "Writes full pages to WAL when first modified after a checkpoint.",
+    ),
     reported(
         "integer_datetimes",
         "on",

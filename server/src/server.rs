@@ -152,6 +152,7 @@ pub fn run(data_dir: &Path, overrides: &[(String, String)]) -> Result<(), Server
     let opts = EngineOptions {
         shared_buffers: settings.get_int("shared_buffers").unwrap_or(16384) as usize,
         fsync,
+        full_page_writes: settings.get_bool("full_page_writes"),
     };
     let engine = Engine::open(data_dir, &opts)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -161,7 +162,7 @@ pub fn run(data_dir: &Path, overrides: &[(String, String)]) -> Result<(), Server
     let result = runtime.block_on(listen(engine.clone(), settings, port));
     runtime.shutdown_timeout(Duration::from_secs(5));
     tracing::info!("shutting down: writing dirty pages");
-    engine.checkpoint()?;
+    engine.shutdown()?;
     tracing::info!("database system is shut down");
     result
 }

@@ -537,13 +537,6 @@ impl Session {
 
     fn commit_transaction(&mut self) -> SqlResult<()> {
         let engine = self.engine.clone();
-        if self.txn.top_xid().is_some() {
-            let rels: Vec<RelFileLocator> = self.touched.iter().copied().collect();
-            if let Err(e) = engine.force_relations(&rels) {
-                let _ = self.abort_transaction();
-                return Err(e.into());
-            }
-        }
         let r = self.txn.commit(&engine.txns);
         let pending = std::mem::take(&mut self.pending);
         match &r {

@@ -19,8 +19,14 @@ pub mod error;
 pub mod fsm;
 pub mod heap;
 pub mod page;
+pub mod recovery;
 pub mod smgr;
+pub mod smgr_xlog;
 pub mod txn;
 pub mod types;
+pub mod xlog;
+
+#[cfg(test)]
+mod crash_tests;
 
 pub use error::{Result, StorageError};

@@ -257,3 +257,15 @@ fn write_behind_bounds_the_buffer_and_fsync_off_never_syncs() {
     );
     assert_eq!(w.sync_count(), 0);
 }
+
+#[test]
+fn insert_if_redo_refuses_after_a_checkpoint_moved_the_redo_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = WalWriter::create(dir.path(), opts(false)).unwrap();
+    let redo = w.redo_ptr();
+    assert!(w.insert_if_redo(&rec(0, false), redo).unwrap().is_some());
+    let new_redo = w.begin_checkpoint();
+    assert_eq!(new_redo, w.insert_lsn());
+    assert!(w.insert_if_redo(&rec(1, false), redo).unwrap().is_none());
+    assert!(w.insert_if_redo(&rec(1, true), new_redo).unwrap().is_some());
+}

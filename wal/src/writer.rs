@@ -101,6 +101,9 @@ struct InsertState {
     next: Lsn,
     /// Where the last inserted record started (the next record's back-link).
     prev: Lsn,
+    /// The current redo point (`RedoRecPtr`): the first change of a page
+    /// at or after it logs a full-page image. Moved by a checkpoint.
+    redo: Lsn,
 }
 
 /// The flush protocol's shared state, under the flush mutex.
@@ -160,6 +163,7 @@ impl WalWriter {
                 buf_start: next,
                 next,
                 prev,
+                redo: next,
             }),
             flush: Mutex::new(FlushState {
                 flushed: next,
@@ -241,10 +245,48 @@ impl WalWriter {
 
     /// Like [`Self::insert`], returning the record's start and end LSNs.
     pub fn insert_at(&self, rec: &WalRecord) -> Result<(Lsn, Lsn)> {
+        match self.insert_inner(rec, None)? {
+            Some(r) => Ok(r),
+            None => Err(WalError::Failed(
+                "redo pointer check without a redo pointer".into(),
+            )),
+        }
+    }
+
+    /// Inserts `rec` only if the redo point is still `redo_seen`, the value
+    /// the caller decided its full-page images with (PostgreSQL's
+    /// `XLogInsertRecord` returning `InvalidXLogRecPtr`). `Ok(None)`: a
+    /// checkpoint moved the redo point; rebuild the record (now with images)
+    /// and try again. Without this check a page first changed after a new
+    /// redo point could be logged without its image.
+    pub fn insert_if_redo(&self, rec: &WalRecord, redo_seen: Lsn) -> Result<Option<(Lsn, Lsn)>> {
+        self.insert_inner(rec, Some(redo_seen))
+    }
+
+    /// The current redo point (see [`Self::insert_if_redo`]).
+    pub fn redo_ptr(&self) -> Lsn {
+        self.insert.lock().redo
+    }
+
+    /// Starts a checkpoint: the redo point becomes the current insert
+    /// position, atomically with respect to insertion, and is returned.
+    /// Every record inserted before it changed pages that are dirty now.
+    pub fn begin_checkpoint(&self) -> Lsn {
+        let mut ins = self.insert.lock();
+        ins.redo = ins.next;
+        ins.redo
+    }
+
+    fn insert_inner(&self, rec: &WalRecord, redo_seen: Option<Lsn>) -> Result<Option<(Lsn, Lsn)>> {
         let mut enc = record::encode(rec)?;
         self.check_failed()?;
         let (start, end, buffered) = {
             let mut ins = self.insert.lock();
+            if let Some(r) = redo_seen
+                && r != ins.redo
+            {
+                return Ok(None);
+            }
             let start = ins.next;
             enc.finish(ins.prev);
             let end = Lsn(start.0 + enc.len() as u64);
@@ -258,9 +300,21 @@ impl WalWriter {
             (start, end, ins.buf.len())
         };
         if buffered > self.opts.buffer_limit {
-            self.flush(end)?;
+            // Write-behind. The record is in; a failure here has failed the
+            // writer (every later flush reports it), so it is not this
+            // insert's error: the caller may be in a critical section.
+            if let Err(e) = self.flush(end) {
+                tracing::error!(error = %e, "WAL write-behind failed");
+            }
         }
-        Ok((start, end))
+        Ok(Some((start, end)))
+    }
+
+    /// Fails with [`WalError::Failed`] if an earlier write or sync failed.
+    /// Call before entering a critical section, so the insert at its end
+    /// cannot fail for that reason.
+    pub fn check_usable(&self) -> Result<()> {
+        self.check_failed()
     }
 
     fn check_failed(&self) -> Result<()> {
