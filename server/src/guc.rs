@@ -112,6 +112,17 @@ pub static DEFS: &[Def] = &[
         Kind::Text,
         "Sets the application name to be reported in statistics and logs.",
     ),
+    def(
+        "checkpoint_timeout",
+        "5min",
+        Postmaster,
+        Kind::Int {
+            min: 30,
+            max: 86_400,
+            unit: Some("s"),
+        },
+        "Sets the maximum time between automatic WAL checkpoints.",
+    ),
     reported(
         "client_encoding",
         "UTF8",

@@ -155,6 +155,8 @@ pub fn run(data_dir: &Path, overrides: &[(String, String)]) -> Result<(), Server
         full_page_writes: settings.get_bool("full_page_writes"),
     };
     let engine = Engine::open(data_dir, &opts)?;
+    let checkpoint_timeout = settings.get_int("checkpoint_timeout").unwrap_or(300).max(1) as u64;
+    engine.start_checkpointer(Duration::from_secs(checkpoint_timeout));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -75,8 +75,9 @@ pub struct Engine {
     /// The write-ahead log.
     pub xlog: Arc<XLog>,
     fsync: bool,
-    /// One checkpoint at a time.
-    checkpoint_lock: Mutex<()>,
+    /// One checkpoint at a time; holds the end LSN of the last checkpoint
+    /// record (an idle timed checkpoint is skipped).
+    checkpoint_lock: Mutex<wal::Lsn>,
 }
 
 impl Engine {
@@ -126,7 +127,7 @@ impl Engine {
             catalog,
             xlog,
             fsync: opts.fsync,
-            checkpoint_lock: Mutex::new(()),
+            checkpoint_lock: Mutex::new(wal::Lsn::INVALID),
         });
         // First checkpoint of a new cluster, or the end-of-recovery one.
         engine.create_checkpoint(false)?;
@@ -150,8 +151,43 @@ impl Engine {
         self.create_checkpoint(true)
     }
 
+    /// Starts the checkpointer: a thread that runs [`Engine::checkpoint`]
+    /// every `checkpoint_timeout`, skipping it when nothing was logged since
+    /// the last one. It ends when the engine is dropped.
+    pub fn start_checkpointer(self: &Arc<Self>, checkpoint_timeout: std::time::Duration) {
+        let weak = Arc::downgrade(self);
+        let spawned = std::thread::Builder::new()
+            .name("checkpointer".into())
+            .spawn(move || {
+                let tick = std::time::Duration::from_millis(500).min(checkpoint_timeout);
+                let mut waited = std::time::Duration::ZERO;
+                loop {
+                    std::thread::sleep(tick);
+                    waited += tick;
+                    let Some(engine) = weak.upgrade() else {
+                        return;
+                    };
+                    if waited < checkpoint_timeout {
+                        continue;
+                    }
+                    waited = std::time::Duration::ZERO;
+                    let idle = engine.xlog.writer().insert_lsn()
+                        <= wal::Lsn(wal::record::align(engine.checkpoint_lock.lock().0));
+                    if idle {
+                        continue;
+                    }
+                    if let Err(e) = engine.checkpoint() {
+                        tracing::error!(error = %e, "checkpoint failed");
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "could not start the checkpointer");
+        }
+    }
+
     fn create_checkpoint(&self, shutdown: bool) -> Result<()> {
-        let _one = self.checkpoint_lock.lock();
+        let mut last = self.checkpoint_lock.lock();
         let writer = self.xlog.writer();
         let redo = {
             let _no_commits = self.txns.hold_commits();
@@ -177,6 +213,7 @@ impl Engine {
         };
         let (start, end) = writer.insert_at(&WalRecord::new(RM_XLOG_ID, info, 0, cp.encode()))?;
         writer.flush(end)?;
+        *last = end;
         ControlFile {
             state: if shutdown {
                 DbState::Shutdowned

@@ -251,3 +251,41 @@ pub fn recover(
     }
     Ok(RecoveryEnd { end, last, records })
 }
+
+/// `heapgres waldump`: prints every valid record of the data directory's
+/// WAL from `start` (default: the start of the oldest segment) to `out`, one
+/// line each ([`describe`]), then why the WAL ends there. Returns the number
+/// of records printed.
+pub fn waldump(data_dir: &Path, start: Option<Lsn>, out: &mut dyn std::io::Write) -> Result<u64> {
+    let dir = wal_dir(data_dir);
+    let tli = ControlFile::read(data_dir)?
+        .map(|c| c.timeline)
+        .unwrap_or(TimeLineId::FIRST);
+    let start = match start {
+        Some(s) => s,
+        None => match wal::segment::list_segments(&dir, tli)?.first() {
+            Some(seg) => seg.start(),
+            None => {
+                return Err(StorageError::Corrupted(format!(
+                    "no WAL segments in {}",
+                    dir.display()
+                )));
+            }
+        },
+    };
+    let io = |e| StorageError::io("write waldump output", e);
+    let mut reader = WalReader::new(&dir, tli, start);
+    let mut n = 0;
+    while let Some(rec) = reader.next_record()? {
+        writeln!(out, "{}", describe(&rec)).map_err(io)?;
+        n += 1;
+    }
+    writeln!(
+        out,
+        "waldump: end of WAL at {}: {}",
+        reader.end_of_wal(),
+        reader.end_reason().unwrap_or("end of files")
+    )
+    .map_err(io)?;
+    Ok(n)
+}
