@@ -78,6 +78,9 @@ pub struct Engine {
     /// One checkpoint at a time; holds the end LSN of the last checkpoint
     /// record (an idle timed checkpoint is skipped).
     checkpoint_lock: Mutex<wal::Lsn>,
+    /// Set by [`Engine::shutdown`]: later checkpoints (the checkpointer's)
+    /// must not overwrite "shut down" in pg_control.
+    shut_down: std::sync::atomic::AtomicBool,
 }
 
 impl Engine {
@@ -128,6 +131,7 @@ impl Engine {
             xlog,
             fsync: opts.fsync,
             checkpoint_lock: Mutex::new(wal::Lsn::INVALID),
+            shut_down: std::sync::atomic::AtomicBool::new(false),
         });
         // First checkpoint of a new cluster, or the end-of-recovery one.
         engine.create_checkpoint(false)?;
@@ -188,6 +192,9 @@ impl Engine {
 
     fn create_checkpoint(&self, shutdown: bool) -> Result<()> {
         let mut last = self.checkpoint_lock.lock();
+        if self.shut_down.load(std::sync::atomic::Ordering::Acquire) {
+            return Ok(());
+        }
         let writer = self.xlog.writer();
         let redo = {
             let _no_commits = self.txns.hold_commits();
@@ -228,6 +235,10 @@ impl Engine {
             time,
         }
         .write(&self.data_dir, self.fsync)?;
+        if shutdown {
+            self.shut_down
+                .store(true, std::sync::atomic::Ordering::Release);
+        }
         let removed = writer.remove_segments_before(redo)?;
         tracing::debug!(%redo, checkpoint = %start, removed, "checkpoint complete");
         Ok(())

@@ -5,7 +5,7 @@
 //!
 //! The record formats of each resource manager live beside the code that
 //! changes the pages: [`crate::heap::heapam_xlog`] (HEAP),
-//! [`crate::txn::xact`] (XACT commit/abort), [`crate::smgr_xlog`] (SMGR).
+//! [`crate::txn::xact_xlog`] (XACT commit/abort), [`crate::smgr_xlog`] (SMGR).
 //! Recovery and checkpoints are in [`crate::recovery`].
 //!
 //! # Logging a page change
