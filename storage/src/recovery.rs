@@ -57,7 +57,7 @@ use std::path::Path;
 use wal::record::{BKP_WILL_INIT, BlockRef};
 use wal::rmgr::{
     CheckPoint, RM_HEAP_ID, RM_SMGR_ID, RM_XACT_ID, RM_XLOG_ID, XLOG_CHECKPOINT_ONLINE,
-    XLOG_CHECKPOINT_SHUTDOWN,
+    XLOG_CHECKPOINT_SHUTDOWN, XLOG_FPI_FOR_HINT,
 };
 use wal::{ControlFile, DbState, DecodedRecord, Lsn, TimeLineId, WalReader};
 
@@ -114,6 +114,12 @@ pub fn redo_block(
 /// Replays one record (the resource-manager dispatch, `RmgrTable`).
 pub fn redo(pool: &BufferPool, clog: &Clog, rec: &DecodedRecord) -> Result<()> {
     match rec.record.rmid {
+        RM_XLOG_ID if rec.record.info == XLOG_FPI_FOR_HINT => {
+            for blk in &rec.record.blocks {
+                redo_block(pool, rec, blk, |_| Ok(()))?;
+            }
+            Ok(())
+        }
         RM_XLOG_ID => Ok(()),
         RM_XACT_ID => crate::txn::xact_xlog::xact_redo(clog, rec),
         RM_SMGR_ID => crate::smgr_xlog::smgr_redo(pool, rec.record.info, &rec.record.main_data),
@@ -145,6 +151,7 @@ pub fn describe(rec: &DecodedRecord) -> String {
                     c.next_oid
                 )
             }
+            _ if r.info == XLOG_FPI_FOR_HINT => "FPI_FOR_HINT".into(),
             _ => format!("info {:#x}", r.info),
         },
         RM_XACT_ID => crate::txn::xact_xlog::xact_describe(rec),

@@ -26,12 +26,12 @@
 //! (PostgreSQL PANICs): the page holds a change the WAL does not, and going
 //! on could write it to disk unlogged. Recovery at the next start repairs.
 //!
-//! # Not done (yet)
+//! # Hint bits
 //!
-//! Hint-bit-only changes are never logged, so a torn write of a page whose
-//! only change since the checkpoint was hint bits is detected (checksum,
-//! XX001) but not repaired (PostgreSQL logs an image for the first hint-bit
-//! change after a checkpoint when checksums are on).
+//! Hint bits are not logged as changes, but the first hint-bit change of a
+//! page after the redo point logs the page's image
+//! ([`XLog::log_hint_image`]), as PostgreSQL does with data checksums on, so
+//! that a torn write of a page changed only by hints is repaired too.
 
 use std::sync::Arc;
 
@@ -124,6 +124,43 @@ impl XLog {
                     block_data = rec.blocks.pop().map(|b| b.data);
                 }
                 Err(e) => critical_failure(&e),
+            }
+        }
+    }
+}
+
+impl XLog {
+    /// After a hint-bit-only change to `page` (held exclusively): if this is
+    /// the page's first change since the redo point, logs its image as an
+    /// XLOG `FPI_FOR_HINT` record and sets the page LSN, so a torn write of
+    /// the page is repaired by replay. Not a critical section: on failure
+    /// the hint bits simply stay unlogged (a warning is logged).
+    pub fn log_hint_image(&self, page: &mut [u8], tag: BufferTag) {
+        if !self.full_page_writes {
+            return;
+        }
+        loop {
+            let redo = self.writer.redo_ptr();
+            if page::lsn(page) > redo {
+                return;
+            }
+            let rec = WalRecord::new(
+                wal::rmgr::RM_XLOG_ID,
+                wal::rmgr::XLOG_FPI_FOR_HINT,
+                0,
+                Vec::new(),
+            )
+            .with_block(BlockRef::new(block_target(tag), Vec::new()).with_image(page));
+            match self.writer.insert_if_redo(&rec, redo) {
+                Ok(Some((_, end))) => {
+                    page::set_lsn(page, end);
+                    return;
+                }
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not log a hint-bit page image");
+                    return;
+                }
             }
         }
     }

@@ -41,7 +41,8 @@
 //!    [`crate::heap::heapam_xlog`]): the WAL is checked usable, the page is
 //!    changed, and from there to the insert that sets the page LSN nothing
 //!    returns early (`// NO ERROR RETURNS UNTIL LOGGED`). Hint bits are not
-//!    logged.
+//!    logged, except that the first hint-bit change of a page after the redo
+//!    point logs the page's image (torn-page protection under checksums).
 //!
 //! Not done yet: HOT chains and
 //! pruning (issue #6), shared row locks held by several transactions at
@@ -177,6 +178,15 @@ impl Heap {
                 init,
                 Vec::new(),
             );
+        }
+    }
+
+    /// After hint bits were set on a page: logs its image if this is its
+    /// first change since the redo point, so a torn write of it can be
+    /// repaired (PostgreSQL's `XLogSaveBufferForHint`).
+    fn log_hint(&self, g: &mut BufferWriteGuard<'_>, tag: BufferTag) {
+        if let Some(x) = self.xlog.get() {
+            x.log_hint_image(g, tag);
         }
     }
 
@@ -456,6 +466,7 @@ impl Heap {
                     HeapTupleHeaderMut(item).add_hint_bits(hints);
                 }
                 g.mark_dirty();
+                self.log_hint(&mut g, buf.tag());
             }
             match result {
                 TmResult::Ok => {
@@ -710,6 +721,7 @@ impl HeapScan<'_> {
                 }
             }
             g.mark_dirty();
+            self.heap.log_hint(&mut g, buf.tag());
         }
         Ok(())
     }
