@@ -249,6 +249,17 @@ pub static DEFS: &[Def] = &[
         "Sets the maximum number of concurrent connections.",
     ),
     def(
+        "max_wal_size",
+        "1GB",
+        Postmaster,
+        Kind::Int {
+            min: 2048,
+            max: 2_147_483_647,
+            unit: Some("kB"),
+        },
+        "Sets the WAL size that triggers a checkpoint.",
+    ),
+    def(
         "port",
         "5432",
         Postmaster,

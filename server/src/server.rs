@@ -156,7 +156,8 @@ pub fn run(data_dir: &Path, overrides: &[(String, String)]) -> Result<(), Server
     };
     let engine = Engine::open(data_dir, &opts)?;
     let checkpoint_timeout = settings.get_int("checkpoint_timeout").unwrap_or(300).max(1) as u64;
-    engine.start_checkpointer(Duration::from_secs(checkpoint_timeout));
+    let max_wal_size = settings.get_int("max_wal_size").unwrap_or(1 << 20).max(1) as u64 * 1024;
+    engine.start_checkpointer(Duration::from_secs(checkpoint_timeout), max_wal_size);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

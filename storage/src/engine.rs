@@ -156,14 +156,20 @@ impl Engine {
     }
 
     /// Starts the checkpointer: a thread that runs [`Engine::checkpoint`]
-    /// every `checkpoint_timeout`, skipping it when nothing was logged since
-    /// the last one. It ends when the engine is dropped.
-    pub fn start_checkpointer(self: &Arc<Self>, checkpoint_timeout: std::time::Duration) {
+    /// every `checkpoint_timeout`, or sooner once half of `max_wal_size`
+    /// bytes of WAL were written since the last checkpoint (PostgreSQL
+    /// aims to finish before `max_wal_size`), skipping it when nothing was
+    /// logged. It ends when the engine is dropped.
+    pub fn start_checkpointer(
+        self: &Arc<Self>,
+        checkpoint_timeout: std::time::Duration,
+        max_wal_size: u64,
+    ) {
         let weak = Arc::downgrade(self);
         let spawned = std::thread::Builder::new()
             .name("checkpointer".into())
             .spawn(move || {
-                let tick = std::time::Duration::from_millis(500).min(checkpoint_timeout);
+                let tick = std::time::Duration::from_millis(200).min(checkpoint_timeout);
                 let mut waited = std::time::Duration::ZERO;
                 loop {
                     std::thread::sleep(tick);
@@ -171,14 +177,16 @@ impl Engine {
                     let Some(engine) = weak.upgrade() else {
                         return;
                     };
-                    if waited < checkpoint_timeout {
+                    let last = *engine.checkpoint_lock.lock();
+                    let insert = engine.xlog.writer().insert_lsn();
+                    let idle = insert <= wal::Lsn(wal::record::align(last.0));
+                    let by_size = insert.0.saturating_sub(last.0) >= max_wal_size / 2;
+                    if idle || (waited < checkpoint_timeout && !by_size) {
                         continue;
                     }
                     waited = std::time::Duration::ZERO;
-                    let idle = engine.xlog.writer().insert_lsn()
-                        <= wal::Lsn(wal::record::align(engine.checkpoint_lock.lock().0));
-                    if idle {
-                        continue;
+                    if by_size {
+                        tracing::info!("checkpoint starting: wal");
                     }
                     if let Err(e) = engine.checkpoint() {
                         tracing::error!(error = %e, "checkpoint failed");

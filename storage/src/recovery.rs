@@ -48,8 +48,8 @@
 //!
 //! # Not done (yet)
 //!
-//! Spreading checkpoint writes (`checkpoint_completion_target`), a
-//! checkpoint triggered by `max_wal_size`, segment recycling, archive and
+//! Spreading checkpoint writes (`checkpoint_completion_target`), segment
+//! recycling (old segments are removed, not renamed for reuse), archive and
 //! point-in-time recovery, DROP logging.
 
 use std::path::Path;
