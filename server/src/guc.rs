@@ -112,6 +112,17 @@ pub static DEFS: &[Def] = &[
         Kind::Text,
         "Sets the application name to be reported in statistics and logs.",
     ),
+    def(
+        "checkpoint_timeout",
+        "5min",
+        Postmaster,
+        Kind::Int {
+            min: 30,
+            max: 86_400,
+            unit: Some("s"),
+        },
+        "Sets the maximum time between automatic WAL checkpoints.",
+    ),
     reported(
         "client_encoding",
         "UTF8",
@@ -168,6 +179,13 @@ pub static DEFS: &[Def] = &[
         Postmaster,
         Kind::Bool,
         "Forces synchronization of updates to disk.",
+    ),
+    def(
+        "full_page_writes",
+        "on",
+        Postmaster,
+        Kind::Bool,
+        "Writes full pages to WAL when first modified after a checkpoint.",
     ),
     reported(
         "integer_datetimes",
@@ -229,6 +247,17 @@ pub static DEFS: &[Def] = &[
             unit: None,
         },
         "Sets the maximum number of concurrent connections.",
+    ),
+    def(
+        "max_wal_size",
+        "1GB",
+        Postmaster,
+        Kind::Int {
+            min: 2048,
+            max: 2_147_483_647,
+            unit: Some("kB"),
+        },
+        "Sets the WAL size that triggers a checkpoint.",
     ),
     def(
         "port",

@@ -1,4 +1,6 @@
-//! The `heapgres` binary: `heapgres [-D DIR] [-p PORT] [-c name=value]...`
+//! The `heapgres` binary: `heapgres [-D DIR] [-p PORT] [-c name=value]...`,
+//! and `heapgres waldump [-D DIR] [START_LSN]`, which prints the WAL one
+//! record a line, like pg_waldump.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,7 +28,43 @@ struct Args {
     settings: Vec<String>,
 }
 
+/// `heapgres waldump`: print WAL records like pg_waldump.
+#[derive(Parser, Debug)]
+#[command(name = "heapgres waldump")]
+struct WaldumpArgs {
+    /// Data directory whose pg_wal is read.
+    #[arg(short = 'D', long = "pgdata", default_value = "./data")]
+    data_dir: PathBuf,
+    /// LSN to start at (`0/1000028`); default: the oldest segment's start.
+    start: Option<String>,
+}
+
+fn waldump(args: WaldumpArgs) -> ExitCode {
+    let start = match args.start.as_deref().map(str::parse::<wal::Lsn>) {
+        None => None,
+        Some(Ok(l)) => Some(l),
+        Some(Err(e)) => {
+            eprintln!("heapgres waldump: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    match storage::recovery::waldump(&args.data_dir, start, &mut out) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("heapgres waldump: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
+    if std::env::args().nth(1).as_deref() == Some("waldump") {
+        let argv = std::env::args().skip(2);
+        return waldump(WaldumpArgs::parse_from(
+            std::iter::once("heapgres waldump".to_string()).chain(argv),
+        ));
+    }
     let args = Args::parse();
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -152,8 +152,12 @@ pub fn run(data_dir: &Path, overrides: &[(String, String)]) -> Result<(), Server
     let opts = EngineOptions {
         shared_buffers: settings.get_int("shared_buffers").unwrap_or(16384) as usize,
         fsync,
+        full_page_writes: settings.get_bool("full_page_writes"),
     };
     let engine = Engine::open(data_dir, &opts)?;
+    let checkpoint_timeout = settings.get_int("checkpoint_timeout").unwrap_or(300).max(1) as u64;
+    let max_wal_size = settings.get_int("max_wal_size").unwrap_or(1 << 20).max(1) as u64 * 1024;
+    engine.start_checkpointer(Duration::from_secs(checkpoint_timeout), max_wal_size);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -161,7 +165,7 @@ pub fn run(data_dir: &Path, overrides: &[(String, String)]) -> Result<(), Server
     let result = runtime.block_on(listen(engine.clone(), settings, port));
     runtime.shutdown_timeout(Duration::from_secs(5));
     tracing::info!("shutting down: writing dirty pages");
-    engine.checkpoint()?;
+    engine.shutdown()?;
     tracing::info!("database system is shut down");
     result
 }

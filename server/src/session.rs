@@ -591,13 +591,6 @@ impl Session {
         if self.catalog_changed {
             engine.catalog.invalidate();
         }
-        if self.txn.top_xid().is_some() {
-            let rels: Vec<RelFileLocator> = self.touched.iter().copied().collect();
-            if let Err(e) = engine.force_relations(&rels) {
-                let _ = self.abort_transaction();
-                return Err(e.into());
-            }
-        }
         let r = self.txn.commit(&engine.txns);
         let pending = std::mem::take(&mut self.pending);
         match &r {

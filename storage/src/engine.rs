@@ -1,24 +1,43 @@
-//! One open data directory: the shared pieces every session uses.
+//! One open data directory: the shared pieces every session uses, startup
+//! (with crash recovery) and checkpoints.
 //!
-//! Durability before the WAL exists (issue #4): a transaction that wrote
-//! anything forces its relations' dirty pages to disk and fsyncs them
-//! before its commit is recorded (and fsynced) in `pg_xact`; only then is
-//! the commit acknowledged. A crash therefore never loses an acknowledged
-//! commit; it may leave pages of unfinished transactions on disk, which
-//! visibility ignores because their xids never committed. A page torn by a
-//! crash mid-write is detected by its checksum (XX001) but not repaired;
-//! full-page images in the WAL will repair it.
+//! # Durability
+//!
+//! Every page change is WAL-logged before its exclusive lock is released,
+//! and a dirty page is written only after the WAL is flushed up to its LSN
+//! (the buffer pool's WAL flush hook). A commit is acknowledged once its
+//! commit record is flushed (one `fdatasync`, shared by concurrent
+//! committers); data files are written lazily by eviction and by
+//! checkpoints. A crash loses no acknowledged commit: recovery replays the
+//! WAL from the last checkpoint's redo point ([`crate::recovery`]). A page
+//! torn by a crash mid-write is repaired from the full-page image logged by
+//! its first change after the checkpoint.
+//!
+//! # Startup
+//!
+//! [`Engine::open`]: directories; smgr, buffer pool, transaction manager;
+//! if `global/pg_control` exists, replay the WAL (the heap and transaction
+//! manager do not log yet); open the WAL writer at the end of valid WAL;
+//! install the flush hook; hand the WAL to the heap and the transaction
+//! manager; open (or bootstrap) the catalog; end-of-recovery (or first)
+//! checkpoint. Only then are connections accepted.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use parking_lot::Mutex;
+use wal::rmgr::{CheckPoint, RM_XLOG_ID, XLOG_CHECKPOINT_ONLINE, XLOG_CHECKPOINT_SHUTDOWN};
+use wal::{ControlFile, DbState, WalRecord, WalWriter, WalWriterOptions};
 
 use crate::buffer::BufferPool;
 use crate::catalog::Catalog;
 use crate::error::{Result, StorageError};
 use crate::heap::heapam::Heap;
+use crate::recovery;
 use crate::smgr::Smgr;
 use crate::txn::TransactionManager;
-use crate::types::{ForkNumber, RelFileLocator, Xid};
+use crate::types::Xid;
+use crate::xlog::XLog;
 
 /// Settings the engine is opened with.
 #[derive(Clone, Debug)]
@@ -27,6 +46,9 @@ pub struct EngineOptions {
     pub shared_buffers: usize,
     /// `fsync`: when off, nothing is forced to disk (throwaway data only).
     pub fsync: bool,
+    /// `full_page_writes`: log a page's image at its first change after a
+    /// checkpoint, so a torn page write is repaired by replay.
+    pub full_page_writes: bool,
 }
 
 impl Default for EngineOptions {
@@ -34,6 +56,7 @@ impl Default for EngineOptions {
         EngineOptions {
             shared_buffers: 16384,
             fsync: true,
+            full_page_writes: true,
         }
     }
 }
@@ -49,31 +72,70 @@ pub struct Engine {
     pub heap: Arc<Heap>,
     /// The system catalog.
     pub catalog: Catalog,
+    /// The write-ahead log.
+    pub xlog: Arc<XLog>,
     fsync: bool,
+    /// One checkpoint at a time; holds the end LSN of the last checkpoint
+    /// record (an idle timed checkpoint is skipped).
+    checkpoint_lock: Mutex<wal::Lsn>,
+    /// Set by [`Engine::shutdown`]: later checkpoints (the checkpointer's)
+    /// must not overwrite "shut down" in pg_control.
+    shut_down: std::sync::atomic::AtomicBool,
 }
 
 impl Engine {
-    /// Opens (creating and bootstrapping if needed) the data directory.
+    /// Opens (creating and bootstrapping if needed) the data directory,
+    /// recovering from a crash if the last shutdown was not clean.
     pub fn open(data_dir: &Path, opts: &EngineOptions) -> Result<Arc<Engine>> {
-        for sub in ["global", "base", "pg_xact"] {
+        for sub in ["global", "base", "pg_xact", "pg_wal"] {
             let p = data_dir.join(sub);
             std::fs::create_dir_all(&p)
                 .map_err(|e| StorageError::io(format!("create directory {}", p.display()), e))?;
         }
         let smgr = Arc::new(Smgr::new(data_dir));
         let pool = BufferPool::new(opts.shared_buffers.max(16), smgr);
-        let txns = Arc::new(TransactionManager::open(data_dir, Xid::FIRST_NORMAL)?);
+        let control = ControlFile::read(data_dir)?;
+        let next_xid = control
+            .map(|c| Xid(c.next_xid))
+            .unwrap_or(Xid::FIRST_NORMAL);
+        let txns = Arc::new(TransactionManager::open(data_dir, next_xid)?);
         txns.set_sync_commit(opts.fsync);
+        let wal_opts = WalWriterOptions {
+            fsync: opts.fsync,
+            timeline: control
+                .map(|c| c.timeline)
+                .unwrap_or(wal::TimeLineId::FIRST),
+            ..Default::default()
+        };
+        let wal_dir = recovery::wal_dir(data_dir);
+        let writer = match &control {
+            None => WalWriter::create(&wal_dir, wal_opts)?,
+            Some(c) => {
+                let end = recovery::recover(data_dir, &pool, txns.clog(), c, opts.fsync)?;
+                WalWriter::open(&wal_dir, wal_opts, end.end, end.last)?
+            }
+        };
+        let hook_writer = writer.clone();
+        pool.set_wal_flush_hook(Box::new(move |lsn| Ok(hook_writer.flush(lsn)?)));
+        let xlog = Arc::new(XLog::new(writer, opts.full_page_writes));
         let heap = Arc::new(Heap::new(pool.clone(), txns.clone()));
+        heap.set_xlog(xlog.clone());
+        txns.set_xlog(xlog.clone());
         let catalog = Catalog::open(heap.clone(), data_dir)?;
-        Ok(Arc::new(Engine {
+        let engine = Arc::new(Engine {
             data_dir: data_dir.to_path_buf(),
             pool,
             txns,
             heap,
             catalog,
+            xlog,
             fsync: opts.fsync,
-        }))
+            checkpoint_lock: Mutex::new(wal::Lsn::INVALID),
+            shut_down: std::sync::atomic::AtomicBool::new(false),
+        });
+        // First checkpoint of a new cluster, or the end-of-recovery one.
+        engine.create_checkpoint(false)?;
+        Ok(engine)
     }
 
     /// The data directory.
@@ -81,27 +143,119 @@ impl Engine {
         &self.data_dir
     }
 
-    /// Forces the pages of `rels` to disk before a commit is recorded.
-    pub fn force_relations(&self, rels: &[RelFileLocator]) -> Result<()> {
-        for rel in rels {
-            if !self.pool.smgr().exists(*rel, ForkNumber::Main) {
-                continue;
-            }
-            self.pool.flush_relation(*rel)?;
-            if self.fsync {
-                self.pool.smgr().sync(*rel, ForkNumber::Main)?;
-            }
+    /// CHECKPOINT: bounds the WAL replayed after a crash (see
+    /// [`crate::recovery`], "Checkpoint").
+    pub fn checkpoint(&self) -> Result<()> {
+        self.create_checkpoint(false)
+    }
+
+    /// A clean shutdown's checkpoint: after it, pg_control says "shut down"
+    /// and the next start replays nothing. Nothing may change afterwards.
+    pub fn shutdown(&self) -> Result<()> {
+        self.create_checkpoint(true)
+    }
+
+    /// Starts the checkpointer: a thread that runs [`Engine::checkpoint`]
+    /// every `checkpoint_timeout`, or sooner once half of `max_wal_size`
+    /// bytes of WAL were written since the last checkpoint (PostgreSQL
+    /// aims to finish before `max_wal_size`), skipping it when nothing was
+    /// logged. It ends when the engine is dropped.
+    pub fn start_checkpointer(
+        self: &Arc<Self>,
+        checkpoint_timeout: std::time::Duration,
+        max_wal_size: u64,
+    ) {
+        let weak = Arc::downgrade(self);
+        let spawned = std::thread::Builder::new()
+            .name("checkpointer".into())
+            .spawn(move || {
+                let tick = std::time::Duration::from_millis(200).min(checkpoint_timeout);
+                let mut waited = std::time::Duration::ZERO;
+                loop {
+                    std::thread::sleep(tick);
+                    waited += tick;
+                    let Some(engine) = weak.upgrade() else {
+                        return;
+                    };
+                    let last = *engine.checkpoint_lock.lock();
+                    let insert = engine.xlog.writer().insert_lsn();
+                    let idle = insert <= wal::Lsn(wal::record::align(last.0));
+                    let by_size = insert.0.saturating_sub(last.0) >= max_wal_size / 2;
+                    if idle || (waited < checkpoint_timeout && !by_size) {
+                        continue;
+                    }
+                    waited = std::time::Duration::ZERO;
+                    if by_size {
+                        tracing::info!("checkpoint starting: wal");
+                    }
+                    if let Err(e) = engine.checkpoint() {
+                        tracing::error!(error = %e, "checkpoint failed");
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "could not start the checkpointer");
         }
+    }
+
+    fn create_checkpoint(&self, shutdown: bool) -> Result<()> {
+        let mut last = self.checkpoint_lock.lock();
+        if self.shut_down.load(std::sync::atomic::Ordering::Acquire) {
+            return Ok(());
+        }
+        let writer = self.xlog.writer();
+        let redo = {
+            let _no_commits = self.txns.hold_commits();
+            writer.begin_checkpoint()
+        };
+        self.pool.flush_all()?;
+        self.txns.clog().flush()?;
+        let time = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let cp = CheckPoint {
+            redo,
+            timeline: writer.timeline(),
+            next_xid: self.txns.next_xid().0,
+            next_oid: self.catalog.next_oid_hint().0,
+            time,
+        };
+        let info = if shutdown {
+            XLOG_CHECKPOINT_SHUTDOWN
+        } else {
+            XLOG_CHECKPOINT_ONLINE
+        };
+        let (start, end) = writer.insert_at(&WalRecord::new(RM_XLOG_ID, info, 0, cp.encode()))?;
+        writer.flush(end)?;
+        *last = end;
+        ControlFile {
+            state: if shutdown {
+                DbState::Shutdowned
+            } else {
+                DbState::InProduction
+            },
+            timeline: cp.timeline,
+            checkpoint: start,
+            redo,
+            next_xid: cp.next_xid,
+            next_oid: cp.next_oid,
+            time,
+        }
+        .write(&self.data_dir, self.fsync)?;
+        if shutdown {
+            self.shut_down
+                .store(true, std::sync::atomic::Ordering::Release);
+        }
+        let removed = writer.remove_segments_before(redo)?;
+        tracing::debug!(%redo, checkpoint = %start, removed, "checkpoint complete");
         Ok(())
     }
 
-    /// Writes every dirty page and fsyncs every file (CHECKPOINT, clean
-    /// shutdown).
-    pub fn checkpoint(&self) -> Result<()> {
-        self.pool.flush_all()?;
-        if self.fsync {
-            self.pool.smgr().sync_all()?;
-        }
-        self.txns.clog().flush()
+    /// Test support: simulates `kill -9`. Drops everything without writing
+    /// a dirty page, the clog cache or unflushed WAL; files written so far
+    /// stay as they are (as the OS would keep them after a process crash).
+    pub fn crash(self: Arc<Self>) {
+        drop(self);
     }
 }

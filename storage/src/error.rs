@@ -104,3 +104,14 @@ fn is_disk_full(e: &std::io::Error) -> bool {
         std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
     )
 }
+
+impl From<wal::WalError> for StorageError {
+    fn from(e: wal::WalError) -> Self {
+        match e {
+            wal::WalError::Io { action, source } => StorageError::Io { action, source },
+            wal::WalError::Corrupted(m) => StorageError::Corrupted(m),
+            wal::WalError::Encode(e) => StorageError::ProgramLimitExceeded(e.to_string()),
+            e @ wal::WalError::Failed(_) => StorageError::Internal(e.to_string()),
+        }
+    }
+}

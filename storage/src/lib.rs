@@ -3,7 +3,11 @@
 //! It owns everything below SQL: relation files ([`smgr`]), 8 KiB slotted
 //! pages ([`page`]), the shared buffer pool ([`buffer`]), values and their
 //! encodings ([`datum`]), the heap access method and tuple visibility
-//! ([`heap`]), transactions, snapshots and locks ([`txn`]).
+//! ([`heap`]), transactions, snapshots and locks ([`txn`]), and the
+//! storage side of the write-ahead log: logging page changes ([`xlog`],
+//! with each resource manager's records beside its code:
+//! [`heap::heapam_xlog`], [`txn::xact_xlog`], [`smgr_xlog`]), crash
+//! recovery and checkpoints ([`recovery`], [`engine`]).
 //!
 //! Layering (DESIGN.md): `wal` ← `storage` ← `vacuum` ← `server`. Nothing
 //! here knows SQL; the server's catalog and executor call down into these
@@ -19,8 +23,14 @@ pub mod error;
 pub mod fsm;
 pub mod heap;
 pub mod page;
+pub mod recovery;
 pub mod smgr;
+pub mod smgr_xlog;
 pub mod txn;
 pub mod types;
+pub mod xlog;
+
+#[cfg(test)]
+mod crash_tests;
 
 pub use error::{Result, StorageError};

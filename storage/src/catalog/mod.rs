@@ -257,6 +257,11 @@ impl Catalog {
         self.next_oid.lock().allocate()
     }
 
+    /// The next OID the counter would hand out (for checkpoint records).
+    pub fn next_oid_hint(&self) -> Oid {
+        Oid(self.next_oid.lock().next)
+    }
+
     /// Marks the cached descriptors stale (a transaction that changed
     /// catalog rows has ended).
     pub fn invalidate(&self) {

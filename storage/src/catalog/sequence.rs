@@ -251,9 +251,10 @@ impl Catalog {
 
     fn sequence_state(&self, seq: &TableInfo, snap: &Snapshot) -> Result<Arc<Mutex<SeqState>>> {
         if let Some(s) = self.sequences.states.lock().get(&seq.oid)
-            && s.lock().locator == seq.locator {
-                return Ok(s.clone());
-            }
+            && s.lock().locator == seq.locator
+        {
+            return Ok(s.clone());
+        }
         let mut def = None;
         self.scan_table(&PG_SEQUENCE, snap, |_, row| {
             if oid(&row[0]) == seq.oid {

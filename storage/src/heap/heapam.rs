@@ -36,7 +36,15 @@
 //!    the old page to set xmax and t_ctid, so no two heap pages are ever
 //!    locked at once.
 //!
-//! Not done yet: WAL logging of heap changes (issue #4), HOT chains and
+//! 6. Every page change is WAL-logged before the exclusive lock is released
+//!    (the recipe in `wal/README.md`; record formats in
+//!    [`crate::heap::heapam_xlog`]): the WAL is checked usable, the page is
+//!    changed, and from there to the insert that sets the page LSN nothing
+//!    returns early (`// NO ERROR RETURNS UNTIL LOGGED`). Hint bits are not
+//!    logged, except that the first hint-bit change of a page after the redo
+//!    point logs the page's image (torn-page protection under checksums).
+//!
+//! Not done yet: HOT chains and
 //! pruning (issue #6), shared row locks held by several transactions at
 //! once (FOR SHARE takes an exclusive row lock), TOAST.
 
@@ -44,9 +52,13 @@ use std::collections::HashMap;
 
 use parking_lot::Mutex;
 
-use crate::buffer::{BufferPool, BufferRing};
+use crate::buffer::{BufferPool, BufferRing, BufferTag, BufferWriteGuard};
 use crate::error::{Result, StorageError};
 use crate::fsm;
+use crate::heap::heapam_xlog::{
+    HeapOps, XLOG_HEAP_DELETE, XLOG_HEAP_INIT_PAGE, XLOG_HEAP_INSERT, XLOG_HEAP_LOCK,
+    XLOG_HEAP_UPDATE,
+};
 use crate::heap::htup::{
     HEAP_KEYS_UPDATED, HEAP_UPDATED, HEAP_XMAX_COMMITTED, HEAP_XMAX_EXCL_LOCK, HEAP_XMAX_INVALID,
     HEAP_XMAX_KEYSHR_LOCK, HEAP_XMAX_LOCK_ONLY, HeapTupleHeader, HeapTupleHeaderMut,
@@ -57,6 +69,7 @@ use crate::txn::{LockWait, OwnXids, OwnerId, Snapshot, TransactionManager};
 use crate::types::{
     BlockNumber, CommandId, ForkNumber, ItemPointer, OffsetNumber, RelFileLocator, Xid,
 };
+use crate::xlog::XLog;
 
 /// Scans of relations larger than this many blocks use a buffer ring.
 const BULK_SCAN_THRESHOLD_BLOCKS: u32 = 1024;
@@ -95,6 +108,9 @@ pub struct Heap {
     /// The block each relation last inserted into (PostgreSQL keeps this in
     /// the relcache as `rd_targblock`).
     targets: Mutex<HashMap<RelFileLocator, BlockNumber>>,
+    /// The WAL, once the engine has opened it (unset: changes are not
+    /// logged, as during recovery and in unit tests of the heap alone).
+    xlog: std::sync::OnceLock<std::sync::Arc<XLog>>,
 }
 
 /// Tuple lock strength, PostgreSQL's `LockTupleMode` subset.
@@ -113,7 +129,108 @@ impl Heap {
             pool,
             txns,
             targets: Mutex::new(HashMap::new()),
+            xlog: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Starts WAL-logging every page change (once; later calls are ignored).
+    pub fn set_xlog(&self, xlog: std::sync::Arc<XLog>) {
+        let _ = self.xlog.set(xlog);
+    }
+
+    /// The WAL, if logging.
+    pub fn xlog(&self) -> Option<&std::sync::Arc<XLog>> {
+        self.xlog.get()
+    }
+
+    /// Fails if the WAL cannot be written: called before a page is changed.
+    fn check_wal(&self) -> Result<()> {
+        match self.xlog.get() {
+            Some(x) => x.check_usable(),
+            None => Ok(()),
+        }
+    }
+
+    /// Logs the change just made to a heap page and sets its LSN: the end
+    /// of a critical section, never fails (see [`XLog::log_page_change`]).
+    fn log_heap(
+        &self,
+        g: &mut BufferWriteGuard<'_>,
+        tag: BufferTag,
+        info: u8,
+        xid: Xid,
+        ops: HeapOps,
+        init: bool,
+    ) {
+        if let Some(x) = self.xlog.get() {
+            let info = if init {
+                info | XLOG_HEAP_INIT_PAGE
+            } else {
+                info
+            };
+            x.log_page_change(
+                g,
+                tag,
+                wal::rmgr::RM_HEAP_ID,
+                info,
+                xid,
+                ops.0,
+                init,
+                Vec::new(),
+            );
+        }
+    }
+
+    /// After hint bits were set on a page: logs its image if this is its
+    /// first change since the redo point, so a torn write of it can be
+    /// repaired (PostgreSQL's `XLogSaveBufferForHint`).
+    fn log_hint(&self, g: &mut BufferWriteGuard<'_>, tag: BufferTag) {
+        if let Some(x) = self.xlog.get() {
+            x.log_hint_image(g, tag);
+        }
+    }
+
+    /// Runs `apply` on the locked page holding the version at `off` and logs
+    /// what it changed: tuples it placed (line pointers that changed) and the
+    /// version's header.
+    fn apply_logged<R>(
+        &self,
+        g: &mut BufferWriteGuard<'_>,
+        tag: BufferTag,
+        off: OffsetNumber,
+        xid: Xid,
+        apply: &mut impl FnMut(&mut [u8], OffsetNumber) -> Result<R>,
+    ) -> Result<R> {
+        self.check_wal()?;
+        let lps_before = g[page::PAGE_HEADER_SIZE..page::lower(g)].to_vec();
+        let r = apply(g, off)?;
+        // NO ERROR RETURNS UNTIL LOGGED
+        g.mark_dirty();
+        let mut ops = HeapOps::default();
+        let lps_after = &g[page::PAGE_HEADER_SIZE..page::lower(g)];
+        let mut placed = Vec::new();
+        for (i, lp) in lps_after.chunks(page::ITEM_ID_SIZE).enumerate() {
+            let o = OffsetNumber(i as u16 + 1);
+            if o != off && lps_before.get(i * 4..i * 4 + 4) != Some(lp) {
+                placed.push(o);
+            }
+        }
+        for o in &placed {
+            ops.put(*o, page::get_item(g, *o).unwrap_or_default());
+        }
+        let item = page::get_item(g, off).unwrap_or_default();
+        let info = if !placed.is_empty() {
+            XLOG_HEAP_UPDATE
+        } else if item.len() >= crate::heap::htup::SIZEOF_HEAP_TUPLE_HEADER
+            && HeapTupleHeader(item).xmax_is_lock_only()
+        {
+            XLOG_HEAP_LOCK
+        } else {
+            XLOG_HEAP_DELETE
+        };
+        ops.header(off, item);
+        self.log_heap(g, tag, info, xid, ops, false);
+        Ok(r)
     }
 
     /// The buffer pool.
@@ -126,8 +243,11 @@ impl Heap {
         &self.txns
     }
 
-    /// Creates the main fork of a new relation.
+    /// Creates the main fork of a new relation (WAL-logged: SMGR CREATE).
     pub fn create_relation(&self, rel: RelFileLocator) -> Result<()> {
+        if let Some(x) = self.xlog.get() {
+            x.log(&crate::smgr_xlog::create_record(rel, ForkNumber::Main))?;
+        }
         self.pool.smgr().create(rel, ForkNumber::Main)
     }
 
@@ -140,7 +260,13 @@ impl Heap {
 
     /// Empties a relation (TRUNCATE of a relation created in this
     /// transaction, or a relation file being replaced).
+    /// The truncation is WAL-logged (SMGR TRUNCATE) and flushed first: it
+    /// cannot be undone, so redo must know of it before it happens.
     pub fn truncate_relation(&self, rel: RelFileLocator) -> Result<()> {
+        if let Some(x) = self.xlog.get() {
+            let (_, end) = x.log(&crate::smgr_xlog::truncate_record(rel, BlockNumber(0)))?;
+            x.flush(end)?;
+        }
         self.targets.lock().remove(&rel);
         self.pool
             .truncate_relation(rel, ForkNumber::Main, BlockNumber(0))?;
@@ -212,16 +338,27 @@ impl Heap {
                 page::init(&mut g, 0);
             }
             if page::heap_free_space(&g) >= needed {
+                self.check_wal()?;
+                let was_empty = page::max_offset_number(&g) == 0;
                 let Some(off) = page::add_item(&mut g, tuple, None) else {
                     return Err(StorageError::Internal(
                         "page claimed room but add_item failed".into(),
                     ));
                 };
+                // NO ERROR RETURNS UNTIL LOGGED
                 let tid = ItemPointer::new(block, off);
                 if let Some(item) = page::get_item_mut(&mut g, off) {
                     HeapTupleHeaderMut(item).set_ctid(tid);
                 }
                 g.mark_dirty();
+                let mut ops = HeapOps::default();
+                ops.put(off, page::get_item(&g, off).unwrap_or_default());
+                let info = if updated {
+                    XLOG_HEAP_UPDATE
+                } else {
+                    XLOG_HEAP_INSERT
+                };
+                self.log_heap(&mut g, buf.tag(), info, xid, ops, was_empty);
                 drop(g);
                 self.targets.lock().insert(rel, block);
                 return Ok(tid);
@@ -329,17 +466,16 @@ impl Heap {
                     HeapTupleHeaderMut(item).add_hint_bits(hints);
                 }
                 g.mark_dirty();
+                self.log_hint(&mut g, buf.tag());
             }
             match result {
                 TmResult::Ok => {
-                    let r = apply(&mut g, tid.offset)?;
-                    g.mark_dirty();
+                    let r = self.apply_logged(&mut g, buf.tag(), tid.offset, w.xid, &mut apply)?;
                     return Ok(Ok(r));
                 }
                 TmResult::BeingModified if w.own.contains(xmax) => {
                     // Our own row lock: we may go ahead.
-                    let r = apply(&mut g, tid.offset)?;
-                    g.mark_dirty();
+                    let r = self.apply_logged(&mut g, buf.tag(), tid.offset, w.xid, &mut apply)?;
                     return Ok(Ok(r));
                 }
                 TmResult::BeingModified => {
@@ -467,12 +603,20 @@ impl Heap {
                     .pool
                     .read_buffer(rel, ForkNumber::Main, tid.block, None)?;
                 let mut g = buf.write();
+                self.check_wal()?;
                 let item = page::get_item_mut(&mut g, tid.offset)
                     .ok_or_else(|| StorageError::Internal("updated tuple vanished".into()))?;
+                // NO ERROR RETURNS UNTIL LOGGED
                 let mut h = HeapTupleHeaderMut(item);
                 set_xmax(&mut h, w.xid, w.cid, 0);
                 h.set_ctid(new_tid);
                 g.mark_dirty();
+                let mut ops = HeapOps::default();
+                ops.header(
+                    tid.offset,
+                    page::get_item(&g, tid.offset).unwrap_or_default(),
+                );
+                self.log_heap(&mut g, buf.tag(), XLOG_HEAP_UPDATE, w.xid, ops, false);
                 Ok((ModifyResult::Ok, Some(new_tid)))
             }
         }
@@ -577,6 +721,7 @@ impl HeapScan<'_> {
                 }
             }
             g.mark_dirty();
+            self.heap.log_hint(&mut g, buf.tag());
         }
         Ok(())
     }

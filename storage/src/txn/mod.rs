@@ -23,8 +23,10 @@
 //!    waiting for a transaction is taking `Share` on it
 //!    ([`xact::TransactionManager::wait_for`]), so row waits take part in
 //!    deadlock detection.
-//! 3. Commit: clog COMMITTED (fsynced while `sync_commit`), then out of the
-//!    running set, then the xid locks are released. A reader checks the
+//! 3. Commit: the XACT commit record is flushed to the WAL (once the engine
+//!    has opened it; without a WAL: clog fsynced while `sync_commit`), then
+//!    clog COMMITTED, then out of the running set, then the xid locks are
+//!    released. A reader checks the
 //!    snapshot / running set *before* the clog, as PostgreSQL does.
 //! 4. An xid the clog calls IN_PROGRESS that is not running was interrupted
 //!    by a crash and counts as aborted.
@@ -37,6 +39,7 @@ pub mod procarray;
 pub mod snapshot;
 pub mod varsup;
 pub mod xact;
+pub mod xact_xlog;
 
 pub use clog::{Clog, XidStatus};
 pub use lock::{LockManager, LockMode, LockTag, LockWait, OwnerId};

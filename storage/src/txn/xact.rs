@@ -19,21 +19,25 @@
 //!  ROLLBACK TO s         rollback_subxact: clog ABORTED for s and its
 //!                        children, out of the running set, xid locks and
 //!                        the locks taken in s released
-//!  COMMIT                commit: clog COMMITTED for the tree, clog fsync
-//!                        (sync_commit), out of the running set, xid locks
+//!  COMMIT                commit: XACT commit record flushed to the WAL
+//!                        (one group-commit fdatasync; without a WAL: clog
+//!                        fsync if sync_commit), clog COMMITTED for the
+//!                        tree, out of the running set, xid locks
 //!                        released (waiters wake), then the locks taken
 //!                        with TransactionState::lock
-//!  ROLLBACK              abort: clog ABORTED (no fsync), same cleanup
+//!  ROLLBACK              abort: XACT abort record (not flushed), clog
+//!                        ABORTED (no fsync), same cleanup
 //! ```
 //!
 //! Commit ordering is the contract readers depend on: the clog says
 //! COMMITTED (and, with `sync_commit`, is on disk) *before* the xid leaves
 //! the running set, and the xid leaves the running set before its lock is
 //! released. So a waiter woken by the lock finds the xid finished, and a
-//! reader that finds an xid not running reads its final status. Once the WAL
-//! exists the commit record's flush replaces the clog fsync (DESIGN.md:
-//! "WAL commit record flushed, then clog updated"); `sync_commit = false`
-//! is the hook for group or asynchronous commit.
+//! reader that finds an xid not running reads its final status. With the
+//! WAL ([`TransactionManager::set_xlog`]) the commit record's flush replaces
+//! the clog fsync (DESIGN.md: "WAL commit record flushed, then clog
+//! updated"), and a checkpoint cannot take its redo point between a commit
+//! record and its clog update ([`TransactionManager::hold_commits`]).
 //!
 //! # Crash recovery
 //!
@@ -77,8 +81,13 @@ pub struct TransactionManager {
     procs: Arc<ProcArray>,
     locks: LockManager,
     /// Policy: commit() fsyncs the clog before returning, so a commit is
-    /// durable once acknowledged. On by default.
+    /// durable once acknowledged. On by default. Not used once the WAL is
+    /// set: the commit record's flush makes the commit durable.
     sync_commit: AtomicBool,
+    /// The WAL, once the engine has opened it: commit and abort records.
+    xlog: std::sync::OnceLock<Arc<crate::xlog::XLog>>,
+    /// Read-held by a committer from its commit record to its clog update.
+    commit_barrier: parking_lot::RwLock<()>,
 }
 
 impl TransactionManager {
@@ -96,7 +105,23 @@ impl TransactionManager {
             procs: Arc::new(ProcArray::new(start, start, state)),
             locks: LockManager::new(),
             sync_commit: AtomicBool::new(true),
+            xlog: std::sync::OnceLock::new(),
+            commit_barrier: parking_lot::RwLock::new(()),
         })
+    }
+
+    /// Holds off commits between inserting their commit record and setting
+    /// the clog while the guard lives: a checkpoint takes its redo point
+    /// under it (PostgreSQL's `DELAY_CHKPT_START`, see [`crate::recovery`]).
+    pub fn hold_commits(&self) -> parking_lot::RwLockWriteGuard<'_, ()> {
+        self.commit_barrier.write()
+    }
+
+    /// Starts writing XACT records: from now on a commit is durable when its
+    /// commit record is flushed, and the clog is no longer fsynced at
+    /// commit (once; later calls are ignored).
+    pub fn set_xlog(&self, xlog: Arc<crate::xlog::XLog>) {
+        let _ = self.xlog.set(xlog);
     }
 
     /// Sets the commit durability policy (see the field's documentation).
@@ -168,9 +193,10 @@ impl TransactionManager {
         }
     }
 
-    /// Commits top-level `xid` with its committed subtransactions: clog
-    /// COMMITTED for the tree, fsynced if `sync_commit`, then out of the
-    /// running set, then the xid locks are released (waking waiters).
+    /// Commits top-level `xid` with its committed subtransactions: the
+    /// commit record is flushed to the WAL (or, with no WAL, the clog is
+    /// fsynced if `sync_commit`), clog COMMITTED for the tree, then out of
+    /// the running set, then the xid locks are released (waking waiters).
     ///
     /// On an I/O error the transaction stays in the running set (so it stays
     /// invisible) and the error is returned; the caller should treat it as
@@ -187,10 +213,21 @@ impl TransactionManager {
                 }
             }
         }
-        self.clog
-            .set_tree_status(xid, subxids, XidStatus::Committed)?;
-        if self.sync_commit.load(Ordering::Relaxed) {
-            self.clog.flush()?;
+        if let Some(x) = self.xlog.get() {
+            // WAL first: the commit is durable once this flush returns.
+            let _in_commit = self.commit_barrier.read();
+            let rec =
+                super::xact_xlog::xact_record(super::xact_xlog::XLOG_XACT_COMMIT, xid, subxids);
+            let (_, end) = x.log(&rec)?;
+            x.flush(end)?;
+            self.clog
+                .set_tree_status(xid, subxids, XidStatus::Committed)?;
+        } else {
+            self.clog
+                .set_tree_status(xid, subxids, XidStatus::Committed)?;
+            if self.sync_commit.load(Ordering::Relaxed) {
+                self.clog.flush()?;
+            }
         }
         self.finish(owner, xid, subxids);
         Ok(())
@@ -201,6 +238,7 @@ impl TransactionManager {
     /// IN_PROGRESS, which reads as aborted anyway.
     pub fn abort(&self, xid: Xid, subxids: &[Xid]) -> Result<()> {
         let owner = self.owner_of(xid)?;
+        self.log_abort(xid, subxids);
         self.clog
             .set_tree_status(xid, subxids, XidStatus::Aborted)?;
         self.finish(owner, xid, subxids);
@@ -211,9 +249,23 @@ impl TransactionManager {
     /// keeps running.
     pub fn abort_subxact(&self, subxid: Xid) -> Result<()> {
         let owner = self.owner_of(subxid)?;
+        self.log_abort(subxid, &[]);
         self.clog.set_status(subxid, XidStatus::Aborted)?;
         self.finish(owner, subxid, &[]);
         Ok(())
+    }
+
+    /// Logs an abort record (not flushed: without a commit record the xid
+    /// is aborted after a crash anyway). A WAL failure is only logged: the
+    /// abort must go on.
+    fn log_abort(&self, xid: Xid, subxids: &[Xid]) {
+        if let Some(x) = self.xlog.get() {
+            let rec =
+                super::xact_xlog::xact_record(super::xact_xlog::XLOG_XACT_ABORT, xid, subxids);
+            if let Err(e) = x.log(&rec) {
+                tracing::warn!(error = %e, %xid, "could not log transaction abort");
+            }
+        }
     }
 
     /// Is `xid` running (top-level or a live subtransaction)?
