@@ -55,7 +55,8 @@
 //! (`synchronous_commit = off` would need hint bits and clog page writes to
 //! wait for the commit record's flush, as PostgreSQL's clog group LSNs do),
 //! a crash-safe bootstrap (a crash before the first checkpoint of a new data
-//! directory leaves it unusable: delete it and start again), the SQL
+//! directory is detected at the next start, which asks for the directory to
+//! be removed), the SQL
 //! inspection functions (`pg_current_wal_lsn()`, `pg_walfile_name()`,
 //! `pg_switch_wal()`, `pg_control_checkpoint()`).
 
