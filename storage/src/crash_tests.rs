@@ -393,3 +393,18 @@ fn a_page_torn_after_only_hint_bits_changed_is_repaired() {
     let e = open(dir.path(), 1000);
     assert_values(&e, &(0..100).collect());
 }
+
+#[test]
+fn an_interrupted_initialisation_is_refused_not_half_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = open(dir.path(), 100);
+    drop(e);
+    assert!(!dir.path().join("global/bootstrap_in_progress").exists());
+    // Simulate a crash before the first checkpoint of a new directory.
+    std::fs::remove_file(dir.path().join("global/pg_control")).unwrap();
+    std::fs::write(dir.path().join("global/bootstrap_in_progress"), b"").unwrap();
+    let err = Engine::open(dir.path(), &EngineOptions::default())
+        .err()
+        .expect("must refuse");
+    assert!(err.to_string().contains("interrupted"), "{err}");
+}

@@ -95,6 +95,20 @@ impl Engine {
         let smgr = Arc::new(Smgr::new(data_dir));
         let pool = BufferPool::new(opts.shared_buffers.max(16), smgr);
         let control = ControlFile::read(data_dir)?;
+        // A new data directory is initialised under a marker removed by its
+        // first checkpoint: a crash in between would otherwise leave a
+        // half-bootstrapped catalog that looks complete.
+        let marker = data_dir.join("global").join("bootstrap_in_progress");
+        let bootstrapping = control.is_none();
+        if bootstrapping {
+            if marker.exists() {
+                return Err(StorageError::Corrupted(format!(
+                    "initialisation of data directory {} was interrupted; remove it and start again",
+                    data_dir.display()
+                )));
+            }
+            crate::catalog::write_durably(&marker, b"")?;
+        }
         let next_xid = control
             .map(|c| Xid(c.next_xid))
             .unwrap_or(Xid::FIRST_NORMAL);
@@ -135,6 +149,10 @@ impl Engine {
         });
         // First checkpoint of a new cluster, or the end-of-recovery one.
         engine.create_checkpoint(false)?;
+        if bootstrapping {
+            std::fs::remove_file(&marker)
+                .map_err(|e| StorageError::io(format!("remove file {}", marker.display()), e))?;
+        }
         Ok(engine)
     }
 

@@ -50,7 +50,15 @@
 //!
 //! Spreading checkpoint writes (`checkpoint_completion_target`), segment
 //! recycling (old segments are removed, not renamed for reuse), archive and
-//! point-in-time recovery, DROP logging.
+//! point-in-time recovery, DROP logging (a crash after DROP TABLE can leave
+//! an orphan file that nothing reads), asynchronous commit
+//! (`synchronous_commit = off` would need hint bits and clog page writes to
+//! wait for the commit record's flush, as PostgreSQL's clog group LSNs do),
+//! a crash-safe bootstrap (a crash before the first checkpoint of a new data
+//! directory is detected at the next start, which asks for the directory to
+//! be removed), the SQL
+//! inspection functions (`pg_current_wal_lsn()`, `pg_walfile_name()`,
+//! `pg_switch_wal()`, `pg_control_checkpoint()`).
 
 use std::path::Path;
 
