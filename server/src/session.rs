@@ -213,6 +213,10 @@ pub struct Session {
     cancel: Arc<AtomicBool>,
     notices: Vec<Notice>,
     parameter_status: Vec<(String, String)>,
+    /// Settings as they were when this transaction first changed one
+    /// (restored if it aborts), and as they will be if it commits (SET
+    /// LOCAL changes left out).
+    txn_settings: Option<(Settings, Settings)>,
 }
 
 impl Session {
@@ -257,6 +261,7 @@ impl Session {
             cancel,
             notices: Vec::new(),
             parameter_status: Vec::new(),
+            txn_settings: None,
             settings,
         }
     }
@@ -602,6 +607,9 @@ impl Session {
     }
 
     fn abort_transaction(&mut self) -> SqlResult<()> {
+        if let Some((start, _)) = self.txn_settings.take() {
+            self.restore_settings(start);
+        }
         let engine = self.engine.clone();
         let r = self.txn.abort(&engine.txns);
         let pending = std::mem::take(&mut self.pending);
@@ -610,7 +618,30 @@ impl Session {
         r.map_err(Into::into)
     }
 
+    /// Replaces the settings, re-deriving session state and reporting
+    /// changed settings to the client.
+    fn restore_settings(&mut self, to: Settings) {
+        let before = std::mem::replace(&mut self.settings, to);
+        let changed: Vec<(String, String)> = self
+            .settings
+            .iter()
+            .filter(|(k, v)| before.get(k) != Some(v.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (k, v) in changed {
+            if let Err(e) = self.apply_setting(&k, &v) {
+                tracing::warn!("restoring setting {k}: {}", e.message);
+            }
+            if crate::guc::find(&k).is_some_and(|d| d.reported) {
+                self.parameter_status.push((k, v));
+            }
+        }
+    }
+
     fn end_transaction(&mut self) {
+        if let Some((_, session_view)) = self.txn_settings.take() {
+            self.restore_settings(session_view);
+        }
         if self.catalog_changed {
             self.engine.catalog.invalidate();
         }
@@ -848,21 +879,29 @@ impl Session {
     fn set(&mut self, set: &ast::Set) -> SqlResult<QueryResult> {
         match set {
             ast::Set::SingleAssignment {
-                variable, values, ..
+                variable,
+                values,
+                scope,
+                ..
             } => {
                 let name = object_name_parts(variable)?.join(".");
                 let value = set_value(values)?;
                 if name == "transaction_isolation" {
                     self.ensure_transaction()?;
                 }
-                match value {
-                    Some(v) => self.set_setting(&name, &v)?,
-                    None => self.reset_one(&name)?,
+                let local = matches!(scope, Some(ast::ContextModifier::Local));
+                if local && matches!(self.block, Block::Idle | Block::Implicit) {
+                    self.warn("25P01", "SET LOCAL can only be used in transaction blocks");
+                    return Ok(QueryResult::Command("SET".into()));
                 }
+                self.transactional_set(local, |s| match &value {
+                    Some(v) => s.set_setting(&name, v),
+                    None => s.reset_one(&name),
+                })?;
             }
             ast::Set::SetTimeZone { value, .. } => {
                 let v = set_value(std::slice::from_ref(value))?.unwrap_or_else(|| "UTC".into());
-                self.set_setting("TimeZone", &v)?;
+                self.transactional_set(false, |s| s.set_setting("TimeZone", &v))?;
             }
             ast::Set::SetNames { charset_name, .. } => {
                 self.set_setting("client_encoding", &charset_name.value)?
@@ -895,6 +934,38 @@ impl Session {
             other => return Err(SqlError::unsupported(format!("{other}"))),
         }
         Ok(QueryResult::Command("SET".into()))
+    }
+
+    /// Applies a SET inside the current transaction: remembered so that an
+    /// abort undoes it, and (for SET LOCAL) so that commit does too.
+    fn transactional_set(
+        &mut self,
+        local: bool,
+        f: impl FnOnce(&mut Self) -> SqlResult<()>,
+    ) -> SqlResult<()> {
+        if !self.txn.in_transaction() {
+            return f(self);
+        }
+        if self.txn_settings.is_none() {
+            self.txn_settings = Some((self.settings.clone(), self.settings.clone()));
+        }
+        let before = self.settings.clone();
+        f(self)?;
+        if !local {
+            // Carry the change into what commit will keep.
+            let changed: Vec<(String, String)> = self
+                .settings
+                .iter()
+                .filter(|(k, v)| before.get(k) != Some(v.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            if let Some((_, view)) = self.txn_settings.as_mut() {
+                for (k, v) in changed {
+                    let _ = view.set(&k, &v, true);
+                }
+            }
+        }
+        Ok(())
     }
 
     fn reset_one(&mut self, name: &str) -> SqlResult<()> {

@@ -367,7 +367,6 @@ async fn statement_timeout_and_cancel_end_a_lock_wait() {
 /// PostgreSQL undoes a SET made in a transaction that rolls back, and a
 /// SET LOCAL at the end of its transaction either way.
 #[tokio::test]
-#[ignore = "heapgres keeps SET values after ROLLBACK and SET LOCAL values after COMMIT (settings are not transactional in server/src/session.rs)"]
 async fn set_is_transactional() {
     let server = TestServer::start();
     let c = server.connect().await;
