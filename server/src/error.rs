@@ -27,6 +27,9 @@ pub struct ErrorFields {
     pub position: Option<usize>,
     /// The CONTEXT line, if any (e.g. which COPY line failed).
     pub context: Option<String>,
+    /// (line, column) of the offending token within its statement's text,
+    /// turned into `position` by the session.
+    pub location: Option<(u64, u64)>,
 }
 
 /// Result alias for the SQL layer.
@@ -42,7 +45,16 @@ impl SqlError {
             hint: None,
             position: None,
             context: None,
+            location: None,
         }))
+    }
+
+    /// Records where in the statement the error is (a token's span start).
+    pub fn at(mut self, span: sqlparser::tokenizer::Span) -> Self {
+        if span.start.line > 0 && self.location.is_none() {
+            self.location = Some((span.start.line, span.start.column));
+        }
+        self
     }
 
     /// Adds a CONTEXT line.

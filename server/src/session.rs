@@ -517,11 +517,7 @@ impl Session {
             return Err(SqlError::in_failed_transaction());
         }
         let r = self.dispatch(stmt, params);
-        if let Err(e) = &r {
-            let mut e = e.clone();
-            if let Some(p) = e.position.as_mut() {
-                let _ = p;
-            }
+        if r.is_err() {
             self.fail_block();
         }
         if let Some(limit) = self.settings.get_int("log_min_duration_statement") {
@@ -531,8 +527,8 @@ impl Session {
             }
         }
         r.map_err(|mut e| {
-            if let Some(p) = e.position {
-                e.position = Some(p);
+            if let (None, Some((line, col))) = (e.position, e.location) {
+                e.position = Some(stmt.offset + crate::sql::parse::char_offset(&stmt.text, line, col) + 1);
             }
             e
         })

@@ -161,7 +161,6 @@ fn show_and_set() {
 
 /// PostgreSQL points at the unknown relation (`LINE 1:` and a caret).
 #[test]
-#[ignore = "heapgres reports 42P01 without a cursor position (sql/bind.rs has no spans for table names)"]
 fn undefined_relation_error_has_a_position() {
     let server = TestServer::start();
     let o = server.psql(&["-c", "select * from nosuch"]);

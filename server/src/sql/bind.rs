@@ -411,7 +411,13 @@ impl<'a> Binder<'a> {
         let (schema, rel) = schema_and_name(name)?;
         self.catalog
             .table(schema.as_deref(), &rel)?
-            .ok_or_else(|| SqlError::undefined_table(&name.to_string().to_lowercase()))
+            .ok_or_else(|| {
+                let err = SqlError::undefined_table(&name.to_string().to_lowercase());
+                match name.0.first() {
+                    Some(ast::ObjectNamePart::Identifier(id)) => err.at(id.span),
+                    _ => err,
+                }
+            })
     }
 
     // ----- queries -----
@@ -1292,10 +1298,16 @@ impl<'a> Binder<'a> {
         }
         use ast::Expr as A;
         match e {
-            A::Identifier(id) => self.bind_column_ref(&[ident_name(id)], scope, agg),
+            A::Identifier(id) => self
+                .bind_column_ref(&[ident_name(id)], scope, agg)
+                .map_err(|e| e.at(id.span)),
             A::CompoundIdentifier(ids) => {
                 let parts: Vec<String> = ids.iter().map(ident_name).collect();
-                self.bind_column_ref(&parts, scope, agg)
+                let first = ids.first().map(|i| i.span);
+                self.bind_column_ref(&parts, scope, agg).map_err(|e| match first {
+                    Some(span) => e.at(span),
+                    None => e,
+                })
             }
             A::Value(v) => self.bind_value(&v.value),
             A::TypedString(ts) => {

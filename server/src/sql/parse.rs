@@ -71,6 +71,12 @@ impl LineIndex {
     }
 }
 
+/// The character offset of (line, column) — 1-based, as the tokenizer
+/// reports them — within `text`.
+pub fn char_offset(text: &str, line: u64, column: u64) -> usize {
+    LineIndex::new(text).offset(line, column)
+}
+
 fn char_slice(text: &str, from: usize, to: usize) -> String {
     text.chars()
         .skip(from)
