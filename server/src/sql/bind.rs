@@ -2601,12 +2601,18 @@ pub fn column_label(e: &ast::Expr) -> String {
                 _ => None,
             })
             .unwrap_or_else(|| "?column?".into()),
+        // As PostgreSQL's FigureColname: a cast keeps its argument's
+        // label only when that label is a strong one (a column, a
+        // function); otherwise it is labelled with the target type.
         A::Cast {
             expr, data_type, ..
-        } => match expr.as_ref() {
-            A::Value(_) => type_label(data_type),
-            other => column_label(other),
-        },
+        } => {
+            if label_strength(expr) >= 2 {
+                column_label(expr)
+            } else {
+                type_label(data_type)
+            }
+        }
         A::Nested(inner) => column_label(inner),
         A::Case { .. } => "case".into(),
         A::Exists { .. } => "exists".into(),
@@ -2621,13 +2627,48 @@ pub fn column_label(e: &ast::Expr) -> String {
         A::Extract { .. } => "extract".into(),
         A::Substring { .. } => "substring".into(),
         A::Position { .. } => "position".into(),
-        A::Trim { .. } => "btrim".into(),
+        A::Trim { trim_where, .. } => match trim_where {
+            Some(ast::TrimWhereField::Leading) => "ltrim".into(),
+            Some(ast::TrimWhereField::Trailing) => "rtrim".into(),
+            _ => "btrim".into(),
+        },
         A::Ceil { .. } => "ceil".into(),
         A::Floor { .. } => "floor".into(),
         A::TypedString(ts) => type_label(&ts.data_type),
         A::Interval(_) => "interval".into(),
         A::Collate { expr, .. } => column_label(expr),
         _ => "?column?".into(),
+    }
+}
+
+/// How firmly `column_label` names `e`, as PostgreSQL's FigureColname
+/// ranks it: 2 for a real name (column, function, EXISTS, ...), 1 for a
+/// fallback (CASE, a cast's type name), 0 for none (`?column?`).
+fn label_strength(e: &ast::Expr) -> u8 {
+    use ast::Expr as A;
+    match e {
+        A::Identifier(_)
+        | A::CompoundIdentifier(_)
+        | A::Function(_)
+        | A::Exists { .. }
+        | A::Extract { .. }
+        | A::Substring { .. }
+        | A::Position { .. }
+        | A::Trim { .. }
+        | A::Ceil { .. }
+        | A::Floor { .. } => 2,
+        A::Cast { expr, .. } => label_strength(expr).max(1),
+        A::Nested(inner) | A::Collate { expr: inner, .. } => label_strength(inner),
+        A::Subquery(q) => match q.body.as_ref() {
+            ast::SetExpr::Select(s) => match s.projection.first() {
+                Some(ast::SelectItem::UnnamedExpr(e)) => label_strength(e),
+                Some(ast::SelectItem::ExprWithAlias { .. }) => 2,
+                _ => 0,
+            },
+            _ => 0,
+        },
+        A::Case { .. } | A::TypedString(_) | A::Interval(_) => 1,
+        _ => 0,
     }
 }
 
