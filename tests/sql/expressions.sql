@@ -71,4 +71,5 @@ select 1.5 % 0;
 select 1::float8 / 0::float8;
 select 0 / 0;
 select 5 / null, null / 0;
-select -(-2147483648);
+select -(-2147483648), -(-9223372036854775808), -(-32768::int2);
+select -(-2147483648::int4);

@@ -1256,11 +1256,23 @@ impl<'a> Binder<'a> {
                             x
                         };
                         match x {
-                            Expr::Const(Datum::Int4(v), ty) => Ok(Expr::Const(Datum::Int4(-v), ty)),
+                            // A folded literal widens as PostgreSQL's
+                            // doNegate does on the literal's text:
+                            // -(-2147483648) is the int8 2147483648.
+                            Expr::Const(Datum::Int4(v), ty) => Ok(match v.checked_neg() {
+                                Some(n) => Expr::Const(Datum::Int4(n), ty),
+                                None => Expr::Const(Datum::Int8(-i64::from(v)), t(TypeOid::INT8)),
+                            }),
                             Expr::Const(Datum::Int8(v), _) if v == i64::from(i32::MAX) + 1 => {
                                 Ok(Expr::Const(Datum::Int4(i32::MIN), t(TypeOid::INT4)))
                             }
-                            Expr::Const(Datum::Int8(v), ty) => Ok(Expr::Const(Datum::Int8(-v), ty)),
+                            Expr::Const(Datum::Int8(v), ty) => Ok(match v.checked_neg() {
+                                Some(n) => Expr::Const(Datum::Int8(n), ty),
+                                None => Expr::Const(
+                                    Datum::Numeric(Numeric::from_i128(-i128::from(v))),
+                                    t(TypeOid::NUMERIC),
+                                ),
+                            }),
                             Expr::Const(Datum::Numeric(n), ty) => {
                                 if n == Numeric::from_i128(i128::from(i64::MAX) + 1) {
                                     Ok(Expr::Const(Datum::Int8(i64::MIN), t(TypeOid::INT8)))
