@@ -1913,9 +1913,10 @@ impl<'a> Binder<'a> {
             v
         };
         let source = match &ins.source {
+            // DEFAULT VALUES: one row of every column's default.
             None => Plan::Values {
-                rows: vec![vec![]],
-                width: 0,
+                rows: vec![self.default_row(&table)?],
+                width: table.columns.len(),
             },
             Some(q) => {
                 // VALUES rows may contain DEFAULT; handle them here.
