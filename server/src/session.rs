@@ -2204,14 +2204,8 @@ impl CatalogLookup for Lookup<'_> {
                 return Ok(Some(t));
             }
         }
-        if let Some(s) = schema
-            && catalog.namespace_oid(s, snap)?.is_none()
-        {
-            return Err(SqlError::new(
-                "3F000",
-                format!("schema \"{s}\" does not exist"),
-            ));
-        }
+        // A missing schema in a qualified name is a missing relation here
+        // (42P01), as in PostgreSQL's RangeVarGetRelid.
         Ok(None)
     }
 }

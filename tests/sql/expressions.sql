@@ -11,6 +11,7 @@ select 1 + 2 * 3, (1 + 2) * 3, 2 ^ 3 ^ 2, -2 ^ 2, 10 - 4 - 3, 2 * 3 % 4, - 5 + 3
 select 1 < 2 = true;
 select (1 < 2) = true, not 1 = 2, not true and false, true or false and false, not (true or false);
 select 'a' || 'b' || 1, 1 || 2, 'x' || null, 3 + 4 || 'y';
+select true || 'x', 'x' || false, concat(true, false);
 select 1 = 1 is true, null is null, 1 is not null, (1 < 2) is not false;
 
 -- three-valued logic
@@ -46,12 +47,12 @@ select trim('  x  '), ltrim('  x  '), rtrim('  x  '), trim(both 'x' from 'xxaxx'
 select lpad('abc', 6), lpad('abc', 6, '12'), rpad('abc', 5, '-'), lpad('abcdef', 3), rpad('ab', 0);
 select left('hello', 2), right('hello', 2), left('hello', -2), right('hello', -2), split_part('a,b,c', ',', 2), split_part('a,b,c', ',', 5);
 select concat('a', null, 1, true), concat_ws('-', 'a', null, 'b'), 'x' || 1.50, ascii('A'), chr(66), md5('abc');
-select starts_with('hello', 'he'), translate('hello', 'el', 'ip');
+select starts_with('hello', 'he');
 select string_agg(x, ',') from (values ('a'), ('b')) v(x) where false;
 
 -- math functions
 select abs(-5), abs(-5.5), abs(-2.5::float8), mod(7, 3), mod(-7, 3);
-select sqrt(16), sqrt(2), power(2, 10), power(2.0, -1), exp(1);
+select sqrt(16), sqrt(2), power(2, 10), power(2.0, -1);
 select sqrt(-1);
 select floor(2.7), ceil(2.1), ceiling(-2.1), round(2.567, 2), round(2.5::float8), round(3.5::float8), round(-2.5::float8), trunc(2.7::float8), sign(-2::float8);
 select greatest(2::float8, 1e308 * 10);
@@ -70,4 +71,5 @@ select 1.5 % 0;
 select 1::float8 / 0::float8;
 select 0 / 0;
 select 5 / null, null / 0;
-select -(-2147483648);
+select -(-2147483648), -(-9223372036854775808), -(-32768::int2);
+select -(-2147483648::int4);

@@ -1345,11 +1345,23 @@ impl<'a> Binder<'a> {
                             x
                         };
                         match x {
-                            Expr::Const(Datum::Int4(v), ty) => Ok(Expr::Const(Datum::Int4(-v), ty)),
+                            // A folded literal widens as PostgreSQL's
+                            // doNegate does on the literal's text:
+                            // -(-2147483648) is the int8 2147483648.
+                            Expr::Const(Datum::Int4(v), ty) => Ok(match v.checked_neg() {
+                                Some(n) => Expr::Const(Datum::Int4(n), ty),
+                                None => Expr::Const(Datum::Int8(-i64::from(v)), t(TypeOid::INT8)),
+                            }),
                             Expr::Const(Datum::Int8(v), _) if v == i64::from(i32::MAX) + 1 => {
                                 Ok(Expr::Const(Datum::Int4(i32::MIN), t(TypeOid::INT4)))
                             }
-                            Expr::Const(Datum::Int8(v), ty) => Ok(Expr::Const(Datum::Int8(-v), ty)),
+                            Expr::Const(Datum::Int8(v), ty) => Ok(match v.checked_neg() {
+                                Some(n) => Expr::Const(Datum::Int8(n), ty),
+                                None => Expr::Const(
+                                    Datum::Numeric(Numeric::from_i128(-i128::from(v))),
+                                    t(TypeOid::NUMERIC),
+                                ),
+                            }),
                             Expr::Const(Datum::Numeric(n), ty) => {
                                 if n == Numeric::from_i128(i128::from(i64::MAX) + 1) {
                                     Ok(Expr::Const(Datum::Int8(i64::MIN), t(TypeOid::INT8)))
@@ -2078,9 +2090,10 @@ impl<'a> Binder<'a> {
             v
         };
         let source = match &ins.source {
+            // DEFAULT VALUES: one row of every column's default.
             None => Plan::Values {
-                rows: vec![vec![]],
-                width: 0,
+                rows: vec![self.default_row(&table)?],
+                width: table.columns.len(),
             },
             Some(q) => {
                 // VALUES rows may contain DEFAULT; handle them here.
@@ -2780,12 +2793,18 @@ pub fn column_label(e: &ast::Expr) -> String {
                 _ => None,
             })
             .unwrap_or_else(|| "?column?".into()),
+        // As PostgreSQL's FigureColname: a cast keeps its argument's
+        // label only when that label is a strong one (a column, a
+        // function); otherwise it is labelled with the target type.
         A::Cast {
             expr, data_type, ..
-        } => match expr.as_ref() {
-            A::Value(_) => type_label(data_type),
-            other => column_label(other),
-        },
+        } => {
+            if label_strength(expr) >= 2 {
+                column_label(expr)
+            } else {
+                type_label(data_type)
+            }
+        }
         A::Nested(inner) => column_label(inner),
         A::Case { .. } => "case".into(),
         A::Exists { .. } => "exists".into(),
@@ -2800,13 +2819,48 @@ pub fn column_label(e: &ast::Expr) -> String {
         A::Extract { .. } => "extract".into(),
         A::Substring { .. } => "substring".into(),
         A::Position { .. } => "position".into(),
-        A::Trim { .. } => "btrim".into(),
+        A::Trim { trim_where, .. } => match trim_where {
+            Some(ast::TrimWhereField::Leading) => "ltrim".into(),
+            Some(ast::TrimWhereField::Trailing) => "rtrim".into(),
+            _ => "btrim".into(),
+        },
         A::Ceil { .. } => "ceil".into(),
         A::Floor { .. } => "floor".into(),
         A::TypedString(ts) => type_label(&ts.data_type),
         A::Interval(_) => "interval".into(),
         A::Collate { expr, .. } => column_label(expr),
         _ => "?column?".into(),
+    }
+}
+
+/// How firmly `column_label` names `e`, as PostgreSQL's FigureColname
+/// ranks it: 2 for a real name (column, function, EXISTS, ...), 1 for a
+/// fallback (CASE, a cast's type name), 0 for none (`?column?`).
+fn label_strength(e: &ast::Expr) -> u8 {
+    use ast::Expr as A;
+    match e {
+        A::Identifier(_)
+        | A::CompoundIdentifier(_)
+        | A::Function(_)
+        | A::Exists { .. }
+        | A::Extract { .. }
+        | A::Substring { .. }
+        | A::Position { .. }
+        | A::Trim { .. }
+        | A::Ceil { .. }
+        | A::Floor { .. } => 2,
+        A::Cast { expr, .. } => label_strength(expr).max(1),
+        A::Nested(inner) | A::Collate { expr: inner, .. } => label_strength(inner),
+        A::Subquery(q) => match q.body.as_ref() {
+            ast::SetExpr::Select(s) => match s.projection.first() {
+                Some(ast::SelectItem::UnnamedExpr(e)) => label_strength(e),
+                Some(ast::SelectItem::ExprWithAlias { .. }) => 2,
+                _ => 0,
+            },
+            _ => 0,
+        },
+        A::Case { .. } | A::TypedString(_) | A::Interval(_) => 1,
+        _ => 0,
     }
 }
 

@@ -119,6 +119,8 @@ pub fn cast_value(
     if is_string(t) {
         let s = match v {
             Datum::Text(s) => s,
+            // The bool-to-text cast spells the words out (booltext).
+            Datum::Bool(b) => (if b { "true" } else { "false" }).to_string(),
             other => {
                 let mut s = String::new();
                 output_text(&other, f, opts, &mut s);
@@ -185,8 +187,26 @@ pub fn cast_value(
         (Numeric(n), TypeOid::INT2) => Int2(n.to_i16()?),
         (Numeric(n), TypeOid::INT4) => Int4(n.to_i32()?),
         (Numeric(n), TypeOid::INT8) => Int8(n.to_i64()?),
-        (Numeric(n), TypeOid::FLOAT4) => Float4(n.to_f32()),
-        (Numeric(n), TypeOid::FLOAT8) => Float8(n.to_f64()),
+        (Numeric(n), TypeOid::FLOAT4) => {
+            let f = n.to_f32();
+            if f.is_infinite() && !n.is_infinite() {
+                return Err(SqlError::new(
+                    "22003",
+                    format!("\"{n}\" is out of range for type real"),
+                ));
+            }
+            Float4(f)
+        }
+        (Numeric(n), TypeOid::FLOAT8) => {
+            let f = n.to_f64();
+            if f.is_infinite() && !n.is_infinite() {
+                return Err(SqlError::new(
+                    "22003",
+                    format!("\"{n}\" is out of range for type double precision"),
+                ));
+            }
+            Float8(f)
+        }
         (Bool(b), TypeOid::INT4) => Int4(i32::from(b)),
         (Int4(x), TypeOid::BOOL) => Bool(x != 0),
         (Bool(b), TypeOid::BOOL) => Bool(b),

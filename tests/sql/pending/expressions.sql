@@ -9,3 +9,5 @@ select ln(0);
 select pi(), degrees(pi()), radians(180), sin(0), cos(0), atan2(1, 1);
 select @ -5, |/ 25;
 select 2 << 3, 256 >> 2, 5 & 3, 5 | 3, 5 # 3, ~5;
+select translate('hello', 'el', 'ip');
+select exp(1);

@@ -9,3 +9,7 @@ select '{"a": 1}'::json -> 'a', '{"a": {"b": "c"}}'::json -> 'a' ->> 'b', '[10, 
 select '{"a": 1, "b": 2}'::jsonb = '{"b": 2, "a": 1}'::jsonb, '{"a": 1}'::jsonb @> '{}'::jsonb, '{"a": 1, "b": 2}'::jsonb @> '{"a": 1}'::jsonb;
 select '{"a": {"b": [1, 2]}}'::jsonb -> 'a' -> 'b' -> 0, '{"a": "x"}'::jsonb ->> 'a', '{"a": 1}'::jsonb ? 'a', '{"a": 1}'::jsonb ? 'b';
 select jsonb_typeof('[1]'::jsonb), jsonb_typeof('1.5'::jsonb), json_typeof('"a"'::json);
+-- pg_typeof does not exist yet (42883)
+select pg_typeof(1), pg_typeof(1::int2 + 1::int2), pg_typeof(1::int2 + 1), pg_typeof(1 + 1::int8);
+select pg_typeof(2147483648), pg_typeof(9223372036854775808), pg_typeof(1.5);
+select pg_typeof(1.5::float4 + 1), pg_typeof(1.5::float4 + 1.5::float8), pg_typeof(1::int + 1.5::float4);
