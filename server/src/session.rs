@@ -528,7 +528,8 @@ impl Session {
         }
         r.map_err(|mut e| {
             if let (None, Some((line, col))) = (e.position, e.location) {
-                e.position = Some(stmt.offset + crate::sql::parse::char_offset(&stmt.text, line, col) + 1);
+                e.position =
+                    Some(stmt.offset + crate::sql::parse::char_offset(&stmt.text, line, col) + 1);
             }
             e
         })

@@ -8,7 +8,6 @@ set extra_float_digits = 1;
 
 -- precedence
 select 1 + 2 * 3, (1 + 2) * 3, 2 ^ 3 ^ 2, -2 ^ 2, 10 - 4 - 3, 2 * 3 % 4, - 5 + 3;
-select 1 < 2 = true;
 select (1 < 2) = true, not 1 = 2, not true and false, true or false and false, not (true or false);
 select 'a' || 'b' || 1, 1 || 2, 'x' || null, 3 + 4 || 'y';
 select true || 'x', 'x' || false, concat(true, false);

@@ -310,6 +310,19 @@ pub fn parse_type_name(dt: &ast::DataType) -> SqlResult<SqlType> {
             }
             _ => -1,
         },
+        TypeOid::TIME | TypeOid::TIMESTAMP | TypeOid::TIMESTAMPTZ | TypeOid::INTERVAL => {
+            match nums.first() {
+                Some(p) if (0..=6).contains(p) => *p,
+                Some(p) if *p > 6 => 6,
+                Some(p) => {
+                    return Err(SqlError::new(
+                        "22023",
+                        format!("{} precision {p} must not be negative", oid.sql_name()),
+                    ));
+                }
+                None => -1,
+            }
+        }
         _ => -1,
     };
     Ok(SqlType::with_typmod(oid, typmod))
@@ -409,15 +422,13 @@ impl<'a> Binder<'a> {
 
     fn lookup_table(&self, name: &ast::ObjectName) -> SqlResult<Arc<TableInfo>> {
         let (schema, rel) = schema_and_name(name)?;
-        self.catalog
-            .table(schema.as_deref(), &rel)?
-            .ok_or_else(|| {
-                let err = SqlError::undefined_table(&name.to_string().to_lowercase());
-                match name.0.first() {
-                    Some(ast::ObjectNamePart::Identifier(id)) => err.at(id.span),
-                    _ => err,
-                }
-            })
+        self.catalog.table(schema.as_deref(), &rel)?.ok_or_else(|| {
+            let err = SqlError::undefined_table(&name.to_string().to_lowercase());
+            match name.0.first() {
+                Some(ast::ObjectNamePart::Identifier(id)) => err.at(id.span),
+                _ => err,
+            }
+        })
     }
 
     // ----- queries -----
@@ -722,6 +733,7 @@ impl<'a> Binder<'a> {
         let mut scope = Scope {
             cols: ls.cols.iter().chain(&rs.cols).cloned().collect(),
         };
+        let mut using: Vec<String> = Vec::new();
         let condition = match constraint {
             ast::JoinConstraint::On(e) => {
                 let c = self.bind_expr(e, &scope, &mut None)?;
@@ -737,11 +749,10 @@ impl<'a> Binder<'a> {
                 )
             }
             ast::JoinConstraint::Using(names) => {
-                let mut names_s = Vec::new();
                 for n in names {
-                    names_s.push(object_name_parts(n)?.pop().unwrap_or_default());
+                    using.push(object_name_parts(n)?.pop().unwrap_or_default());
                 }
-                Some(self.using_condition(&ls, &rs, &names_s)?).filter(|_| !names_s.is_empty())
+                Some(self.using_condition(&ls, &rs, &using)?).filter(|_| !using.is_empty())
             }
             ast::JoinConstraint::Natural => {
                 let common: Vec<String> = ls
@@ -750,6 +761,7 @@ impl<'a> Binder<'a> {
                     .filter(|c| rs.cols.iter().any(|r| r.name == c.name))
                     .map(|c| c.name.clone())
                     .collect();
+                using.clone_from(&common);
                 if common.is_empty() {
                     None
                 } else {
@@ -758,27 +770,57 @@ impl<'a> Binder<'a> {
             }
             ast::JoinConstraint::None => None,
         };
-        if let ast::JoinConstraint::Using(_) | ast::JoinConstraint::Natural = constraint {
-            // Merged USING columns are still reachable through either side's
-            // qualifier; an unqualified reference resolves to the left one.
-            for c in scope.cols.iter_mut().skip(left_width) {
-                if ls.cols.iter().any(|l| l.name == c.name) {
-                    c.name = format!("{}\u{0}", c.name);
-                }
+        let (hash_keys, residual) = split_equi_keys(condition, left_width);
+        let join = Plan::Join {
+            left: Box::new(lp),
+            right: Box::new(rp),
+            kind,
+            hash_keys,
+            condition: residual,
+            left_width,
+            right_width,
+        };
+        if using.is_empty() {
+            return Ok((join, scope));
+        }
+        // USING / NATURAL: the merged columns come first (what `*` and an
+        // unqualified name see: the left value, the right one for a RIGHT
+        // join, COALESCE of both for a FULL join); the joined tables'
+        // own columns stay reachable through their qualifiers.
+        let mut exprs = Vec::new();
+        let mut merged = Vec::new();
+        for n in &using {
+            let li = ls.cols.iter().position(|c| &c.name == n).unwrap_or(0);
+            let ri = rs.cols.iter().position(|c| &c.name == n).unwrap_or(0);
+            let l = Expr::Column(li, ls.cols[li].typ);
+            let r = Expr::Column(left_width + ri, rs.cols[ri].typ);
+            let ty = common_type(&[l.typ(), r.typ()], "JOIN/USING")?;
+            let e = match kind {
+                JoinKind::Inner | JoinKind::Left => coerce(l, ty, CastContext::Implicit)?,
+                JoinKind::Right => coerce(r, ty, CastContext::Implicit)?,
+                JoinKind::Full => resolve_function("coalesce", vec![l, r])?
+                    .ok_or_else(|| SqlError::internal("coalesce"))?,
+            };
+            merged.push(ScopeCol {
+                qualifier: None,
+                name: n.clone(),
+                typ: e.typ(),
+            });
+            exprs.push(e);
+        }
+        for (i, c) in scope.cols.iter_mut().enumerate() {
+            exprs.push(Expr::Column(i, c.typ));
+            if using.contains(&c.name) {
+                c.name = format!("{}\u{0}", c.name);
             }
         }
-        let (hash_keys, residual) = split_equi_keys(condition, left_width);
+        merged.extend(scope.cols);
         Ok((
-            Plan::Join {
-                left: Box::new(lp),
-                right: Box::new(rp),
-                kind,
-                hash_keys,
-                condition: residual,
-                left_width,
-                right_width,
+            Plan::Project {
+                input: Box::new(join),
+                exprs,
             },
-            scope,
+            Scope { cols: merged },
         ))
     }
 
@@ -1304,10 +1346,11 @@ impl<'a> Binder<'a> {
             A::CompoundIdentifier(ids) => {
                 let parts: Vec<String> = ids.iter().map(ident_name).collect();
                 let first = ids.first().map(|i| i.span);
-                self.bind_column_ref(&parts, scope, agg).map_err(|e| match first {
-                    Some(span) => e.at(span),
-                    None => e,
-                })
+                self.bind_column_ref(&parts, scope, agg)
+                    .map_err(|e| match first {
+                        Some(span) => e.at(span),
+                        None => e,
+                    })
             }
             A::Value(v) => self.bind_value(&v.value),
             A::TypedString(ts) => {
@@ -1325,6 +1368,32 @@ impl<'a> Binder<'a> {
                 )
             }
             A::Nested(inner) => self.bind_expr_inner(inner, scope, agg),
+            // sqlparser binds `^` tighter than unary minus; PostgreSQL does
+            // the opposite: `-2 ^ 2` is `(-2) ^ 2`.
+            A::UnaryOp {
+                op: ast::UnaryOperator::Minus,
+                expr,
+            } if matches!(
+                expr.as_ref(),
+                A::BinaryOp {
+                    op: ast::BinaryOperator::PGExp,
+                    ..
+                }
+            ) =>
+            {
+                let A::BinaryOp { left, op, right } = expr.as_ref() else {
+                    return Err(SqlError::internal("unary minus over ^"));
+                };
+                let rewritten = A::BinaryOp {
+                    left: Box::new(A::UnaryOp {
+                        op: ast::UnaryOperator::Minus,
+                        expr: left.clone(),
+                    }),
+                    op: op.clone(),
+                    right: right.clone(),
+                };
+                self.bind_expr_inner(&rewritten, scope, agg)
+            }
             A::UnaryOp { op, expr } => {
                 let x = self.bind_expr_inner(expr, scope, agg)?;
                 match op {
@@ -2450,8 +2519,16 @@ pub fn resolve_binop(op: BinOp, l: Expr, r: Expr) -> SqlResult<Expr> {
     } else {
         common_type(&[l.typ(), r.typ()], "operator").map_err(|_| no_operator(op, lt, rt))?
     };
+    // float4 has operators only with float4 and float8: mixed with an
+    // integer or numeric, PostgreSQL computes in float8.
+    let mixed_float4 = ty.oid == TypeOid::FLOAT4
+        && [lt, rt]
+            .iter()
+            .any(|o| numeric_rank(*o).is_some_and(|r| r < 5));
     let ty = SqlType::new(if is_string(ty.oid) {
         TypeOid::TEXT
+    } else if mixed_float4 {
+        TypeOid::FLOAT8
     } else {
         ty.oid
     });
@@ -2817,6 +2894,9 @@ pub fn column_label(e: &ast::Expr) -> String {
             _ => "?column?".into(),
         },
         A::Extract { .. } => "extract".into(),
+        A::Substring {
+            shorthand: true, ..
+        } => "substr".into(),
         A::Substring { .. } => "substring".into(),
         A::Position { .. } => "position".into(),
         A::Trim { trim_where, .. } => match trim_where {

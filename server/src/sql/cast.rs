@@ -112,6 +112,17 @@ pub fn cast_value(
     explicit: bool,
     opts: &OutputOptions,
 ) -> SqlResult<Datum> {
+    let converted = cast_value_inner(v, from, to, explicit, opts)?;
+    Ok(storage::datum::io::apply_time_typmod(converted, to.typmod))
+}
+
+fn cast_value_inner(
+    v: Datum,
+    from: SqlType,
+    to: SqlType,
+    explicit: bool,
+    opts: &OutputOptions,
+) -> SqlResult<Datum> {
     if matches!(v, Datum::Null) {
         return Ok(Datum::Null);
     }

@@ -117,6 +117,12 @@ pub enum Builtin {
     GenRandomUuid,
     /// `pg_typeof(x)`: resolved at bind time to a constant, kept for completeness.
     TypeOfName,
+    /// Any value as text through its type's output function.
+    TextOut,
+    /// `ascii(s)`: the code point of the first character.
+    Ascii,
+    /// `chr(n)`: the character with code point `n`.
+    Chr,
 }
 
 fn t(oid: TypeOid) -> SqlType {
@@ -176,6 +182,21 @@ pub fn common_type(types: &[SqlType], context: &str) -> SqlResult<SqlType> {
 fn coerce_all(args: Vec<Expr>, to: SqlType) -> SqlResult<Vec<Expr>> {
     args.into_iter()
         .map(|a| coerce(a, to, CastContext::Implicit))
+        .collect()
+}
+
+/// Arguments of type "any" shown as text through their type's output
+/// function (as `concat` does: `true` becomes `t`).
+fn output_args(args: Vec<Expr>) -> SqlResult<Vec<Expr>> {
+    args.into_iter()
+        .map(|a| {
+            let oid = a.typ().oid;
+            if oid == TypeOid::UNKNOWN || is_string(oid) {
+                coerce(a, t(TypeOid::TEXT), CastContext::Implicit)
+            } else {
+                Ok(Expr::Func(Builtin::TextOut, vec![a], t(TypeOid::TEXT)))
+            }
+        })
         .collect()
 }
 
@@ -346,7 +367,8 @@ pub fn resolve_function(name: &str, mut args: Vec<Expr>) -> SqlResult<Option<Exp
         }
         "octet_length" => {
             arity(name, &args, &[1])?;
-            if args[0].typ().oid == TypeOid::BYTEA {
+            // bytea counts bytes, char(n) counts its padding too.
+            if matches!(args[0].typ().oid, TypeOid::BYTEA | TypeOid::BPCHAR) {
                 return func(OctetLength, args, t(TypeOid::INT4));
             }
             func(OctetLength, text_args(args)?, t(TypeOid::INT4))
@@ -386,12 +408,18 @@ pub fn resolve_function(name: &str, mut args: Vec<Expr>) -> SqlResult<Option<Exp
             arity(name, &args, &[3])?;
             func(Replace, text_args(args)?, t(TypeOid::TEXT))
         }
-        "concat" => func(Concat, text_args(args)?, t(TypeOid::TEXT)),
+        "concat" => func(Concat, output_args(args)?, t(TypeOid::TEXT)),
         "concat_ws" => {
             if args.is_empty() {
                 arity(name, &args, &[1])?;
             }
-            func(ConcatWs, text_args(args)?, t(TypeOid::TEXT))
+            let mut rest = args.split_off(1);
+            rest = output_args(rest)?;
+            rest.insert(
+                0,
+                coerce(args.remove(0), t(TypeOid::TEXT), CastContext::Implicit)?,
+            );
+            func(ConcatWs, rest, t(TypeOid::TEXT))
         }
         "left" | "right" | "repeat" => {
             arity(name, &args, &[2])?;
@@ -478,6 +506,14 @@ pub fn resolve_function(name: &str, mut args: Vec<Expr>) -> SqlResult<Option<Exp
                     func(DateTrunc, vec![field, v], rt)
                 }
             }
+        }
+        "ascii" => {
+            arity(name, &args, &[1])?;
+            func(Ascii, text_args(args)?, t(TypeOid::INT4))
+        }
+        "chr" => {
+            arity(name, &args, &[1])?;
+            func(Chr, coerce_all(args, t(TypeOid::INT4))?, t(TypeOid::TEXT))
         }
         "gen_random_uuid" => {
             arity(name, &args, &[0])?;
@@ -678,8 +714,9 @@ pub fn call_builtin(
             Datum::Bytea(b) => b.len(),
             v => text(v).len(),
         } as i32),
-        Lower => Datum::Text(text(&vals[0]).to_lowercase()),
-        Upper => Datum::Text(text(&vals[0]).to_uppercase()),
+        // The "C" collation changes the case of ASCII letters only.
+        Lower => Datum::Text(text(&vals[0]).to_ascii_lowercase()),
+        Upper => Datum::Text(text(&vals[0]).to_ascii_uppercase()),
         Reverse => Datum::Text(text(&vals[0]).chars().rev().collect()),
         Initcap => Datum::Text(initcap(text(&vals[0]))),
         Md5 => Datum::Text(format!("{:x}", md5_digest(text(&vals[0]).as_bytes()))),
@@ -787,6 +824,27 @@ pub fn call_builtin(
             )
         }
         StartsWith => Datum::Bool(text(&vals[0]).starts_with(text(&vals[1]))),
+        Ascii => Datum::Int4(text(&vals[0]).chars().next().map_or(0, |c| c as i32)),
+        Chr => {
+            let n = int(&vals[0]);
+            if n == 0 {
+                return Err(SqlError::new("54000", "null character not permitted"));
+            }
+            let c = u32::try_from(n)
+                .ok()
+                .and_then(char::from_u32)
+                .ok_or_else(|| {
+                    SqlError::new(
+                        "54000",
+                        "requested character too large for encoding: ".to_string() + &n.to_string(),
+                    )
+                })?;
+            Datum::Text(c.to_string())
+        }
+        TextOut => {
+            let typ = args.first().map_or(TypeOid::TEXT, |a| a.typ().oid);
+            Datum::Text(storage::datum::io::to_text(&vals[0], typ, &env.output).unwrap_or_default())
+        }
         Extract | DatePart => {
             let field = text(&vals[0]).to_ascii_lowercase();
             let tz = &env.output.time_zone;
@@ -838,9 +896,9 @@ fn initcap(s: &str) -> String {
     let mut prev_alnum = false;
     for c in s.chars() {
         if prev_alnum {
-            out.extend(c.to_lowercase());
+            out.push(c.to_ascii_lowercase());
         } else {
-            out.extend(c.to_uppercase());
+            out.push(c.to_ascii_uppercase());
         }
         prev_alnum = c.is_alphanumeric();
     }

@@ -238,23 +238,25 @@ fn parse_bool(s: &str) -> Result<bool, DatumError> {
     }
 }
 
+fn bad_hex_digit(c: char) -> DatumError {
+    DatumError::InvalidParameterValue(format!("invalid hexadecimal digit: \"{c}\""))
+}
+
 fn parse_bytea(s: &str) -> Result<Vec<u8>, DatumError> {
     if let Some(hex) = s.strip_prefix("\\x") {
-        let digits: Vec<u8> = hex.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-        if !digits.len().is_multiple_of(2) {
-            return Err(DatumError::invalid_text("bytea", s));
+        let digits: Vec<char> = hex.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        let mut out = Vec::with_capacity(digits.len() / 2);
+        for pair in digits.chunks(2) {
+            let hi = pair[0].to_digit(16).ok_or_else(|| bad_hex_digit(pair[0]))?;
+            let Some(&lo_c) = pair.get(1) else {
+                return Err(DatumError::InvalidParameterValue(
+                    "invalid hexadecimal data: odd number of digits".into(),
+                ));
+            };
+            let lo = lo_c.to_digit(16).ok_or_else(|| bad_hex_digit(lo_c))?;
+            out.push((hi * 16 + lo) as u8);
         }
-        return digits
-            .chunks(2)
-            .map(|pair| {
-                let hi = (pair[0] as char).to_digit(16);
-                let lo = (pair[1] as char).to_digit(16);
-                match (hi, lo) {
-                    (Some(h), Some(l)) => Ok((h * 16 + l) as u8),
-                    _ => Err(DatumError::invalid_text("bytea", s)),
-                }
-            })
-            .collect();
+        return Ok(out);
     }
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -362,6 +364,14 @@ fn write_jsonb(v: &serde_json::Value, out: &mut String) {
             out.push(']');
         }
         serde_json::Value::String(s) => write_json_string(s, out),
+        serde_json::Value::Number(n) => {
+            // jsonb keeps numbers as numeric: 1e3 prints as 1000.
+            let text = n.to_string();
+            match super::Numeric::parse(&text) {
+                Ok(num) => out.push_str(&num.to_string()),
+                Err(_) => out.push_str(&text),
+            }
+        }
         other => out.push_str(&other.to_string()),
     }
 }
@@ -395,6 +405,24 @@ pub fn apply_char_typmod(s: String, typ: SqlType, explicit: bool) -> Result<Stri
         return Ok(padded);
     }
     Ok(s)
+}
+
+/// Rounds a time, timestamp or interval to the fractional-second
+/// precision of its type modifier (`time(p)`, `timestamp(p)`, ...).
+pub fn apply_time_typmod(d: Datum, typmod: i32) -> Datum {
+    let Ok(p) = u8::try_from(typmod) else {
+        return d;
+    };
+    if p >= 6 {
+        return d;
+    }
+    match d {
+        Datum::Time(t) => Datum::Time(t.round_to_precision(p)),
+        Datum::Timestamp(t) => Datum::Timestamp(t.round_to_precision(p)),
+        Datum::TimestampTz(t) => Datum::TimestampTz(t.round_to_precision(p)),
+        Datum::Interval(i) => Datum::Interval(i.round_to_precision(p)),
+        other => other,
+    }
 }
 
 /// Reads the text form `s` as a value of `typ` (PostgreSQL's input
@@ -431,10 +459,15 @@ pub fn input_text(s: &str, typ: SqlType, opts: &OutputOptions) -> Result<Datum, 
         }
         TypeOid::BYTEA => Datum::Bytea(parse_bytea(s)?),
         TypeOid::DATE => Datum::Date(Date::parse(s)?),
-        TypeOid::TIME => Datum::Time(Time::parse(s)?),
-        TypeOid::TIMESTAMP => Datum::Timestamp(Timestamp::parse(s)?),
-        TypeOid::TIMESTAMPTZ => Datum::TimestampTz(TimestampTz::parse(s, &opts.time_zone)?),
-        TypeOid::INTERVAL => Datum::Interval(Interval::parse(s)?),
+        TypeOid::TIME | TypeOid::TIMESTAMP | TypeOid::TIMESTAMPTZ | TypeOid::INTERVAL => {
+            let d = match typ.oid {
+                TypeOid::TIME => Datum::Time(Time::parse(s)?),
+                TypeOid::TIMESTAMP => Datum::Timestamp(Timestamp::parse(s)?),
+                TypeOid::TIMESTAMPTZ => Datum::TimestampTz(TimestampTz::parse(s, &opts.time_zone)?),
+                _ => Datum::Interval(Interval::parse(s)?),
+            };
+            apply_time_typmod(d, typ.typmod)
+        }
         TypeOid::UUID => Datum::Uuid(parse_uuid(s)?),
         TypeOid::JSON => {
             serde_json::from_str::<serde_json::Value>(s)
@@ -660,6 +693,7 @@ mod tests {
     fn bytea_hex_and_escape_input() {
         assert_eq!(parse_bytea("\\x0aff").unwrap(), vec![10, 255]);
         assert_eq!(parse_bytea("a\\\\b\\001").unwrap(), b"a\\b\x01".to_vec());
-        assert!(parse_bytea("\\x0").is_err());
+        assert_eq!(parse_bytea("\\x0").unwrap_err().sqlstate(), "22023");
+        assert_eq!(parse_bytea("\\xzz").unwrap_err().sqlstate(), "22023");
     }
 }
