@@ -470,8 +470,6 @@ async fn message_loop(
     let mut statements: HashMap<String, Arc<Prepared>> = HashMap::new();
     let mut portals: HashMap<String, Portal> = HashMap::new();
     let mut skipping = false;
-    let output_opts = || session.lock().settings.clone();
-    let _ = output_opts;
     loop {
         let msg = tokio::select! {
             m = conn.next() => m?,

@@ -370,7 +370,7 @@ impl Session {
         };
         let mut out = Vec::with_capacity(stmts.len());
         for stmt in &stmts {
-            let r = self.run_statement(stmt, &[], true);
+            let r = self.run_statement(stmt, &[]);
             let failed = r.is_err();
             out.push(self.take_outcome(r));
             if failed {
@@ -475,7 +475,7 @@ impl Session {
         let Some(stmt) = &p.stmt else {
             return self.take_outcome(Ok(QueryResult::Command(String::new())));
         };
-        let r = self.run_statement(stmt, params, false);
+        let r = self.run_statement(stmt, params);
         if self.block == Block::Implicit
             && let Err(e) = self.commit_transaction()
         {
@@ -507,7 +507,6 @@ impl Session {
         &mut self,
         stmt: &ParsedStatement,
         params: &[Datum],
-        _simple: bool,
     ) -> SqlResult<QueryResult> {
         self.cancel
             .store(false, std::sync::atomic::Ordering::Relaxed);

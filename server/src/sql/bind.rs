@@ -1052,16 +1052,6 @@ impl<'a> Binder<'a> {
         // ORDER BY keys: output columns by name/position, else expressions
         // over the input (hidden columns).
         let mut sort_keys = Vec::new();
-        let target_scope = Scope {
-            cols: columns
-                .iter()
-                .map(|(n, t)| ScopeCol {
-                    qualifier: None,
-                    name: n.clone(),
-                    typ: *t,
-                })
-                .collect(),
-        };
         for ob in order_by {
             let by_output = self.order_by_output(&ob.expr, &columns)?;
             let expr = match by_output {
@@ -1080,7 +1070,6 @@ impl<'a> Binder<'a> {
             };
             sort_keys.push(sort_key(expr, &ob.options));
         }
-        let _ = target_scope;
         if let Some(st) = agg_state {
             plan = Plan::Aggregate {
                 input: Box::new(plan),
@@ -1093,11 +1082,6 @@ impl<'a> Binder<'a> {
                 input: Box::new(plan),
                 predicate: h,
             };
-        }
-        for e in &exprs {
-            if let Some(w) = window_in(e) {
-                return Err(w);
-            }
         }
         let width = columns.len();
         let hidden = exprs.len() > width;
@@ -1238,8 +1222,6 @@ impl<'a> Binder<'a> {
         };
         let kind = match kind {
             SubKind::Any(op, lhs) | SubKind::All(op, lhs) if bound.columns.len() == 1 => {
-                let all = false;
-                let _ = all;
                 let ty = common_type(&[lhs.typ(), bound.columns[0].1], "IN")?;
                 let lhs = coerce(*lhs, ty, CastContext::Implicit)?;
                 let plan_ty = bound.columns[0].1;
@@ -2414,11 +2396,6 @@ fn is_niladic_keyword(name: &str) -> bool {
 
 fn is_default_keyword(e: &ast::Expr) -> bool {
     matches!(e, ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"))
-}
-
-fn window_in(e: &Expr) -> Option<SqlError> {
-    let _ = e;
-    None
 }
 
 fn grouped_column(st: &AggState, c: Expr, name: &str) -> SqlResult<Expr> {

@@ -47,13 +47,13 @@ pub enum Expr {
     And(Vec<Expr>),
     /// OR of all terms (three-valued).
     Or(Vec<Expr>),
-    /// IS [NOT] NULL.
+    /// `IS [NOT] NULL`.
     IsNull(Box<Expr>, bool),
-    /// IS [NOT] TRUE / FALSE: (expr, value tested, negated).
+    /// `IS [NOT] TRUE / FALSE`: (expr, value tested, negated).
     IsBool(Box<Expr>, bool, bool),
-    /// IS [NOT] DISTINCT FROM.
+    /// `IS [NOT] DISTINCT FROM`.
     IsDistinct(Box<Expr>, Box<Expr>, bool),
-    /// CASE [operand] WHEN ... THEN ... ELSE ... END.
+    /// `CASE [operand] WHEN ... THEN ... ELSE ... END`.
     Case {
         /// The operand of a simple CASE.
         operand: Option<Box<Expr>>,
@@ -223,10 +223,10 @@ impl Expr {
             Expr::Param(i, _) => ctx.params.get(*i).cloned().ok_or_else(|| {
                 SqlError::new("08P01", format!("no value for parameter ${}", i + 1))
             }),
-            Expr::Binary(op, l, r, t) => {
+            Expr::Binary(op, l, r, _) => {
                 let a = l.eval(row, ctx)?;
                 let b = r.eval(row, ctx)?;
-                eval_binop(*op, a, b, *t, ctx.env)
+                eval_binop(*op, a, b, ctx.env)
             }
             Expr::Neg(e) => super::ops::negate(e.eval(row, ctx)?),
             Expr::Not(e) => Ok(match e.eval(row, ctx)? {
@@ -315,7 +315,7 @@ impl Expr {
                 let v = e.eval(row, ctx)?;
                 cast_value(v, e.typ(), *t, true, &ctx.env.output)
             }
-            Expr::Func(f, args, t) => call_builtin(*f, args, row, ctx, *t),
+            Expr::Func(f, args, _) => call_builtin(*f, args, row, ctx),
             Expr::InList(e, list, negated) => {
                 let v = e.eval(row, ctx)?;
                 if matches!(v, Datum::Null) {
@@ -423,7 +423,7 @@ fn eval_subplan(sub: &SubPlan, row: &[Datum], ctx: &EvalCtx<'_>) -> SqlResult<Da
             let mut saw_null = false;
             for r in rows {
                 let w = r.into_iter().next().unwrap_or(Datum::Null);
-                let res = eval_binop(*op, v.clone(), w, SqlType::new(TypeOid::BOOL), ctx.env)?;
+                let res = eval_binop(*op, v.clone(), w, ctx.env)?;
                 match res {
                     Datum::Bool(true) if !is_all => return Ok(Datum::Bool(true)),
                     Datum::Bool(false) if is_all => return Ok(Datum::Bool(false)),

@@ -545,7 +545,6 @@ pub fn call_builtin(
     args: &[Expr],
     row: &[Datum],
     ctx: &EvalCtx<'_>,
-    ret: SqlType,
 ) -> SqlResult<Datum> {
     use Builtin::*;
     // Functions that look at their arguments lazily or treat NULL specially.
@@ -706,7 +705,7 @@ pub fn call_builtin(
                 it.next().unwrap_or(Datum::Null),
                 it.next().unwrap_or(Datum::Null),
             );
-            super::ops::eval_binop(op, a, b, ret, env)?
+            super::ops::eval_binop(op, a, b, env)?
         }
         Random => Datum::Float8(random_f64()),
         Length => Datum::Int4(text(&vals[0]).chars().count() as i32),

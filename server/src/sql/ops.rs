@@ -9,7 +9,7 @@
 use std::cmp::Ordering;
 
 use storage::datum::datetime as dt;
-use storage::datum::{Datum, Interval, Numeric, SqlType};
+use storage::datum::{Datum, Interval, Numeric};
 
 use super::compare::cmp_values;
 use super::expr::SessionEnv;
@@ -143,13 +143,7 @@ fn no_operator(op: BinOp) -> SqlError {
 }
 
 /// Evaluates `a op b`. NULL operands give NULL.
-pub fn eval_binop(
-    op: BinOp,
-    a: Datum,
-    b: Datum,
-    result: SqlType,
-    env: &SessionEnv,
-) -> SqlResult<Datum> {
+pub fn eval_binop(op: BinOp, a: Datum, b: Datum, env: &SessionEnv) -> SqlResult<Datum> {
     if matches!(a, Datum::Null) || matches!(b, Datum::Null) {
         return Ok(Datum::Null);
     }
@@ -164,7 +158,6 @@ pub fn eval_binop(
             _ => o != Ordering::Less,
         }));
     }
-    let _ = result;
     use Datum::*;
     match (op, a, b) {
         (BinOp::Concat, Text(x), Text(y)) => Ok(Text(x + &y)),
