@@ -1544,17 +1544,7 @@ impl Session {
                 format!("relation \"{name}\" already exists"),
             ));
         }
-        let xid = self
-            .txn
-            .current_xid_if_any()
-            .ok_or_else(|| SqlError::internal("no xid"))?;
-        let w = Writer {
-            xid,
-            cid: self.txn.curcid(),
-            own: self.txn.own_xids(),
-            owner: self.txn.owner(),
-            wait: &wait,
-        };
+        let w = txn_writer(&self.txn, &wait)?;
         let mut owned = Vec::new();
         for (idx, typ) in &serials {
             let seq_name = format!("{name}_{}_seq", columns[*idx].name);
@@ -1645,17 +1635,7 @@ impl Session {
                 format!("relation \"{seq_name}\" already exists"),
             ));
         }
-        let xid = self
-            .txn
-            .current_xid_if_any()
-            .ok_or_else(|| SqlError::internal("no xid"))?;
-        let w = Writer {
-            xid,
-            cid: self.txn.curcid(),
-            own: self.txn.own_xids(),
-            owner: self.txn.owner(),
-            wait: &wait,
-        };
+        let w = txn_writer(&self.txn, &wait)?;
         engine
             .catalog
             .create_sequence(ns, &seq_name, &def, &w, &mut self.pending)?;
@@ -1672,13 +1652,7 @@ impl Session {
         let mut targets = Vec::new();
         for target in &t.table_names {
             let (schema, name) = schema_and_name(&target.name)?;
-            let found = {
-                let lookup = Lookup {
-                    session: self,
-                    tables: Default::default(),
-                };
-                lookup.table(schema.as_deref(), &name)?
-            };
+            let found = self.lookup_relation(schema.as_deref(), &name)?;
             match found {
                 Some(table) if table.schema == "pg_catalog" => {
                     return Err(SqlError::new(
@@ -1694,17 +1668,7 @@ impl Session {
         for table in &targets {
             self.lock_relation(table.oid, LockMode::AccessExclusive)?;
         }
-        let xid = self
-            .txn
-            .current_xid_if_any()
-            .ok_or_else(|| SqlError::internal("no xid"))?;
-        let w = Writer {
-            xid,
-            cid: self.txn.curcid(),
-            own: self.txn.own_xids(),
-            owner: self.txn.owner(),
-            wait: &wait,
-        };
+        let w = txn_writer(&self.txn, &wait)?;
         for table in &targets {
             engine
                 .catalog
@@ -1745,17 +1709,7 @@ impl Session {
                 format!("schema \"{name}\" already exists"),
             ));
         }
-        let xid = self
-            .txn
-            .current_xid_if_any()
-            .ok_or_else(|| SqlError::internal("no xid"))?;
-        let w = Writer {
-            xid,
-            cid: self.txn.curcid(),
-            own: self.txn.own_xids(),
-            owner: self.txn.owner(),
-            wait: &wait,
-        };
+        let w = txn_writer(&self.txn, &wait)?;
         engine.catalog.create_namespace(&name, &w)?;
         self.txn.command_counter_increment();
         Ok(QueryResult::Command("CREATE SCHEMA".into()))
@@ -1775,13 +1729,7 @@ impl Session {
                 let mut targets = Vec::new();
                 for n in names {
                     let (schema, name) = schema_and_name(n)?;
-                    let found = {
-                        let lookup = Lookup {
-                            session: self,
-                            tables: Default::default(),
-                        };
-                        lookup.table(schema.as_deref(), &name)?
-                    };
+                    let found = self.lookup_relation(schema.as_deref(), &name)?;
                     match found {
                         Some(t) if t.schema == "pg_catalog" => {
                             return Err(SqlError::new(
@@ -1801,17 +1749,7 @@ impl Session {
                 for t in &targets {
                     self.lock_relation(t.oid, LockMode::AccessExclusive)?;
                 }
-                let xid = self
-                    .txn
-                    .current_xid_if_any()
-                    .ok_or_else(|| SqlError::internal("no xid"))?;
-                let w = Writer {
-                    xid,
-                    cid: self.txn.curcid(),
-                    own: self.txn.own_xids(),
-                    owner: self.txn.owner(),
-                    wait: &wait,
-                };
+                let w = txn_writer(&self.txn, &wait)?;
                 for t in &targets {
                     if t.relkind == 'S' {
                         return Err(SqlError::new(
@@ -1838,13 +1776,7 @@ impl Session {
                 let mut targets = Vec::new();
                 for n in names {
                     let (schema, name) = schema_and_name(n)?;
-                    let found = {
-                        let lookup = Lookup {
-                            session: self,
-                            tables: Default::default(),
-                        };
-                        lookup.table(schema.as_deref(), &name)?
-                    };
+                    let found = self.lookup_relation(schema.as_deref(), &name)?;
                     match found {
                         Some(t) if t.relkind == 'S' => targets.push(t),
                         Some(_) => {
@@ -1865,17 +1797,7 @@ impl Session {
                 for t in &targets {
                     self.lock_relation(t.oid, LockMode::AccessExclusive)?;
                 }
-                let xid = self
-                    .txn
-                    .current_xid_if_any()
-                    .ok_or_else(|| SqlError::internal("no xid"))?;
-                let w = Writer {
-                    xid,
-                    cid: self.txn.curcid(),
-                    own: self.txn.own_xids(),
-                    owner: self.txn.owner(),
-                    wait: &wait,
-                };
+                let w = txn_writer(&self.txn, &wait)?;
                 for t in &targets {
                     engine
                         .catalog
@@ -1976,6 +1898,19 @@ impl Session {
 }
 
 impl Session {
+    /// Looks up a relation by (optionally qualified) name.
+    fn lookup_relation(
+        &self,
+        schema: Option<&str>,
+        name: &str,
+    ) -> SqlResult<Option<Arc<TableInfo>>> {
+        Lookup {
+            session: self,
+            tables: Default::default(),
+        }
+        .table(schema, name)
+    }
+
     fn sequence_by_oid(
         &self,
         oid: Oid,
@@ -1983,6 +1918,21 @@ impl Session {
     ) -> SqlResult<Option<Arc<TableInfo>>> {
         Ok(self.engine.catalog.table_by_oid(oid, snap)?)
     }
+}
+
+/// The writer for catalog changes of the current (sub)transaction, whose
+/// xid the DDL prologue assigned.
+fn txn_writer<'a>(txn: &'a TransactionState, wait: &'a LockWait) -> SqlResult<Writer<'a>> {
+    let xid = txn
+        .current_xid_if_any()
+        .ok_or_else(|| SqlError::internal("no xid"))?;
+    Ok(Writer {
+        xid,
+        cid: txn.curcid(),
+        own: txn.own_xids(),
+        owner: txn.owner(),
+        wait,
+    })
 }
 
 /// A sequence definition with PostgreSQL's defaults for the type and
