@@ -43,6 +43,9 @@ use crate::sql::exec::{self, ExecCtx, Row};
 use crate::sql::expr::SessionEnv;
 use crate::sql::parse::{ParsedStatement, StatementKind, Utility, parse_statements};
 
+/// COPY FROM stores rows in batches of this many (multi-insert).
+const COPY_BATCH_ROWS: usize = 1000;
+
 /// Transaction isolation levels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Isolation {
@@ -1344,7 +1347,8 @@ impl Session {
             outer: &[],
         };
         let mut count = 0u64;
-        let mut buf = Vec::new();
+        let mut batch: Vec<Vec<u8>> = Vec::with_capacity(COPY_BATCH_ROWS);
+        let ring = storage::buffer::BufferRing::new(storage::buffer::BufferRing::BULK_WRITE);
         let mut row: Vec<Datum> = Vec::with_capacity(table.columns.len());
         let opts = &self.env.output;
         parse_input(text, &copy.opts, |line, fields| {
@@ -1384,14 +1388,22 @@ impl Session {
                 };
             }
             exec::check_not_null(&table, &row, opts).map_err(|e| e.with_context(ctx(None)))?;
-            storage::heap::tuple::form_tuple(&table.desc, &row, &mut buf)?;
-            engine.heap.insert(table.locator, &mut buf, xid, cid)?;
+            let mut tuple = Vec::new();
+            storage::heap::tuple::form_tuple(&table.desc, &row, &mut tuple)?;
+            batch.push(tuple);
             count += 1;
-            if count.is_multiple_of(1024) {
+            if batch.len() >= COPY_BATCH_ROWS {
                 cx.check_cancel_pub()?;
+                engine
+                    .heap
+                    .multi_insert(table.locator, &mut batch, xid, cid, &ring)?;
+                batch.clear();
             }
             Ok(())
         })?;
+        engine
+            .heap
+            .multi_insert(table.locator, &mut batch, xid, cid, &ring)?;
         self.txn.command_counter_increment();
         Ok(QueryResult::Command(format!("COPY {count}")))
     }

@@ -408,3 +408,33 @@ fn an_interrupted_initialisation_is_refused_not_half_used() {
         .expect("must refuse");
     assert!(err.to_string().contains("interrupted"), "{err}");
 }
+
+#[test]
+fn a_multi_insert_survives_a_crash_whole_and_an_unfinished_one_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = open(dir.path(), 24);
+    txn(&e, 1, Some(true), |e, _| {
+        e.heap.create_relation(REL).unwrap()
+    });
+    let ring = crate::buffer::BufferRing::new(crate::buffer::BufferRing::BULK_WRITE);
+    txn(&e, 1, Some(true), |e, w| {
+        let mut batch: Vec<Vec<u8>> = (0..5000).map(tuple).collect();
+        e.heap
+            .multi_insert(REL, &mut batch, w.xid, w.cid, &ring)
+            .unwrap();
+    });
+    txn(&e, 2, None, |e, w| {
+        let mut batch: Vec<Vec<u8>> = (10_000..12_000).map(tuple).collect();
+        e.heap
+            .multi_insert(REL, &mut batch, w.xid, w.cid, &ring)
+            .unwrap();
+    });
+    let pages = e.heap.nblocks(REL).unwrap().0;
+    assert!(
+        pages > 10 && pages < 80,
+        "rows are packed many to a page, got {pages} pages"
+    );
+    e.crash();
+    let e = open(dir.path(), 24);
+    assert_values(&e, &(0..5000).collect());
+}

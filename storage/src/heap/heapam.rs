@@ -284,15 +284,8 @@ impl Heap {
 
     /// Finds a page with `needed` bytes free, pins it and returns it with the
     /// line pointer the tuple was placed at.
-    fn place_tuple(
-        &self,
-        rel: RelFileLocator,
-        tuple: &mut [u8],
-        xid: Xid,
-        cid: CommandId,
-        updated: bool,
-    ) -> Result<ItemPointer> {
-        let needed = page::maxalign(tuple.len()) + page::ITEM_ID_SIZE;
+    /// Stamps a new version's header: inserted by `xid`/`cid`, not deleted.
+    fn stamp_new_version(tuple: &mut [u8], xid: Xid, cid: CommandId, updated: bool) -> Result<()> {
         if tuple.len() > page::MAX_ITEM_SIZE {
             return Err(StorageError::ProgramLimitExceeded(format!(
                 "row is too big: size {}, maximum size {}",
@@ -300,18 +293,30 @@ impl Heap {
                 page::MAX_ITEM_SIZE
             )));
         }
-        {
-            let mut h = HeapTupleHeaderMut(tuple);
-            h.set_xmin(xid);
-            h.set_cmin(cid);
-            h.set_xmax(Xid::INVALID);
-            h.set_cmax(CommandId::FIRST);
-            let mut mask = h.as_ref().infomask() | HEAP_XMAX_INVALID;
-            if updated {
-                mask |= HEAP_UPDATED;
-            }
-            h.set_infomask(mask);
+        let mut h = HeapTupleHeaderMut(tuple);
+        h.set_xmin(xid);
+        h.set_cmin(cid);
+        h.set_xmax(Xid::INVALID);
+        h.set_cmax(CommandId::FIRST);
+        let mut mask = h.as_ref().infomask() | HEAP_XMAX_INVALID;
+        if updated {
+            mask |= HEAP_UPDATED;
         }
+        h.set_infomask(mask);
+        Ok(())
+    }
+
+    /// Finds a page with `needed` bytes free (the relation's target block,
+    /// then the free space map, then a new block), and calls `fill` with it
+    /// exclusively locked. `fill` returns its result and whether the page
+    /// is full for the next caller.
+    fn with_room<R>(
+        &self,
+        rel: RelFileLocator,
+        needed: usize,
+        ring: Option<&BufferRing>,
+        mut fill: impl FnMut(&mut BufferWriteGuard<'_>, BufferTag) -> Result<R>,
+    ) -> Result<R> {
         let mut candidate = self.targets.lock().get(&rel).copied();
         let nblocks = self.nblocks(rel)?;
         if candidate.is_none() && nblocks.0 > 0 {
@@ -321,10 +326,10 @@ impl Heap {
         loop {
             let buf = match candidate {
                 Some(b) if b.0 < self.nblocks(rel)?.0 => {
-                    self.pool.read_buffer(rel, ForkNumber::Main, b, None)?
+                    self.pool.read_buffer(rel, ForkNumber::Main, b, ring)?
                 }
                 _ => {
-                    let buf = self.pool.extend(rel, ForkNumber::Main, None)?;
+                    let buf = self.pool.extend(rel, ForkNumber::Main, ring)?;
                     let mut g = buf.write();
                     page::init(&mut g, 0);
                     g.mark_dirty();
@@ -338,30 +343,10 @@ impl Heap {
                 page::init(&mut g, 0);
             }
             if page::heap_free_space(&g) >= needed {
-                self.check_wal()?;
-                let was_empty = page::max_offset_number(&g) == 0;
-                let Some(off) = page::add_item(&mut g, tuple, None) else {
-                    return Err(StorageError::Internal(
-                        "page claimed room but add_item failed".into(),
-                    ));
-                };
-                // NO ERROR RETURNS UNTIL LOGGED
-                let tid = ItemPointer::new(block, off);
-                if let Some(item) = page::get_item_mut(&mut g, off) {
-                    HeapTupleHeaderMut(item).set_ctid(tid);
-                }
-                g.mark_dirty();
-                let mut ops = HeapOps::default();
-                ops.put(off, page::get_item(&g, off).unwrap_or_default());
-                let info = if updated {
-                    XLOG_HEAP_UPDATE
-                } else {
-                    XLOG_HEAP_INSERT
-                };
-                self.log_heap(&mut g, buf.tag(), info, xid, ops, was_empty);
+                let r = fill(&mut g, buf.tag())?;
                 drop(g);
                 self.targets.lock().insert(rel, block);
-                return Ok(tid);
+                return Ok(r);
             }
             let free = page::heap_free_space(&g);
             drop(g);
@@ -374,6 +359,86 @@ impl Heap {
                 fsm::search(&self.pool, rel, needed, block)?.filter(|b| *b != block)
             };
         }
+    }
+
+    fn place_tuple(
+        &self,
+        rel: RelFileLocator,
+        tuple: &mut [u8],
+        xid: Xid,
+        cid: CommandId,
+        updated: bool,
+    ) -> Result<ItemPointer> {
+        Self::stamp_new_version(tuple, xid, cid, updated)?;
+        let needed = page::maxalign(tuple.len()) + page::ITEM_ID_SIZE;
+        self.with_room(rel, needed, None, |g, tag| {
+            self.check_wal()?;
+            let was_empty = page::max_offset_number(g) == 0;
+            let Some(off) = page::add_item(g, tuple, None) else {
+                return Err(StorageError::Internal(
+                    "page claimed room but add_item failed".into(),
+                ));
+            };
+            // NO ERROR RETURNS UNTIL LOGGED
+            let tid = ItemPointer::new(tag.block, off);
+            if let Some(item) = page::get_item_mut(g, off) {
+                HeapTupleHeaderMut(item).set_ctid(tid);
+            }
+            g.mark_dirty();
+            let mut ops = HeapOps::default();
+            ops.put(off, page::get_item(g, off).unwrap_or_default());
+            let info = if updated {
+                XLOG_HEAP_UPDATE
+            } else {
+                XLOG_HEAP_INSERT
+            };
+            self.log_heap(g, tag, info, xid, ops, was_empty);
+            Ok(tid)
+        })
+    }
+
+    /// Stores many formed tuples (COPY, bulk loads): as many per page as
+    /// fit under one lock and one WAL record, through a bulk-write buffer
+    /// ring so a large load does not evict the working set.
+    pub fn multi_insert(
+        &self,
+        rel: RelFileLocator,
+        tuples: &mut [Vec<u8>],
+        xid: Xid,
+        cid: CommandId,
+        ring: &BufferRing,
+    ) -> Result<()> {
+        for t in tuples.iter_mut() {
+            Self::stamp_new_version(t, xid, cid, false)?;
+        }
+        let mut next = 0;
+        while next < tuples.len() {
+            let needed = page::maxalign(tuples[next].len()) + page::ITEM_ID_SIZE;
+            next = self.with_room(rel, needed, Some(ring), |g, tag| {
+                self.check_wal()?;
+                let was_empty = page::max_offset_number(g) == 0;
+                let mut ops = HeapOps::default();
+                let mut i = next;
+                // NO ERROR RETURNS UNTIL LOGGED
+                while i < tuples.len()
+                    && page::heap_free_space(g)
+                        >= page::maxalign(tuples[i].len()) + page::ITEM_ID_SIZE
+                {
+                    let Some(off) = page::add_item(g, &tuples[i], None) else {
+                        break;
+                    };
+                    if let Some(item) = page::get_item_mut(g, off) {
+                        HeapTupleHeaderMut(item).set_ctid(ItemPointer::new(tag.block, off));
+                    }
+                    ops.put(off, page::get_item(g, off).unwrap_or_default());
+                    i += 1;
+                }
+                g.mark_dirty();
+                self.log_heap(g, tag, XLOG_HEAP_INSERT, xid, ops, was_empty);
+                Ok(i)
+            })?;
+        }
+        Ok(())
     }
 
     /// Stores a formed tuple as a new row version inserted by `xid`/`cid`.
