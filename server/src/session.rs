@@ -43,6 +43,27 @@ use crate::sql::exec::{self, ExecCtx, Row};
 use crate::sql::expr::SessionEnv;
 use crate::sql::parse::{ParsedStatement, StatementKind, Utility, parse_statements};
 
+/// A bound statement, ready to execute.
+#[derive(Debug)]
+enum Bound {
+    Query(crate::sql::bind::BoundQuery),
+    Insert(crate::sql::bind::InsertPlan),
+    Update(crate::sql::bind::UpdatePlan),
+    Delete(crate::sql::bind::DeletePlan),
+}
+
+/// A prepared statement's plan, reused by later Executes while the catalog
+/// has not changed.
+#[derive(Debug)]
+pub struct CachedPlan {
+    generation: u64,
+    bound: Arc<Bound>,
+    tables: Vec<Oid>,
+}
+
+/// Where a prepared statement keeps its plan.
+pub type PlanCache = Arc<parking_lot::Mutex<Option<CachedPlan>>>;
+
 /// COPY FROM stores rows in batches of this many (multi-insert).
 const COPY_BATCH_ROWS: usize = 1000;
 
@@ -175,6 +196,8 @@ pub struct Prepared {
     pub param_types: Vec<SqlType>,
     /// Result columns; empty for statements without rows.
     pub columns: Vec<(String, SqlType)>,
+    /// The plan, once bound (not re-bound on every Execute).
+    pub plan: PlanCache,
 }
 
 /// Server-wide facts sessions share.
@@ -220,6 +243,10 @@ pub struct Session {
     /// (restored if it aborts), and as they will be if it commits (SET
     /// LOCAL changes left out).
     txn_settings: Option<(Settings, Settings)>,
+    /// The plan cache and parameter types of the prepared statement being
+    /// executed, if any.
+    plan_cache: Option<PlanCache>,
+    prepared_params: Option<Vec<SqlType>>,
 }
 
 impl Session {
@@ -265,6 +292,8 @@ impl Session {
             notices: Vec::new(),
             parameter_status: Vec::new(),
             txn_settings: None,
+            plan_cache: None,
+            prepared_params: None,
             settings,
         }
     }
@@ -403,6 +432,7 @@ impl Session {
                 stmt: None,
                 param_types: vec![],
                 columns: vec![],
+                plan: Default::default(),
             });
         };
         let given: Vec<SqlType> = param_types
@@ -442,6 +472,7 @@ impl Session {
             stmt: Some(stmt),
             param_types,
             columns,
+            plan: Default::default(),
         })
     }
 
@@ -478,7 +509,25 @@ impl Session {
         let Some(stmt) = &p.stmt else {
             return self.take_outcome(Ok(QueryResult::Command(String::new())));
         };
-        let r = self.run_statement(stmt, params);
+        self.plan_cache = Some(p.plan.clone());
+        self.prepared_params = Some(p.param_types.clone());
+        let mut r = self.run_statement(stmt, params);
+        self.plan_cache = None;
+        self.prepared_params = None;
+        if let Ok(QueryResult::Rows { columns, .. }) = &r {
+            let same = columns.len() == p.columns.len()
+                && columns
+                    .iter()
+                    .zip(&p.columns)
+                    .all(|(a, b)| a.1.oid == b.1.oid);
+            if !same && !p.columns.is_empty() {
+                r = Err(SqlError::new(
+                    "0A000",
+                    "cached plan must not change result type",
+                ));
+                self.fail_block();
+            }
+        }
         if self.block == Block::Implicit
             && let Err(e) = self.commit_transaction()
         {
@@ -1092,17 +1141,23 @@ impl Session {
         }
         let snap = self.statement_snapshot();
         let engine = self.engine.clone();
-        let param_types: Vec<SqlType> = params
-            .iter()
-            .map(|_| SqlType::new(TypeOid::UNKNOWN))
-            .collect();
-        enum Bound {
-            Query(crate::sql::bind::BoundQuery),
-            Insert(crate::sql::bind::InsertPlan),
-            Update(crate::sql::bind::UpdatePlan),
-            Delete(crate::sql::bind::DeletePlan),
-        }
-        let (bound, tables) = {
+        let param_types: Vec<SqlType> = self.prepared_params.clone().unwrap_or_else(|| {
+            params
+                .iter()
+                .map(|_| SqlType::new(TypeOid::UNKNOWN))
+                .collect()
+        });
+        let generation = engine.catalog.generation();
+        let cache = self.plan_cache.clone().filter(|_| !self.catalog_changed);
+        let cached = cache.as_ref().and_then(|c| {
+            c.lock()
+                .as_ref()
+                .filter(|p| p.generation == generation)
+                .map(|p| (p.bound.clone(), p.tables.clone()))
+        });
+        let (bound, tables) = if let Some(hit) = cached {
+            hit
+        } else {
             let lookup = Lookup {
                 session: self,
                 tables: Default::default(),
@@ -1121,12 +1176,21 @@ impl Session {
                 ast::Statement::Delete(d) => Bound::Delete(binder.bind_delete(d)?),
                 _ => return Err(SqlError::internal("not a DML statement")),
             };
-            (bound, lookup.tables.into_inner())
+            let bound = Arc::new(bound);
+            let tables = lookup.tables.into_inner();
+            if let Some(c) = &cache {
+                *c.lock() = Some(CachedPlan {
+                    generation,
+                    bound: bound.clone(),
+                    tables: tables.clone(),
+                });
+            }
+            (bound, tables)
         };
         for oid in &tables {
             self.lock_relation(*oid, LockMode::AccessShare)?;
         }
-        let target: Option<Arc<TableInfo>> = match &bound {
+        let target: Option<Arc<TableInfo>> = match bound.as_ref() {
             Bound::Insert(p) => Some(p.table.clone()),
             Bound::Update(p) => Some(p.table.clone()),
             Bound::Delete(p) => Some(p.table.clone()),
@@ -1166,7 +1230,7 @@ impl Session {
                 cancel: &cancel,
                 deadline: wait.statement_deadline,
             };
-            match &bound {
+            match bound.as_ref() {
                 Bound::Query(q) => {
                     let rows = exec::run_query(&q.plan, &cx)?;
                     let tag = format!("SELECT {}", rows.len());

@@ -262,6 +262,12 @@ impl Catalog {
         Oid(self.next_oid.lock().next)
     }
 
+    /// The catalog generation: it changes whenever a transaction that
+    /// changed catalog rows commits or aborts (plans bound earlier are stale).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
     /// Marks the cached descriptors stale (a transaction that changed
     /// catalog rows has ended).
     pub fn invalidate(&self) {
