@@ -786,6 +786,9 @@ async fn message_loop(
             PgWireFrontendMessage::Sync(_) => {
                 skipping = false;
                 portals.remove("");
+                if let Err(e) = with_session(&session, |s| s.sync(), Err).await {
+                    conn.send(error_message(&e));
+                }
                 let status = session.lock().tx_status();
                 conn.send(ready(status));
                 conn.flush().await?;

@@ -528,12 +528,17 @@ impl Session {
                 self.fail_block();
             }
         }
-        if self.block == Block::Implicit
-            && let Err(e) = self.commit_transaction()
-        {
-            return self.take_outcome(Err(e));
-        }
         self.take_outcome(r)
+    }
+
+    /// Sync (extended protocol): ends the implicit transaction that the
+    /// Executes since the last Sync ran in, as PostgreSQL does, so a
+    /// pipelined batch commits or fails as a whole.
+    pub fn sync(&mut self) -> SqlResult<()> {
+        if self.block == Block::Implicit {
+            self.commit_transaction()?;
+        }
+        Ok(())
     }
 
     /// Ends whatever transaction is open (the client went away).

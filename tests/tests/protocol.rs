@@ -536,3 +536,64 @@ async fn show_through_the_extended_protocol() {
         }
     }
 }
+
+/// Parse + Bind + Execute of one unnamed statement without a Sync.
+fn execute_messages(sql: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut msg = |tag: u8, body: Vec<u8>| {
+        out.push(tag);
+        out.extend_from_slice(&((body.len() + 4) as u32).to_be_bytes());
+        out.extend(body);
+    };
+    let mut parse = vec![0u8]; // unnamed statement
+    parse.extend_from_slice(sql.as_bytes());
+    parse.extend_from_slice(&[0, 0, 0]); // no parameter types
+    msg(b'P', parse);
+    // unnamed portal, unnamed statement, no formats, no params, no result formats
+    msg(b'B', vec![0, 0, 0, 0, 0, 0, 0, 0]);
+    msg(b'E', vec![0, 0, 0, 0, 0]);
+    out
+}
+
+fn sync_message() -> Vec<u8> {
+    vec![b'S', 0, 0, 0, 4]
+}
+
+/// Statements pipelined before one Sync form one implicit transaction: an
+/// error in the second rolls back the first, as in PostgreSQL.
+#[tokio::test]
+async fn a_pipelined_batch_before_sync_is_one_transaction() {
+    let server = TestServer::start();
+    let c = server.connect().await;
+    c.batch_execute("create table t (id int)").await.unwrap();
+    let port = server.port;
+    tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.write_all(&startup_packet()).unwrap();
+        read_until_ready_or_eof(&mut s);
+        let mut batch = execute_messages("insert into t values (1)");
+        batch.extend(execute_messages("insert into t values (1/0)"));
+        batch.extend(sync_message());
+        s.write_all(&batch).unwrap();
+        let reply = read_until_ready_or_eof(&mut s);
+        assert!(
+            String::from_utf8_lossy(&reply).contains("22012"),
+            "{reply:?}"
+        );
+        assert_eq!(ready_status(&reply), b'I');
+        let mut ok = execute_messages("insert into t values (2)");
+        ok.extend(execute_messages("insert into t values (3)"));
+        ok.extend(sync_message());
+        s.write_all(&ok).unwrap();
+        assert_eq!(ready_status(&read_until_ready_or_eof(&mut s)), b'I');
+    })
+    .await
+    .unwrap();
+    let rows = c.query("select id from t order by id", &[]).await.unwrap();
+    let ids: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
+    assert_eq!(
+        ids,
+        vec![2, 3],
+        "the failed batch left nothing, the good one everything"
+    );
+}
