@@ -1061,8 +1061,10 @@ impl Session {
             .join(" ");
         let text = SqlType::new(TypeOid::TEXT);
         if name == "all" {
-            let rows = crate::guc::DEFS
-                .iter()
+            let mut defs: Vec<&crate::guc::Def> = crate::guc::DEFS.iter().collect();
+            defs.sort_by_key(|d| d.name.to_ascii_lowercase());
+            let rows = defs
+                .into_iter()
                 .map(|d| {
                     vec![
                         Datum::Text(d.name.to_string()),
@@ -1872,7 +1874,12 @@ impl Session {
                             code: "00000",
                             message: format!("sequence \"{name}\" does not exist, skipping"),
                         }),
-                        None => return Err(SqlError::undefined_table(&name)),
+                        None => {
+                            return Err(SqlError::new(
+                                "42P01",
+                                format!("sequence \"{name}\" does not exist"),
+                            ));
+                        }
                     }
                 }
                 for t in &targets {
