@@ -1809,38 +1809,9 @@ impl Session {
             ast::ObjectType::Table => {
                 let (snap, wait) = self.ddl_prologue()?;
                 let engine = self.engine.clone();
-                let mut targets = Vec::new();
-                for n in names {
-                    let (schema, name) = schema_and_name(n)?;
-                    let found = self.lookup_relation(schema.as_deref(), &name)?;
-                    match found {
-                        Some(t) if t.schema == "pg_catalog" => {
-                            return Err(SqlError::new(
-                                "42501",
-                                format!("permission denied: \"{}\" is a system catalog", t.name),
-                            ));
-                        }
-                        Some(t) => targets.push(t),
-                        None if if_exists => self.notices.push(Notice {
-                            severity: "NOTICE",
-                            code: "00000",
-                            message: format!("table \"{name}\" does not exist, skipping"),
-                        }),
-                        None => return Err(SqlError::undefined_table(&name)),
-                    }
-                }
-                for t in &targets {
-                    self.lock_relation(t.oid, LockMode::AccessExclusive)?;
-                }
+                let targets = self.drop_targets(names, if_exists, 'r')?;
                 let w = txn_writer(&self.txn, &wait)?;
                 for t in &targets {
-                    if t.relkind == 'S' {
-                        return Err(SqlError::new(
-                            "42809",
-                            format!("\"{}\" is not a table", t.name),
-                        )
-                        .with_hint("Use DROP SEQUENCE to remove a sequence."));
-                    }
                     for seq_oid in engine.catalog.owned_sequences(t.oid, &snap)? {
                         if let Some(seq) = self.sequence_by_oid(seq_oid, &snap)? {
                             engine
@@ -1856,35 +1827,7 @@ impl Session {
             ast::ObjectType::Sequence => {
                 let (snap, wait) = self.ddl_prologue()?;
                 let engine = self.engine.clone();
-                let mut targets = Vec::new();
-                for n in names {
-                    let (schema, name) = schema_and_name(n)?;
-                    let found = self.lookup_relation(schema.as_deref(), &name)?;
-                    match found {
-                        Some(t) if t.relkind == 'S' => targets.push(t),
-                        Some(_) => {
-                            return Err(SqlError::new(
-                                "42809",
-                                format!("\"{name}\" is not a sequence"),
-                            )
-                            .with_hint("Use DROP TABLE to remove a table."));
-                        }
-                        None if if_exists => self.notices.push(Notice {
-                            severity: "NOTICE",
-                            code: "00000",
-                            message: format!("sequence \"{name}\" does not exist, skipping"),
-                        }),
-                        None => {
-                            return Err(SqlError::new(
-                                "42P01",
-                                format!("sequence \"{name}\" does not exist"),
-                            ));
-                        }
-                    }
-                }
-                for t in &targets {
-                    self.lock_relation(t.oid, LockMode::AccessExclusive)?;
-                }
+                let targets = self.drop_targets(names, if_exists, 'S')?;
                 let w = txn_writer(&self.txn, &wait)?;
                 for t in &targets {
                     engine
@@ -1999,6 +1942,56 @@ impl Session {
         .table(schema, name)
     }
 
+    /// The relations DROP TABLE (`kind` 'r') or DROP SEQUENCE ('S') names,
+    /// locked AccessExclusive; missing ones are a NOTICE with IF EXISTS.
+    fn drop_targets(
+        &mut self,
+        names: &[ast::ObjectName],
+        if_exists: bool,
+        kind: char,
+    ) -> SqlResult<Vec<Arc<TableInfo>>> {
+        let (what, other) = if kind == 'S' {
+            ("sequence", "TABLE")
+        } else {
+            ("table", "SEQUENCE")
+        };
+        let mut targets = Vec::new();
+        for n in names {
+            let (schema, name) = schema_and_name(n)?;
+            match self.lookup_relation(schema.as_deref(), &name)? {
+                Some(t) if t.schema == "pg_catalog" => {
+                    return Err(SqlError::new(
+                        "42501",
+                        format!("permission denied: \"{}\" is a system catalog", t.name),
+                    ));
+                }
+                Some(t) if t.relkind != kind => {
+                    let other_what = if kind == 'S' { "table" } else { "sequence" };
+                    return Err(
+                        SqlError::new("42809", format!("\"{name}\" is not a {what}"))
+                            .with_hint(format!("Use DROP {other} to remove a {other_what}.")),
+                    );
+                }
+                Some(t) => targets.push(t),
+                None if if_exists => self.notices.push(Notice {
+                    severity: "NOTICE",
+                    code: "00000",
+                    message: format!("{what} \"{name}\" does not exist, skipping"),
+                }),
+                None => {
+                    return Err(SqlError::new(
+                        "42P01",
+                        format!("{what} \"{name}\" does not exist"),
+                    ));
+                }
+            }
+        }
+        for t in &targets {
+            self.lock_relation(t.oid, LockMode::AccessExclusive)?;
+        }
+        Ok(targets)
+    }
+
     fn sequence_by_oid(
         &self,
         oid: Oid,
@@ -2087,16 +2080,7 @@ fn copy_columns(table: &TableInfo, columns: &[ast::Ident]) -> SqlResult<Vec<usiz
     let mut out = Vec::new();
     for c in columns {
         let name = ident_name(c);
-        let i = table
-            .columns
-            .iter()
-            .position(|x| x.name == name)
-            .ok_or_else(|| {
-                SqlError::undefined_column(&name).with_detail(format!(
-                    "column \"{name}\" of relation \"{}\" does not exist",
-                    table.name
-                ))
-            })?;
+        let i = crate::sql::bind::target_column(table, &name)?;
         if out.contains(&i) {
             return Err(SqlError::new(
                 "42701",

@@ -2120,16 +2120,7 @@ impl<'a> Binder<'a> {
             let mut v = Vec::new();
             for c in &ins.columns {
                 let cname = object_name_parts(c)?.pop().unwrap_or_default();
-                let idx = table
-                    .columns
-                    .iter()
-                    .position(|col| col.name == cname)
-                    .ok_or_else(|| {
-                        SqlError::undefined_column(&cname).with_detail(format!(
-                            "column \"{cname}\" of relation \"{}\" does not exist",
-                            table.name
-                        ))
-                    })?;
+                let idx = target_column(&table, &cname)?;
                 if v.contains(&idx) {
                     return Err(SqlError::new(
                         "42701",
@@ -2290,16 +2281,7 @@ impl<'a> Binder<'a> {
                 return Err(SqlError::unsupported("multi-column assignment in UPDATE"));
             };
             let cname = object_name_parts(n)?.pop().unwrap_or_default();
-            let idx = table
-                .columns
-                .iter()
-                .position(|c| c.name == cname)
-                .ok_or_else(|| {
-                    SqlError::undefined_column(&cname).with_detail(format!(
-                        "column \"{cname}\" of relation \"{}\" does not exist",
-                        table.name
-                    ))
-                })?;
+            let idx = target_column(&table, &cname)?;
             if assignments.iter().any(|(i, _)| *i == idx) {
                 return Err(SqlError::new(
                     "42601",
@@ -2377,6 +2359,24 @@ impl<'a> Binder<'a> {
             returning,
         })
     }
+}
+
+/// The index of column `name` of `table`, the target of an INSERT, UPDATE
+/// or COPY (42703 naming the relation, as PostgreSQL words it).
+pub fn target_column(table: &TableInfo, name: &str) -> SqlResult<usize> {
+    table
+        .columns
+        .iter()
+        .position(|c| c.name == name)
+        .ok_or_else(|| {
+            SqlError::new(
+                "42703",
+                format!(
+                    "column \"{name}\" of relation \"{}\" does not exist",
+                    table.name
+                ),
+            )
+        })
 }
 
 fn is_niladic_keyword(name: &str) -> bool {
