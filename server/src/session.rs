@@ -20,7 +20,6 @@
 //! take one per transaction. Every statement's snapshot is registered so
 //! vacuum keeps what it may see.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
@@ -31,7 +30,7 @@ use storage::datum::{Datum, SqlType, TimestampTz, TypeOid};
 use storage::engine::Engine;
 use storage::heap::heapam::Writer;
 use storage::txn::{LockMode, LockTag, LockWait, OwnerId, RegisteredSnapshot, TransactionState};
-use storage::types::{Oid, RelFileLocator};
+use storage::types::Oid;
 
 use crate::copy::{CopyOptions, format_row, parse_input};
 use crate::error::{SqlError, SqlResult};
@@ -232,7 +231,6 @@ pub struct Session {
     next_isolation: Option<Isolation>,
     txn_snapshot: Option<RegisteredSnapshot>,
     pending: PendingFiles,
-    touched: BTreeSet<RelFileLocator>,
     catalog_changed: bool,
     savepoints: Vec<String>,
     env: SessionEnv,
@@ -274,7 +272,6 @@ impl Session {
             next_isolation: None,
             txn_snapshot: None,
             pending: PendingFiles::default(),
-            touched: BTreeSet::new(),
             catalog_changed: false,
             savepoints: Vec::new(),
             env: SessionEnv {
@@ -699,7 +696,6 @@ impl Session {
             self.engine.catalog.invalidate();
         }
         self.catalog_changed = false;
-        self.touched.clear();
         self.savepoints.clear();
         self.txn_snapshot = None;
         self.block = Block::Idle;
@@ -1211,7 +1207,6 @@ impl Session {
                 ));
             }
             self.lock_relation(t.oid, LockMode::RowExclusive)?;
-            self.touched.insert(t.locator);
         }
         let wait = self.lock_wait();
         let serializable = self.isolation != Isolation::ReadCommitted;
@@ -1380,7 +1375,6 @@ impl Session {
         let xid = self.writer_xid()?;
         let table = copy.table.clone();
         self.lock_relation(table.oid, LockMode::RowExclusive)?;
-        self.touched.insert(table.locator);
         let snap = self.statement_snapshot();
         let defaults = {
             let lookup = Lookup {
@@ -1513,12 +1507,6 @@ impl Session {
         self.ensure_transaction()?;
         self.writer_xid()?;
         self.catalog_changed = true;
-        for t in storage::catalog::defs::SYSTEM_TABLES {
-            self.touched.insert(RelFileLocator {
-                db_oid: self.engine.catalog.database(),
-                rel_number: t.oid,
-            });
-        }
         let snap = self.statement_snapshot();
         Ok((snap, self.lock_wait()))
     }
