@@ -20,6 +20,9 @@
 //! take one per transaction. Every statement's snapshot is registered so
 //! vacuum keeps what it may see.
 
+mod explain;
+mod indexcmds;
+
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
@@ -491,6 +494,9 @@ impl Session {
                 ast::Statement::Insert(i) => returning_columns(&binder.bind_insert(i)?.returning),
                 ast::Statement::Update(u) => returning_columns(&binder.bind_update(u)?.returning),
                 ast::Statement::Delete(d) => returning_columns(&binder.bind_delete(d)?.returning),
+                ast::Statement::Explain { .. } => {
+                    vec![("QUERY PLAN".into(), SqlType::new(TypeOid::TEXT))]
+                }
                 _ => vec![],
             };
             Ok((binder.final_param_types(), columns))
@@ -716,6 +722,7 @@ impl Session {
                 self.engine.checkpoint()?;
                 Ok(QueryResult::Command("CHECKPOINT".into()))
             }
+            StatementKind::Utility(Utility::Reindex(target)) => self.reindex(target),
             StatementKind::Utility(Utility::NotSupported(what)) => Err(SqlError::unsupported(what)),
             StatementKind::Sql(ast) => self.dispatch_sql(ast, params),
         }
@@ -769,6 +776,16 @@ impl Session {
                 }
             }
             S::CreateTable(ct) => self.create_table(ct),
+            S::CreateIndex(ci) => self.create_index(ci),
+            S::AlterTable(at) => self.alter_table(at),
+            S::Explain {
+                analyze,
+                verbose,
+                statement,
+                format,
+                options,
+                ..
+            } => self.explain(statement, *analyze, *verbose, format.as_ref(), options.as_deref()),
             S::Truncate(t) => self.truncate(t),
             S::CreateSequence {
                 temporary,
@@ -1166,20 +1183,7 @@ impl Session {
                 tables: Default::default(),
             };
             let mut binder = Binder::new(&lookup, param_types);
-            let bound = match stmt {
-                ast::Statement::Query(q) => {
-                    if !q.locks.is_empty() {
-                        Bound::Query(binder.bind_locking_query(q)?)
-                    } else {
-                        Bound::Query(binder.bind_query(q)?)
-                    }
-                }
-                ast::Statement::Insert(i) => Bound::Insert(binder.bind_insert(i)?),
-                ast::Statement::Update(u) => Bound::Update(binder.bind_update(u)?),
-                ast::Statement::Delete(d) => Bound::Delete(binder.bind_delete(d)?),
-                _ => return Err(SqlError::internal("not a DML statement")),
-            };
-            let bound = Arc::new(bound);
+            let bound = Arc::new(bind_dml(&mut binder, stmt)?);
             let tables = lookup.tables.into_inner();
             if let Some(c) = &cache {
                 *c.lock() = Some(CachedPlan {
@@ -1413,7 +1417,26 @@ impl Session {
         };
         let mut count = 0u64;
         let mut batch: Vec<Vec<u8>> = Vec::with_capacity(COPY_BATCH_ROWS);
+        // The batch's rows as values, kept only to make index entries.
+        let mut rows: Vec<Vec<Datum>> = Vec::new();
         let ring = storage::buffer::BufferRing::new(storage::buffer::BufferRing::BULK_WRITE);
+        let writer = cx
+            .writer
+            .as_ref()
+            .ok_or_else(|| SqlError::internal("COPY without a writing transaction"))?;
+        let mut tids = Vec::with_capacity(COPY_BATCH_ROWS);
+        let mut flush = |batch: &mut Vec<Vec<u8>>, rows: &mut Vec<Vec<Datum>>| -> SqlResult<()> {
+            tids.clear();
+            engine
+                .heap
+                .multi_insert(table.locator, batch, xid, cid, &ring, &mut tids)?;
+            for (row, tid) in rows.iter().zip(&tids) {
+                exec::insert_index_entries(&engine, &table, row, *tid, writer, &self.env.output)?;
+            }
+            batch.clear();
+            rows.clear();
+            Ok(())
+        };
         let mut row: Vec<Datum> = Vec::with_capacity(table.columns.len());
         let opts = &self.env.output;
         parse_input(text, &copy.opts, |line, fields| {
@@ -1456,19 +1479,17 @@ impl Session {
             let mut tuple = Vec::new();
             storage::heap::tuple::form_tuple(&table.desc, &row, &mut tuple)?;
             batch.push(tuple);
+            if !table.indexes.is_empty() {
+                rows.push(row.clone());
+            }
             count += 1;
             if batch.len() >= COPY_BATCH_ROWS {
                 cx.check_cancel_pub()?;
-                engine
-                    .heap
-                    .multi_insert(table.locator, &mut batch, xid, cid, &ring)?;
-                batch.clear();
+                flush(&mut batch, &mut rows)?;
             }
             Ok(())
         })?;
-        engine
-            .heap
-            .multi_insert(table.locator, &mut batch, xid, cid, &ring)?;
+        flush(&mut batch, &mut rows)?;
         self.txn.command_counter_increment();
         Ok(QueryResult::Command(format!("COPY {count}")))
     }
@@ -1518,13 +1539,8 @@ impl Session {
         if ct.temporary {
             return Err(SqlError::unsupported("temporary tables"));
         }
-        if !ct.constraints.is_empty() {
-            return Err(SqlError::unsupported(format!(
-                "table constraint {}",
-                ct.constraints[0]
-            )));
-        }
         let (schema, name) = schema_and_name(&ct.name)?;
+        let mut constraints = Vec::new();
         let mut columns: Vec<ColumnInfo> = Vec::new();
         let mut serials: Vec<(usize, TypeOid)> = Vec::new();
         for c in &ct.columns {
@@ -1550,6 +1566,10 @@ impl Session {
                 default: None,
             };
             for opt in &c.options {
+                if let Some(ci) = indexcmds::ConstraintIndex::from_column_option(&col.name, opt)? {
+                    constraints.push(ci);
+                    continue;
+                }
                 match &opt.option {
                     ast::ColumnOption::NotNull => col.not_null = true,
                     ast::ColumnOption::Null => col.not_null = false,
@@ -1581,6 +1601,22 @@ impl Session {
                 serials.push((columns.len(), t));
             }
             columns.push(col);
+        }
+        for c in &ct.constraints {
+            constraints.push(indexcmds::ConstraintIndex::from_table_constraint(c)?);
+        }
+        for c in &constraints {
+            for name in c.columns() {
+                match columns.iter_mut().find(|col| &col.name == name) {
+                    Some(col) => col.not_null |= c.is_primary(),
+                    None => {
+                        return Err(SqlError::new(
+                            "42703",
+                            format!("column \"{name}\" named in key does not exist"),
+                        ));
+                    }
+                }
+            }
         }
         if columns.len() > 1600 {
             return Err(SqlError::new(
@@ -1643,6 +1679,14 @@ impl Session {
                 .set_sequence_owner(seq, table_oid, idx as i32 + 1, &w)?;
         }
         self.txn.command_counter_increment();
+        if !constraints.is_empty() {
+            let snap = self.statement_snapshot();
+            let table = engine
+                .catalog
+                .table_by_oid(table_oid, &snap)?
+                .ok_or_else(|| SqlError::internal("new table not visible"))?;
+            self.create_constraint_indexes(&table, (ns, &ns_name), &constraints)?;
+        }
         Ok(QueryResult::Command("CREATE TABLE".into()))
     }
 
@@ -1743,7 +1787,10 @@ impl Session {
         for table in &targets {
             engine
                 .catalog
-                .new_relfilenode(table, &snap, &w, &mut self.pending)?;
+                .new_relfilenode(table.oid, table.locator, &snap, &w, &mut self.pending)?;
+        }
+        for table in &targets {
+            self.truncate_indexes(table, &snap)?;
         }
         self.txn.command_counter_increment();
         Ok(QueryResult::Command("TRUNCATE TABLE".into()))
@@ -1812,6 +1859,7 @@ impl Session {
                 self.txn.command_counter_increment();
                 Ok(QueryResult::Command("DROP TABLE".into()))
             }
+            ast::ObjectType::Index => self.drop_indexes(names, if_exists),
             ast::ObjectType::Sequence => {
                 let (snap, wait) = self.ddl_prologue()?;
                 let engine = self.engine.clone();
@@ -1987,6 +2035,23 @@ impl Session {
     ) -> SqlResult<Option<Arc<TableInfo>>> {
         Ok(self.engine.catalog.table_by_oid(oid, snap)?)
     }
+}
+
+/// Binds a query, INSERT, UPDATE or DELETE.
+fn bind_dml(binder: &mut Binder<'_>, stmt: &ast::Statement) -> SqlResult<Bound> {
+    Ok(match stmt {
+        ast::Statement::Query(q) => {
+            if !q.locks.is_empty() {
+                Bound::Query(binder.bind_locking_query(q)?)
+            } else {
+                Bound::Query(binder.bind_query(q)?)
+            }
+        }
+        ast::Statement::Insert(i) => Bound::Insert(binder.bind_insert(i)?),
+        ast::Statement::Update(u) => Bound::Update(binder.bind_update(u)?),
+        ast::Statement::Delete(d) => Bound::Delete(binder.bind_delete(d)?),
+        _ => return Err(SqlError::internal("not a DML statement")),
+    })
 }
 
 /// The writer for catalog changes of the current (sub)transaction, whose

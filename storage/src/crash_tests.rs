@@ -420,13 +420,13 @@ fn a_multi_insert_survives_a_crash_whole_and_an_unfinished_one_leaves_nothing() 
     txn(&e, 1, Some(true), |e, w| {
         let mut batch: Vec<Vec<u8>> = (0..5000).map(tuple).collect();
         e.heap
-            .multi_insert(REL, &mut batch, w.xid, w.cid, &ring)
+            .multi_insert(REL, &mut batch, w.xid, w.cid, &ring, &mut Vec::new())
             .unwrap();
     });
     txn(&e, 2, None, |e, w| {
         let mut batch: Vec<Vec<u8>> = (10_000..12_000).map(tuple).collect();
         e.heap
-            .multi_insert(REL, &mut batch, w.xid, w.cid, &ring)
+            .multi_insert(REL, &mut batch, w.xid, w.cid, &ring, &mut Vec::new())
             .unwrap();
     });
     let pages = e.heap.nblocks(REL).unwrap().0;

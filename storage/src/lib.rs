@@ -22,6 +22,7 @@ pub mod engine;
 pub mod error;
 pub mod fsm;
 pub mod heap;
+pub mod indexing;
 pub mod page;
 pub mod recovery;
 pub mod smgr;

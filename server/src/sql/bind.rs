@@ -64,6 +64,32 @@ pub struct InsertPlan {
     pub source: Plan,
     /// RETURNING expressions over the stored row, with names.
     pub returning: Option<Vec<(String, Expr)>>,
+    /// ON CONFLICT.
+    pub on_conflict: Option<OnConflict>,
+}
+
+/// INSERT's ON CONFLICT clause, bound.
+#[derive(Clone, Debug)]
+pub struct OnConflict {
+    /// The unique indexes whose conflicts it handles (all unique indexes
+    /// for a bare DO NOTHING).
+    pub arbiters: Vec<Arc<storage::catalog::IndexInfo>>,
+    /// What to do with a conflicting row.
+    pub action: ConflictAction,
+}
+
+/// DO NOTHING or DO UPDATE.
+#[derive(Clone, Debug)]
+pub enum ConflictAction {
+    /// Skip the proposed row.
+    Nothing,
+    /// Update the existing row: expressions over (existing row, excluded row).
+    Update {
+        /// (column, new value).
+        assignments: Vec<(usize, Expr)>,
+        /// DO UPDATE ... WHERE.
+        filter: Option<Expr>,
+    },
 }
 
 /// A bound UPDATE.
@@ -73,6 +99,8 @@ pub struct UpdatePlan {
     pub table: Arc<TableInfo>,
     /// WHERE over the table row.
     pub filter: Option<Expr>,
+    /// The index reaching the target rows, if one is used.
+    pub access: Option<super::path::IndexPath>,
     /// (column index, new value over the old row).
     pub assignments: Vec<(usize, Expr)>,
     /// RETURNING over the new row.
@@ -86,6 +114,8 @@ pub struct DeletePlan {
     pub table: Arc<TableInfo>,
     /// WHERE over the table row.
     pub filter: Option<Expr>,
+    /// The index reaching the target rows, if one is used.
+    pub access: Option<super::path::IndexPath>,
     /// RETURNING over the deleted row.
     pub returning: Option<Vec<(String, Expr)>>,
 }
@@ -536,6 +566,7 @@ impl<'a> Binder<'a> {
                 offset,
             };
         }
+        bound.plan = super::path::optimize(bound.plan);
         Ok(bound)
     }
 
@@ -1970,6 +2001,9 @@ impl<'a> Binder<'a> {
         if matches!(name.as_str(), "nextval" | "currval" | "setval" | "lastval") {
             return self.bind_sequence_function(&name, f, scope, agg);
         }
+        if name == "bt_index_check" {
+            return self.bind_index_check(f, scope, agg);
+        }
         if f.over.is_some() {
             return Err(SqlError::unsupported("window functions"));
         }
@@ -2018,6 +2052,76 @@ impl<'a> Binder<'a> {
         resolve_function(&name, args)?.ok_or_else(|| SqlError::undefined_function(&sig))
     }
 
+    /// The relation a `regclass` argument names: a constant string
+    /// (possibly cast), resolved at bind time as PostgreSQL resolves
+    /// `'name'::regclass`.
+    fn relation_argument(&self, name: &str, target: &Expr) -> SqlResult<Arc<TableInfo>> {
+        let rel_name = match &target {
+            Expr::Const(Datum::Text(s), _) => s.clone(),
+            Expr::Cast(inner, _) => match inner.as_ref() {
+                Expr::Const(Datum::Text(s), _) => s.clone(),
+                _ => {
+                    return Err(SqlError::unsupported(format!(
+                        "{name} of a computed relation name"
+                    )));
+                }
+            },
+            _ => {
+                return Err(SqlError::unsupported(format!(
+                    "{name} of a computed relation name"
+                )));
+            }
+        };
+        let parsed = crate::sql::parse::parse_expr(&rel_name)
+            .map_err(|_| SqlError::new("42602", format!("invalid name syntax: \"{rel_name}\"")))?;
+        let parts: Vec<String> = match parsed {
+            ast::Expr::Identifier(id) => vec![ident_name(&id)],
+            ast::Expr::CompoundIdentifier(ids) => ids.iter().map(ident_name).collect(),
+            _ => {
+                return Err(SqlError::new(
+                    "42602",
+                    format!("invalid name syntax: \"{rel_name}\""),
+                ));
+            }
+        };
+        let (schema, rel) = match parts.as_slice() {
+            [n] => (None, n.clone()),
+            [s, n] => (Some(s.clone()), n.clone()),
+            _ => {
+                return Err(SqlError::new(
+                    "42602",
+                    format!("invalid name syntax: \"{rel_name}\""),
+                ));
+            }
+        };
+        let rel = self
+            .catalog
+            .table(schema.as_deref(), &rel)?
+            .ok_or_else(|| SqlError::undefined_table(&rel))?;
+        Ok(rel)
+    }
+
+    /// `bt_index_check(regclass)`: amcheck's structural check of a B-tree.
+    fn bind_index_check(
+        &mut self,
+        f: &ast::Function,
+        scope: &Scope,
+        agg: &mut Option<AggState>,
+    ) -> SqlResult<Expr> {
+        let (args, _, _) = self.function_args(f, scope, agg)?;
+        let [target] = args.as_slice() else {
+            return Err(SqlError::undefined_function("bt_index_check(...)"));
+        };
+        let index = self.relation_argument("bt_index_check", target)?;
+        if index.relkind != 'i' {
+            return Err(SqlError::new(
+                "42809",
+                format!("\"{}\" is not an index", index.name),
+            ));
+        }
+        Ok(Expr::IndexCheck(index))
+    }
+
     fn bind_sequence_function(
         &mut self,
         name: &str,
@@ -2044,52 +2148,11 @@ impl<'a> Binder<'a> {
             return Ok(Expr::Sequence(op, None, vec![]));
         }
         let target = args.remove(0);
-        let seq_name = match &target {
-            Expr::Const(Datum::Text(s), _) => s.clone(),
-            Expr::Cast(inner, _) => match inner.as_ref() {
-                Expr::Const(Datum::Text(s), _) => s.clone(),
-                _ => {
-                    return Err(SqlError::unsupported(format!(
-                        "{name} of a computed sequence name"
-                    )));
-                }
-            },
-            _ => {
-                return Err(SqlError::unsupported(format!(
-                    "{name} of a computed sequence name"
-                )));
-            }
-        };
-        let parsed = crate::sql::parse::parse_expr(&seq_name)
-            .map_err(|_| SqlError::new("42602", format!("invalid name syntax: \"{seq_name}\"")))?;
-        let parts: Vec<String> = match parsed {
-            ast::Expr::Identifier(id) => vec![ident_name(&id)],
-            ast::Expr::CompoundIdentifier(ids) => ids.iter().map(ident_name).collect(),
-            _ => {
-                return Err(SqlError::new(
-                    "42602",
-                    format!("invalid name syntax: \"{seq_name}\""),
-                ));
-            }
-        };
-        let (schema, rel) = match parts.as_slice() {
-            [n] => (None, n.clone()),
-            [s, n] => (Some(s.clone()), n.clone()),
-            _ => {
-                return Err(SqlError::new(
-                    "42602",
-                    format!("invalid name syntax: \"{seq_name}\""),
-                ));
-            }
-        };
-        let seq = self
-            .catalog
-            .table(schema.as_deref(), &rel)?
-            .ok_or_else(|| SqlError::undefined_table(&rel))?;
+        let seq = self.relation_argument(name, &target)?;
         if seq.relkind != 'S' {
             return Err(SqlError::new(
                 "42809",
-                format!("\"{rel}\" is not a sequence"),
+                format!("\"{}\" is not a sequence", seq.name),
             ));
         }
         if op == SeqOp::SetVal {
@@ -2110,9 +2173,6 @@ impl<'a> Binder<'a> {
         let ast::TableObject::TableName(name) = &ins.table else {
             return Err(SqlError::unsupported("INSERT into a table function"));
         };
-        if ins.on.is_some() {
-            return Err(SqlError::unsupported("INSERT ... ON CONFLICT"));
-        }
         let table = self.lookup_table(name)?;
         let target_cols: Vec<usize> = if ins.columns.is_empty() {
             (0..table.columns.len()).collect()
@@ -2195,12 +2255,134 @@ impl<'a> Binder<'a> {
                 }
             }
         };
+        let on_conflict = match &ins.on {
+            None => None,
+            Some(ast::OnInsert::OnConflict(oc)) => {
+                let alias = ins.table_alias.as_ref().map(|a| ident_name(&a.alias));
+                Some(self.bind_on_conflict(oc, &table, alias)?)
+            }
+            Some(other) => return Err(SqlError::unsupported(format!("{other}"))),
+        };
         let returning = self.bind_returning(&ins.returning, &table)?;
         Ok(InsertPlan {
             table,
             source,
             returning,
+            on_conflict,
         })
+    }
+
+    /// `ON CONFLICT [(cols) | ON CONSTRAINT name] DO NOTHING | DO UPDATE SET
+    /// ... [WHERE ...]`. DO UPDATE's expressions see the existing row
+    /// (columns `0..n`, qualified by the table name or alias) and the row
+    /// proposed for insertion (`n..2n`, qualified `excluded`).
+    fn bind_on_conflict(
+        &mut self,
+        oc: &ast::OnConflict,
+        table: &Arc<TableInfo>,
+        alias: Option<String>,
+    ) -> SqlResult<OnConflict> {
+        let arbiters: Vec<Arc<storage::catalog::IndexInfo>> = match &oc.conflict_target {
+            None => {
+                if matches!(oc.action, ast::OnConflictAction::DoUpdate(_)) {
+                    return Err(SqlError::new(
+                        "42601",
+                        "ON CONFLICT DO UPDATE requires inference specification or constraint name",
+                    )
+                    .with_hint("For example, ON CONFLICT (column_name)."));
+                }
+                table.indexes.iter().filter(|i| i.unique).cloned().collect()
+            }
+            Some(ast::ConflictTarget::Columns(cols)) => {
+                let mut wanted = Vec::new();
+                for c in cols {
+                    wanted.push(target_column(table, &ident_name(c))?);
+                }
+                wanted.sort_unstable();
+                wanted.dedup();
+                table
+                    .indexes
+                    .iter()
+                    .filter(|i| {
+                        let mut have = i.columns.clone();
+                        have.sort_unstable();
+                        i.unique && have == wanted
+                    })
+                    .cloned()
+                    .collect()
+            }
+            Some(ast::ConflictTarget::OnConstraint(name)) => {
+                let name = object_name_parts(name)?.pop().unwrap_or_default();
+                let found: Vec<_> = table
+                    .indexes
+                    .iter()
+                    .filter(|i| i.constraint.is_some() && i.name == name)
+                    .cloned()
+                    .collect();
+                if found.is_empty() {
+                    return Err(SqlError::new(
+                        "42704",
+                        format!(
+                            "constraint \"{name}\" for table \"{}\" does not exist",
+                            table.name
+                        ),
+                    ));
+                }
+                found
+            }
+        };
+        if arbiters.is_empty() && oc.conflict_target.is_some() {
+            return Err(SqlError::new(
+                "42P10",
+                "there is no unique or exclusion constraint matching the ON CONFLICT specification",
+            ));
+        }
+        let action = match &oc.action {
+            ast::OnConflictAction::DoNothing => ConflictAction::Nothing,
+            ast::OnConflictAction::DoUpdate(du) => {
+                let qualifier = alias.unwrap_or_else(|| table.name.clone());
+                let mut scope = Self::table_scope(table);
+                scope
+                    .cols
+                    .iter_mut()
+                    .for_each(|c| c.qualifier = Some(qualifier.clone()));
+                scope.cols.extend(table.columns.iter().map(|c| ScopeCol {
+                    qualifier: Some("excluded".into()),
+                    name: c.name.clone(),
+                    typ: c.typ,
+                }));
+                let mut assignments = Vec::new();
+                for a in &du.assignments {
+                    let ast::AssignmentTarget::ColumnName(n) = &a.target else {
+                        return Err(SqlError::unsupported(
+                            "multi-column assignment in ON CONFLICT DO UPDATE",
+                        ));
+                    };
+                    let cname = object_name_parts(n)?.pop().unwrap_or_default();
+                    let idx = target_column(table, &cname)?;
+                    if assignments.iter().any(|(i, _)| *i == idx) {
+                        return Err(SqlError::new(
+                            "42601",
+                            format!("multiple assignments to same column \"{cname}\""),
+                        ));
+                    }
+                    let value = if is_default_keyword(&a.value) {
+                        self.default_row(table)?.swap_remove(idx)
+                    } else {
+                        let x = self.bind_expr(&a.value, &scope, &mut None)?;
+                        coerce_assign(x, table, idx)?
+                    };
+                    self.note_params(&value);
+                    assignments.push((idx, value));
+                }
+                let filter = self.bind_where(&du.selection, &scope)?;
+                ConflictAction::Update {
+                    assignments,
+                    filter,
+                }
+            }
+        };
+        Ok(OnConflict { arbiters, action })
     }
 
     /// Each column's default expression (NULL where there is none),
@@ -2299,6 +2481,7 @@ impl<'a> Binder<'a> {
         }
         let returning = self.bind_returning(&up.returning, &table)?;
         Ok(UpdatePlan {
+            access: super::path::choose_index(&table, filter.as_ref()),
             table,
             filter,
             assignments,
@@ -2354,6 +2537,7 @@ impl<'a> Binder<'a> {
         let filter = self.bind_where(&del.selection, &scope)?;
         let returning = self.bind_returning(&del.returning, &table)?;
         Ok(DeletePlan {
+            access: super::path::choose_index(&table, filter.as_ref()),
             table,
             filter,
             returning,

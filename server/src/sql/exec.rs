@@ -125,10 +125,27 @@ impl SubplanRunner for ExecCtx<'_> {
         env.lastval.set(Some(value));
         Ok(Datum::Int8(value))
     }
+
+    fn index_check(&self, index: &TableInfo) -> SqlResult<Datum> {
+        let catalog = &self.engine.catalog;
+        let table = catalog
+            .index_table(index.oid, self.snapshot)?
+            .and_then(|t| catalog.table_by_oid(t, self.snapshot).transpose())
+            .transpose()?
+            .ok_or_else(|| SqlError::internal(format!("index \"{}\" has no table", index.name)))?;
+        let info = table
+            .indexes
+            .iter()
+            .find(|i| i.oid == index.oid)
+            .ok_or_else(|| SqlError::internal(format!("index \"{}\" not loaded", index.name)))?;
+        storage::indexing::check_index(self.engine, &table, info)?;
+        // void's text output is the empty string.
+        Ok(Datum::Text(String::new()))
+    }
 }
 
 impl ExecCtx<'_> {
-    fn eval_ctx<'b>(&'b self, outer: &'b [&'b [Datum]]) -> EvalCtx<'b> {
+    pub(crate) fn eval_ctx<'b>(&'b self, outer: &'b [&'b [Datum]]) -> EvalCtx<'b> {
         EvalCtx {
             params: self.params,
             env: self.env,
@@ -142,7 +159,7 @@ impl ExecCtx<'_> {
         self.check_cancel()
     }
 
-    fn check_cancel(&self) -> SqlResult<()> {
+    pub(crate) fn check_cancel(&self) -> SqlResult<()> {
         if self.cancel.load(std::sync::atomic::Ordering::Relaxed) {
             return Err(SqlError::new(
                 "57014",
@@ -177,6 +194,16 @@ pub fn open<'a>(plan: &'a Plan, cx: &ExecCtx<'a>) -> SqlResult<Iter<'a>> {
             scan: cx.engine.heap.scan(table.locator, cx.snapshot.clone())?,
             table: table.clone(),
         }),
+        Plan::IndexScan {
+            table,
+            path,
+            filter,
+        } => Box::new(super::index_scan::IndexScanIter::new(
+            table,
+            path,
+            filter.as_ref(),
+            cx,
+        )),
         Plan::Values { rows, .. } => Box::new(ValuesIter { rows, pos: 0 }),
         Plan::LockRows {
             table,
@@ -297,7 +324,7 @@ impl RowIter for LockRowsIter<'_> {
         if self.rows.is_none() {
             let w = writer(cx)?;
             let mut locked = VecDeque::new();
-            for_each_target(self.table, self.filter, cx, |tid, row| {
+            for_each_target(self.table, self.filter, None, cx, |tid, row| {
                 let outcome = cx
                     .engine
                     .heap
@@ -1027,6 +1054,70 @@ pub fn check_not_null(
     Ok(())
 }
 
+/// The key columns' names and the key's values as text, for 23505's detail.
+pub fn key_text(
+    key: &[storage::datum::Datum],
+    table: &TableInfo,
+    index: &IndexInfo,
+    opts: &storage::datum::io::OutputOptions,
+) -> (String, String) {
+    let names: Vec<&str> = index
+        .columns
+        .iter()
+        .map(|&c| table.columns[c].name.as_str())
+        .collect();
+    let values: Vec<String> = key
+        .iter()
+        .zip(&index.columns)
+        .map(|(d, &c)| {
+            storage::datum::io::to_text(d, table.columns[c].typ.oid, opts)
+                .unwrap_or_else(|| "null".into())
+        })
+        .collect();
+    (names.join(", "), values.join(", "))
+}
+
+/// Turns a storage error into the client's error, worded as PostgreSQL
+/// words a unique violation of `index`.
+pub fn unique_violation(
+    e: storage::error::StorageError,
+    table: &TableInfo,
+    index: &IndexInfo,
+    opts: &storage::datum::io::OutputOptions,
+) -> SqlError {
+    match e {
+        storage::error::StorageError::UniqueViolation { key } => {
+            let (names, values) = key_text(&key, table, index, opts);
+            SqlError::new(
+                "23505",
+                format!(
+                    "duplicate key value violates unique constraint \"{}\"",
+                    index.name
+                ),
+            )
+            .with_detail(format!("Key ({names})=({values}) already exists."))
+        }
+        other => other.into(),
+    }
+}
+
+/// Inserts the index entries of the new heap version `tid` of `row` into
+/// every index of `table` (23505 on a unique violation).
+pub fn insert_index_entries(
+    engine: &storage::engine::Engine,
+    table: &TableInfo,
+    row: &[Datum],
+    tid: ItemPointer,
+    w: &Writer<'_>,
+    opts: &storage::datum::io::OutputOptions,
+) -> SqlResult<()> {
+    for index in &table.indexes {
+        storage::indexing::insert_index_entry(engine, table, index, row, tid, w)
+            .map_err(|e| unique_violation(e, table, index, opts))?;
+    }
+    Ok(())
+}
+
 fn writer<'a, 'b>(cx: &'b ExecCtx<'a>) -> SqlResult<&'b Writer<'a>> {
     cx.writer
         .as_ref()
@@ -1071,10 +1162,22 @@ pub fn run_insert(p: &InsertPlan, cx: &ExecCtx<'_>) -> SqlResult<DmlResult> {
     while let Some(row) = it.next(cx, &[])? {
         cx.check_cancel()?;
         check_not_null(&p.table, &row, &cx.env.output)?;
+        if let Some(oc) = &p.on_conflict {
+            match super::upsert::upsert(&p.table, oc, row, w, cx)? {
+                super::upsert::Upserted::Inserted(row) | super::upsert::Upserted::Updated(row) => {
+                    result.count += 1;
+                    eval_returning(&p.returning, &row, cx, &mut result.rows)?;
+                }
+                super::upsert::Upserted::Skipped => {}
+            }
+            continue;
+        }
         form_tuple(&p.table.desc, &row, &mut buf)?;
-        cx.engine
+        let tid = cx
+            .engine
             .heap
             .insert(p.table.locator, &mut buf, w.xid, w.cid)?;
+        insert_index_entries(cx.engine, &p.table, &row, tid, w, &cx.env.output)?;
         result.count += 1;
         eval_returning(&p.returning, &row, cx, &mut result.rows)?;
     }
@@ -1084,28 +1187,35 @@ pub fn run_insert(p: &InsertPlan, cx: &ExecCtx<'_>) -> SqlResult<DmlResult> {
 /// Applies `f` to each row of `table` that passes `filter`, following
 /// concurrent updates as described in the module documentation. `f` gets
 /// the row's TID and values and returns the outcome of modifying it.
-fn for_each_target(
-    table: &TableInfo,
-    filter: Option<&Expr>,
-    cx: &ExecCtx<'_>,
+fn for_each_target<'a>(
+    table: &'a TableInfo,
+    filter: Option<&'a Expr>,
+    access: Option<&'a super::path::IndexPath>,
+    cx: &ExecCtx<'a>,
     mut f: impl FnMut(ItemPointer, &Row) -> SqlResult<ModifyResult>,
 ) -> SqlResult<()> {
     let heap = &cx.engine.heap;
-    let mut scan = heap.scan(table.locator, cx.snapshot.clone())?;
-    let mut row = Vec::new();
     let mut targets = Vec::new();
-    while let Some((tid, tuple)) = scan.next_tuple()? {
-        cx.check_cancel()?;
-        deform_tuple(&table.desc, tuple, &mut row)?;
-        let pass = match filter {
-            Some(p) => p.eval_qual(&row, &cx.eval_ctx(&[]))?,
-            None => true,
-        };
-        if pass {
-            targets.push((tid, row.clone()));
+    if let Some(path) = access {
+        let mut scan = super::index_scan::IndexScanIter::new(table, path, filter, cx);
+        while let Some(target) = scan.next_match(cx, &[])? {
+            targets.push(target);
+        }
+    } else {
+        let mut scan = heap.scan(table.locator, cx.snapshot.clone())?;
+        let mut row = Vec::new();
+        while let Some((tid, tuple)) = scan.next_tuple()? {
+            cx.check_cancel()?;
+            deform_tuple(&table.desc, tuple, &mut row)?;
+            let pass = match filter {
+                Some(p) => p.eval_qual(&row, &cx.eval_ctx(&[]))?,
+                None => true,
+            };
+            if pass {
+                targets.push((tid, row.clone()));
+            }
         }
     }
-    drop(scan);
     for (mut tid, mut row) in targets {
         loop {
             match f(tid, &row)? {
@@ -1147,7 +1257,7 @@ pub fn run_update(p: &UpdatePlan, cx: &ExecCtx<'_>) -> SqlResult<DmlResult> {
         rows: Vec::new(),
     };
     let mut buf = Vec::new();
-    for_each_target(&p.table, p.filter.as_ref(), cx, |tid, old| {
+    for_each_target(&p.table, p.filter.as_ref(), p.access.as_ref(), cx, |tid, old| {
         let ecx = cx.eval_ctx(&[]);
         let mut new_row = old.clone();
         for (idx, e) in &p.assignments {
@@ -1155,8 +1265,11 @@ pub fn run_update(p: &UpdatePlan, cx: &ExecCtx<'_>) -> SqlResult<DmlResult> {
         }
         check_not_null(&p.table, &new_row, &cx.env.output)?;
         form_tuple(&p.table.desc, &new_row, &mut buf)?;
-        let (outcome, _) = cx.engine.heap.update(p.table.locator, tid, &mut buf, w)?;
+        let (outcome, new_tid) = cx.engine.heap.update(p.table.locator, tid, &mut buf, w)?;
         if outcome == ModifyResult::Ok {
+            if let Some(new_tid) = new_tid {
+                insert_index_entries(cx.engine, &p.table, &new_row, new_tid, w, &cx.env.output)?;
+            }
             result.count += 1;
             eval_returning(&p.returning, &new_row, cx, &mut result.rows)?;
         }
@@ -1172,7 +1285,7 @@ pub fn run_delete(p: &DeletePlan, cx: &ExecCtx<'_>) -> SqlResult<DmlResult> {
         count: 0,
         rows: Vec::new(),
     };
-    for_each_target(&p.table, p.filter.as_ref(), cx, |tid, old| {
+    for_each_target(&p.table, p.filter.as_ref(), p.access.as_ref(), cx, |tid, old| {
         let outcome = cx.engine.heap.delete(p.table.locator, tid, w)?;
         if outcome == ModifyResult::Ok {
             result.count += 1;

@@ -79,6 +79,8 @@ pub enum Expr {
         Option<std::sync::Arc<storage::catalog::TableInfo>>,
         Vec<Expr>,
     ),
+    /// `bt_index_check(index)`: verifies a B-tree's structure; returns void.
+    IndexCheck(std::sync::Arc<storage::catalog::TableInfo>),
 }
 
 /// Sequence functions.
@@ -157,6 +159,9 @@ pub trait SubplanRunner {
         seq: Option<&storage::catalog::TableInfo>,
         args: &[Datum],
     ) -> SqlResult<Datum>;
+
+    /// Runs `bt_index_check` on `index`.
+    fn index_check(&self, index: &storage::catalog::TableInfo) -> SqlResult<Datum>;
 }
 
 /// Everything evaluation needs beyond the row.
@@ -193,6 +198,7 @@ impl Expr {
             | Expr::InList(..) => SqlType::new(TypeOid::BOOL),
             Expr::SubPlan(s) => s.typ,
             Expr::Sequence(..) => SqlType::new(TypeOid::INT8),
+            Expr::IndexCheck(_) => SqlType::new(TypeOid::VOID),
         }
     }
 
@@ -344,6 +350,7 @@ impl Expr {
                 }
                 ctx.runner.sequence(*op, seq.as_deref(), &values)
             }
+            Expr::IndexCheck(index) => ctx.runner.index_check(index),
         }
     }
 
@@ -392,7 +399,11 @@ impl Expr {
                 SubKind::Scalar | SubKind::Exists => {}
             },
             Expr::Sequence(_, _, args) => args.iter().for_each(|e| e.walk(f)),
-            Expr::Const(..) | Expr::Column(..) | Expr::Outer { .. } | Expr::Param(..) => {}
+            Expr::Const(..)
+            | Expr::Column(..)
+            | Expr::Outer { .. }
+            | Expr::Param(..)
+            | Expr::IndexCheck(_) => {}
         }
     }
 }

@@ -10,6 +10,7 @@
 
 use sqlparser::ast;
 use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, Tokenizer};
 
@@ -40,8 +41,60 @@ pub enum StatementKind {
 pub enum Utility {
     /// CHECKPOINT
     Checkpoint,
+    /// REINDEX {INDEX | TABLE} name
+    Reindex(ReindexTarget),
     /// VACUUM / ANALYZE / REINDEX / CLUSTER ...: named, not yet supported.
     NotSupported(String),
+}
+
+/// What REINDEX rebuilds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReindexTarget {
+    /// REINDEX INDEX name
+    Index(ast::ObjectName),
+    /// REINDEX TABLE name: all its indexes.
+    Table(ast::ObjectName),
+}
+
+/// `REINDEX [(VERBOSE)] {INDEX | TABLE} [CONCURRENTLY] name`; SCHEMA,
+/// DATABASE and SYSTEM are not supported.
+fn parse_reindex(text: &str, offset: usize) -> SqlResult<Utility> {
+    let d = dialect();
+    let mut p = Parser::new(&d)
+        .try_with_sql(text)
+        .map_err(|e| parser_error(&e.to_string(), text, offset))?;
+    let fail = |e: sqlparser::parser::ParserError| parser_error(&e.to_string(), text, offset);
+    p.expect_keyword(Keyword::REINDEX).map_err(fail)?;
+    if p.consume_token(&Token::LParen) {
+        p.expect_keyword(Keyword::VERBOSE).map_err(fail)?;
+        p.expect_token(&Token::RParen).map_err(fail)?;
+    }
+    let kind = p
+        .expect_one_of_keywords(&[
+            Keyword::INDEX,
+            Keyword::TABLE,
+            Keyword::SCHEMA,
+            Keyword::DATABASE,
+            Keyword::SYSTEM,
+        ])
+        .map_err(fail)?;
+    if p.parse_keyword(Keyword::CONCURRENTLY) {
+        return Err(SqlError::unsupported("REINDEX CONCURRENTLY"));
+    }
+    let name = p.parse_object_name(false).map_err(fail)?;
+    let _ = p.consume_token(&Token::SemiColon);
+    if p.peek_token().token != Token::EOF {
+        return Err(parser_error(
+            &format!("Expected: end of statement, found: {}", p.peek_token()),
+            text,
+            offset,
+        ));
+    }
+    match kind {
+        Keyword::INDEX => Ok(Utility::Reindex(ReindexTarget::Index(name))),
+        Keyword::TABLE => Ok(Utility::Reindex(ReindexTarget::Table(name))),
+        other => Err(SqlError::unsupported(format!("REINDEX {other:?}"))),
+    }
 }
 
 fn dialect() -> PostgreSqlDialect {
@@ -133,7 +186,8 @@ fn parse_one(text: &str, offset: usize, words: &[String]) -> SqlResult<ParsedSta
     let first = words.first().map(String::as_str).unwrap_or("");
     let kind = match first {
         "CHECKPOINT" if words.len() == 1 => StatementKind::Utility(Utility::Checkpoint),
-        "VACUUM" | "ANALYZE" | "ANALYSE" | "REINDEX" | "CLUSTER" => {
+        "REINDEX" => StatementKind::Utility(parse_reindex(text, offset)?),
+        "VACUUM" | "ANALYZE" | "ANALYSE" | "CLUSTER" => {
             StatementKind::Utility(Utility::NotSupported(first.to_string()))
         }
         _ => {

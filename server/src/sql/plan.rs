@@ -17,6 +17,17 @@ pub enum Plan {
         /// The table.
         table: std::sync::Arc<TableInfo>,
     },
+    /// The visible rows of a table reached through an index, in index
+    /// order (or its reverse), that pass `filter` (the whole WHERE clause;
+    /// the index quals only narrow what is visited).
+    IndexScan {
+        /// The table.
+        table: std::sync::Arc<TableInfo>,
+        /// The index and its quals.
+        path: super::path::IndexPath,
+        /// Rechecked on every row.
+        filter: Option<Expr>,
+    },
     /// SELECT ... FOR UPDATE / FOR SHARE over one table: the visible rows
     /// that pass `filter`, each locked; a row changed concurrently is
     /// followed to its newest version and re-checked (READ COMMITTED) or

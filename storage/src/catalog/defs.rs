@@ -229,6 +229,8 @@ pub const SYSTEM_TABLES: &[&SystemTable] = &[
     &PG_AUTHID,
     &PG_SEQUENCE,
     &PG_DEPEND,
+    &PG_INDEX,
+    &PG_CONSTRAINT,
 ];
 
 /// `pg_catalog`'s OID.
@@ -241,3 +243,60 @@ pub const BOOTSTRAP_SUPERUSER: Oid = Oid(10);
 pub const POSTGRES_DATABASE: Oid = Oid(5);
 /// The heap access method (`pg_am`).
 pub const HEAP_AM: Oid = Oid(2);
+
+/// `pg_index`: one row per index. `indkey` and `indoption` hold the
+/// int2vector's text form (`1 3`), as PostgreSQL prints it.
+pub const PG_INDEX: SystemTable = SystemTable {
+    oid: Oid(2610),
+    name: "pg_index",
+    columns: &[
+        ("indexrelid", T::OID),
+        ("indrelid", T::OID),
+        ("indnatts", T::INT2),
+        ("indnkeyatts", T::INT2),
+        ("indisunique", T::BOOL),
+        ("indnullsnotdistinct", T::BOOL),
+        ("indisprimary", T::BOOL),
+        ("indisexclusion", T::BOOL),
+        ("indimmediate", T::BOOL),
+        ("indisclustered", T::BOOL),
+        ("indisvalid", T::BOOL),
+        ("indcheckxmin", T::BOOL),
+        ("indisready", T::BOOL),
+        ("indislive", T::BOOL),
+        ("indisreplident", T::BOOL),
+        ("indkey", T::TEXT),
+        ("indoption", T::TEXT),
+    ],
+};
+
+/// `pg_constraint` (primary keys and unique constraints so far). `conkey`
+/// holds the int2 array's text form (`{1,3}`).
+pub const PG_CONSTRAINT: SystemTable = SystemTable {
+    oid: Oid(2606),
+    name: "pg_constraint",
+    columns: &[
+        ("oid", T::OID),
+        ("conname", T::NAME),
+        ("connamespace", T::OID),
+        ("contype", T::CHAR),
+        ("condeferrable", T::BOOL),
+        ("condeferred", T::BOOL),
+        ("convalidated", T::BOOL),
+        ("conrelid", T::OID),
+        ("contypid", T::OID),
+        ("conindid", T::OID),
+        ("conparentid", T::OID),
+        ("confrelid", T::OID),
+        ("confupdtype", T::CHAR),
+        ("confdeltype", T::CHAR),
+        ("confmatchtype", T::CHAR),
+        ("conislocal", T::BOOL),
+        ("coninhcount", T::INT4),
+        ("connoinherit", T::BOOL),
+        ("conkey", T::TEXT),
+    ],
+};
+
+/// The B-tree access method (`pg_am`).
+pub const BTREE_AM: Oid = Oid(403);

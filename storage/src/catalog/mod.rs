@@ -27,6 +27,7 @@
 //! reused.
 
 pub mod defs;
+pub mod index;
 pub mod sequence;
 
 use std::collections::HashMap;
@@ -43,6 +44,7 @@ use crate::heap::tuple::{TupleDesc, deform_tuple, form_tuple};
 use crate::txn::Snapshot;
 use crate::types::{ItemPointer, Oid, RelFileLocator, Xid};
 use defs::*;
+pub use index::{IndexColumnOrder, IndexDefinition, IndexInfo};
 
 /// OIDs are persisted this many ahead of use.
 pub const OID_PREFETCH: u32 = 1000;
@@ -77,6 +79,8 @@ pub struct TableInfo {
     pub desc: TupleDesc,
     /// `relkind` (`r` for tables).
     pub relkind: char,
+    /// Its indexes, in creation order.
+    pub indexes: Vec<Arc<IndexInfo>>,
 }
 
 /// Files to remove when a transaction ends, like PostgreSQL's pending
@@ -427,7 +431,7 @@ impl Catalog {
             Datum::Oid(0),
             Datum::Oid(0),
             Datum::Oid(BOOTSTRAP_SUPERUSER.0),
-            Datum::Oid(HEAP_AM.0),
+            Datum::Oid(if relkind == 'i' { BTREE_AM.0 } else { HEAP_AM.0 }),
             Datum::Oid(filenode.0),
             Datum::Oid(0),
             Datum::Int4(0),
@@ -654,6 +658,11 @@ impl Catalog {
         })?;
         let columns: Vec<ColumnInfo> = cols.into_iter().map(|(_, c)| c).collect();
         let desc = TupleDesc::new(columns.iter().map(|c| c.typ));
+        let indexes = if relkind == 'r' {
+            self.load_indexes(rel_oid, snap)?
+        } else {
+            Vec::new()
+        };
         let info = Arc::new(TableInfo {
             oid: rel_oid,
             schema: ns_name.to_string(),
@@ -662,6 +671,7 @@ impl Catalog {
             columns,
             desc,
             relkind,
+            indexes,
         });
         if use_cache {
             let mut cache = self.cache.lock();
@@ -731,6 +741,9 @@ impl Catalog {
         pending: &mut PendingFiles,
     ) -> Result<()> {
         let rel = table.oid;
+        for index in &table.indexes {
+            self.drop_index(index, snap, w, pending)?;
+        }
         self.delete_rows(&PG_CLASS, snap, w, |row| oid(&row[0]) == rel)?;
         self.delete_rows(&PG_ATTRIBUTE, snap, w, |row| oid(&row[0]) == rel)?;
         self.delete_rows(&PG_ATTRDEF, snap, w, |row| oid(&row[1]) == rel)?;
@@ -738,51 +751,27 @@ impl Catalog {
         Ok(())
     }
 
-    /// Gives `table` a new, empty relation file (TRUNCATE): updates
-    /// `pg_class.relfilenode` under `w`; the old file goes when the
-    /// transaction commits, the new one if it aborts.
+    /// Gives relation `rel` (a table or an index; `old` its current file)
+    /// a new, empty relation file (TRUNCATE, REINDEX): updates
+    /// `pg_class.relfilenode` under `w` and returns the new file, which the
+    /// caller initialises; the old file goes when the transaction commits,
+    /// the new one if it aborts.
     pub fn new_relfilenode(
         &self,
-        table: &TableInfo,
+        rel: Oid,
+        old: RelFileLocator,
         snap: &Snapshot,
         w: &Writer<'_>,
         pending: &mut PendingFiles,
-    ) -> Result<()> {
+    ) -> Result<RelFileLocator> {
         let filenode = self.new_oid()?;
         let locator = self.locator(filenode);
         self.heap.create_relation(locator)?;
         pending.on_abort.push(locator);
-        let mut target = None;
-        self.scan_table(&PG_CLASS, snap, |tid, row| {
-            if oid(&row[0]) == table.oid {
-                target = Some((tid, row.to_vec()));
-                return Ok(false);
-            }
-            Ok(true)
-        })?;
-        let Some((tid, mut row)) = target else {
-            return Err(StorageError::Internal(format!(
-                "no pg_class row for relation {}",
-                table.oid
-            )));
-        };
-        row[PG_CLASS.col("relfilenode")] = Datum::Oid(filenode.0);
-        let mut buf = Vec::new();
-        form_tuple(&PG_CLASS.desc(), &row, &mut buf)?;
-        match self
-            .heap
-            .update(self.locator(PG_CLASS.oid), tid, &mut buf, w)?
-            .0
-        {
-            ModifyResult::Ok => {}
-            _ => {
-                return Err(StorageError::SerializationFailure(
-                    "concurrent catalog change",
-                ));
-            }
-        }
-        pending.on_commit.push(table.locator);
-        Ok(())
+        let col = PG_CLASS.col("relfilenode");
+        self.update_class_row(rel, snap, w, |row| row[col] = Datum::Oid(filenode.0))?;
+        pending.on_commit.push(old);
+        Ok(locator)
     }
 
     /// The relation with OID `rel`, if visible.

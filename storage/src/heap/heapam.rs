@@ -399,7 +399,8 @@ impl Heap {
 
     /// Stores many formed tuples (COPY, bulk loads): as many per page as
     /// fit under one lock and one WAL record, through a bulk-write buffer
-    /// ring so a large load does not evict the working set.
+    /// ring so a large load does not evict the working set. The new
+    /// versions' TIDs are appended to `tids`, in order.
     pub fn multi_insert(
         &self,
         rel: RelFileLocator,
@@ -407,10 +408,12 @@ impl Heap {
         xid: Xid,
         cid: CommandId,
         ring: &BufferRing,
+        tids: &mut Vec<ItemPointer>,
     ) -> Result<()> {
         for t in tuples.iter_mut() {
             Self::stamp_new_version(t, xid, cid, false)?;
         }
+        tids.reserve(tuples.len());
         let mut next = 0;
         while next < tuples.len() {
             let needed = page::maxalign(tuples[next].len()) + page::ITEM_ID_SIZE;
@@ -431,6 +434,7 @@ impl Heap {
                         HeapTupleHeaderMut(item).set_ctid(ItemPointer::new(tag.block, off));
                     }
                     ops.put(off, page::get_item(g, off).unwrap_or_default());
+                    tids.push(ItemPointer::new(tag.block, off));
                     i += 1;
                 }
                 g.mark_dirty();
@@ -438,6 +442,39 @@ impl Heap {
                 Ok(i)
             })?;
         }
+        Ok(())
+    }
+
+    /// Kills the version at `tid` that transaction `xid` has just inserted
+    /// and nobody can have seen (INSERT ... ON CONFLICT lost a race for a
+    /// key): its inserter is marked invalid, so the version is dead to
+    /// every snapshot at once, this transaction's included (PostgreSQL's
+    /// `heap_abort_speculative`). Logged as a header change.
+    pub fn abort_speculative(&self, rel: RelFileLocator, tid: ItemPointer, xid: Xid) -> Result<()> {
+        let buf = self.pool.read_buffer(rel, ForkNumber::Main, tid.block, None)?;
+        let tag = buf.tag();
+        let mut g = buf.write();
+        match page::get_item(&g, tid.offset) {
+            Some(item)
+                if item.len() >= crate::heap::htup::SIZEOF_HEAP_TUPLE_HEADER
+                    && HeapTupleHeader(item).xmin() == xid => {}
+            _ => {
+                return Err(StorageError::Internal(format!(
+                    "speculative version {tid} of {rel} is not transaction {xid}'s"
+                )));
+            }
+        }
+        self.check_wal()?;
+        // NO ERROR RETURNS UNTIL LOGGED
+        let mut ops = HeapOps::default();
+        if let Some(item) = page::get_item_mut(&mut g, tid.offset) {
+            let mut h = HeapTupleHeaderMut(item);
+            let mask = h.as_ref().infomask();
+            h.set_infomask((mask & !crate::heap::htup::HEAP_XMIN_COMMITTED) | crate::heap::htup::HEAP_XMIN_INVALID);
+        }
+        ops.header(tid.offset, page::get_item(&g, tid.offset).unwrap_or_default());
+        g.mark_dirty();
+        self.log_heap(&mut g, tag, XLOG_HEAP_DELETE, xid, ops, false);
         Ok(())
     }
 

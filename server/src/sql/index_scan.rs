@@ -1,0 +1,238 @@
+//! Executing an index scan (PostgreSQL's `nodeIndexscan.c`): turning an
+//! [`IndexPath`]'s quals into B-tree key ranges, walking them, and
+//! fetching each entry's heap version under the statement's snapshot.
+//!
+//! # From quals to ranges
+//!
+//! ```text
+//!   a = 1 AND b = 2                  [ (1,2) .. (1,2) ]   (prefix bounds)
+//!   a = 1 AND b > 5 AND b <= 9       ( (1,5) .. (1,9) ]
+//!   a = 1 AND b IN (7, 3, 3)         [ (1,3) .. (1,3) ], [ (1,7) .. (1,7) ]
+//!   a < 10                           ( -inf  .. (10)  )
+//! ```
+//!
+//! Qual values are evaluated once when the scan starts (they may name
+//! parameters or an enclosing query's row) and converted to the key
+//! column's type. A value no key of that type can equal (NULL, an `int8`
+//! beyond an `int4` column) makes an equality range empty; such a range
+//! bound is dropped instead, which only widens the scan: the node's filter
+//! re-checks the whole WHERE clause on every row, so no row is returned
+//! that the clause rejects.
+//!
+//! An entry may point at a version the snapshot does not see (every
+//! version has its own entries); the heap fetch decides.
+
+use std::cmp::Ordering;
+use std::ops::Bound;
+
+use storage::catalog::TableInfo;
+use storage::datum::compare::cmp_sort_key;
+use storage::datum::{Datum, SqlType, TypeOid};
+use storage::heap::tuple::deform_tuple;
+use storage::nbtree::{BTreeScan, IndexKeyDesc, ScanDirection};
+use storage::engine::Engine;
+use storage::txn::Snapshot;
+use storage::types::ItemPointer;
+
+use super::exec::{ExecCtx, Row, RowIter};
+use super::expr::Expr;
+use super::path::{ColumnQual, IndexPath};
+use crate::error::SqlResult;
+
+/// One key range: (lower, upper) over a prefix of the key.
+type KeyRange = (Bound<Vec<Datum>>, Bound<Vec<Datum>>);
+
+/// The key ranges `path` visits, in scan order, evaluated against the
+/// enclosing rows `outer`.
+pub fn key_ranges(
+    path: &IndexPath,
+    table: &TableInfo,
+    cx: &ExecCtx<'_>,
+    outer: &[&[Datum]],
+) -> SqlResult<Vec<KeyRange>> {
+    let ecx = cx.eval_ctx(outer);
+    let eval = |e: &Expr, col: usize| -> SqlResult<Option<Datum>> {
+        let v = e.eval(&[], &ecx)?;
+        Ok(to_key_type(v, table.columns[path.index.columns[col]].typ))
+    };
+    let mut prefix = Vec::with_capacity(path.quals.len());
+    for (i, q) in path.quals.iter().enumerate() {
+        match q {
+            ColumnQual::Eq(e) => match eval(e, i)? {
+                Some(v) => prefix.push(v),
+                None => return Ok(Vec::new()),
+            },
+            ColumnQual::Range { lower, upper } => {
+                let bound = |b: &Option<(Expr, bool)>| -> SqlResult<Bound<Vec<Datum>>> {
+                    Ok(match b {
+                        Some((e, inclusive)) => match eval(e, i)? {
+                            Some(v) => {
+                                let mut key = prefix.clone();
+                                key.push(v);
+                                if *inclusive {
+                                    Bound::Included(key)
+                                } else {
+                                    Bound::Excluded(key)
+                                }
+                            }
+                            None => prefix_bound(&prefix),
+                        },
+                        None => prefix_bound(&prefix),
+                    })
+                };
+                // A NULL bound: `c > NULL` holds for no row.
+                for (e, _) in lower.iter().chain(upper.iter()) {
+                    if matches!(e.eval(&[], &ecx)?, Datum::Null) {
+                        return Ok(Vec::new());
+                    }
+                }
+                return Ok(vec![(bound(lower)?, bound(upper)?)]);
+            }
+            ColumnQual::In(list) => {
+                let mut values = Vec::with_capacity(list.len());
+                for e in list {
+                    if let Some(v) = eval(e, i)? {
+                        values.push(v);
+                    }
+                }
+                let order = path.index.orders[i];
+                values.sort_by(|a, b| {
+                    let o = cmp_sort_key(a, b, order.descending, order.nulls_first);
+                    if path.backward { o.reverse() } else { o }
+                });
+                values.dedup_by(|a, b| {
+                    cmp_sort_key(a, b, order.descending, order.nulls_first) == Ordering::Equal
+                });
+                return Ok(values
+                    .into_iter()
+                    .map(|v| {
+                        let mut key = prefix.clone();
+                        key.push(v);
+                        (Bound::Included(key.clone()), Bound::Included(key))
+                    })
+                    .collect());
+            }
+        }
+    }
+    Ok(vec![(prefix_bound(&prefix), prefix_bound(&prefix))])
+}
+
+/// An inclusive bound on the equality prefix, or none if it is empty.
+fn prefix_bound(prefix: &[Datum]) -> Bound<Vec<Datum>> {
+    if prefix.is_empty() {
+        Bound::Unbounded
+    } else {
+        Bound::Included(prefix.to_vec())
+    }
+}
+
+/// `v` as a key of type `typ`, or `None` if no key equals it.
+fn to_key_type(v: Datum, typ: SqlType) -> Option<Datum> {
+    let int = match v {
+        Datum::Null => return None,
+        Datum::Int2(x) => i64::from(x),
+        Datum::Int4(x) => i64::from(x),
+        Datum::Int8(x) => x,
+        other => return Some(other),
+    };
+    match typ.oid {
+        TypeOid::INT2 => i16::try_from(int).ok().map(Datum::Int2),
+        TypeOid::INT4 => i32::try_from(int).ok().map(Datum::Int4),
+        _ => Some(Datum::Int8(int)),
+    }
+}
+
+/// Rows of a table through an index, rechecked by `filter`.
+pub struct IndexScanIter<'a> {
+    engine: &'a Engine,
+    snapshot: &'a Snapshot,
+    table: &'a TableInfo,
+    path: &'a IndexPath,
+    filter: Option<&'a Expr>,
+    desc: IndexKeyDesc,
+    ranges: Option<std::vec::IntoIter<KeyRange>>,
+    scan: Option<BTreeScan<'a>>,
+    row: Row,
+}
+
+impl<'a> IndexScanIter<'a> {
+    /// A scan of `table` along `path`, reading with `cx`'s snapshot.
+    pub fn new(
+        table: &'a TableInfo,
+        path: &'a IndexPath,
+        filter: Option<&'a Expr>,
+        cx: &ExecCtx<'a>,
+    ) -> Self {
+        IndexScanIter {
+            engine: cx.engine,
+            snapshot: cx.snapshot,
+            desc: storage::indexing::key_desc(table, &path.index),
+            table,
+            path,
+            filter,
+            ranges: None,
+            scan: None,
+            row: Vec::new(),
+        }
+    }
+
+    /// The next visible heap version that passes the filter: its TID and
+    /// values.
+    pub fn next_match(
+        &mut self,
+        cx: &ExecCtx<'_>,
+        outer: &[&[Datum]],
+    ) -> SqlResult<Option<(ItemPointer, Row)>> {
+        if self.ranges.is_none() {
+            self.ranges = Some(key_ranges(self.path, self.table, cx, outer)?.into_iter());
+        }
+        loop {
+            cx.check_cancel()?;
+            let scan = match &mut self.scan {
+                Some(scan) => scan,
+                None => {
+                    let Some((lower, upper)) = self.ranges.as_mut().and_then(|r| r.next()) else {
+                        return Ok(None);
+                    };
+                    let direction = if self.path.backward {
+                        ScanDirection::Backward
+                    } else {
+                        ScanDirection::Forward
+                    };
+                    self.scan.insert(self.engine.btree.scan(
+                        self.path.index.locator,
+                        &self.desc,
+                        lower,
+                        upper,
+                        direction,
+                    )?)
+                }
+            };
+            let Some(tid) = scan.next()? else {
+                self.scan = None;
+                continue;
+            };
+            let Some(tuple) = self
+                .engine
+                .heap
+                .fetch(self.table.locator, tid, self.snapshot)?
+            else {
+                continue;
+            };
+            deform_tuple(&self.table.desc, &tuple, &mut self.row)?;
+            let pass = match self.filter {
+                Some(f) => f.eval_qual(&self.row, &cx.eval_ctx(outer))?,
+                None => true,
+            };
+            if pass {
+                return Ok(Some((tid, std::mem::take(&mut self.row))));
+            }
+        }
+    }
+}
+
+impl RowIter for IndexScanIter<'_> {
+    fn next(&mut self, cx: &ExecCtx<'_>, outer: &[&[Datum]]) -> SqlResult<Option<Row>> {
+        Ok(self.next_match(cx, outer)?.map(|(_, row)| row))
+    }
+}

@@ -1,0 +1,542 @@
+//! Access paths: reading a table through a B-tree index instead of
+//! scanning it (PostgreSQL's `optimizer/path/indxpath.c`, much simplified).
+//!
+//! After binding, [`optimize`] rewrites
+//!
+//! ```text
+//!   Filter(pred, SeqScan t)        →  IndexScan(t, index, quals, filter = pred)
+//!   Sort(keys, Project(.., Scan))  →  Project(.., IndexScan in key order)
+//!       (under a LIMIT, or when the scan already uses that index)
+//! ```
+//!
+//! and [`choose_index`] gives UPDATE, DELETE and SELECT FOR UPDATE the same
+//! choice for their target rows.
+//!
+//! # Index quals
+//!
+//! A conjunct of the WHERE clause is usable on index column `c` when it is
+//! `c op v` or `v op c` with `op` one of `= < <= > >=`, `c BETWEEN v AND w`
+//! (bound as two conjuncts), or `c IN (v, ...)`, where every `v` is a
+//! pseudo-constant: built from constants, parameters and columns of
+//! enclosing queries, with no volatile function. Quals are used on a prefix
+//! of the key: equalities on the leading columns, then at most one range or
+//! IN list on the next one.
+//!
+//! The index scan's quals only narrow the entries visited; the whole WHERE
+//! clause is still evaluated on every row the scan returns (`filter`). So a
+//! bound that cannot be used exactly (an `int8` value outside an `int4`
+//! column's range, say) may simply be dropped without changing the result.
+//!
+//! # Choosing
+//!
+//! There are no statistics yet, and plans of prepared statements outlive
+//! the table sizes they were made for, so any usable qual picks an index:
+//! the one with the most equality columns, a unique one fully fixed by
+//! equalities first. (A range covering most of a big table is then slower
+//! than a scan would be; statistics will let this weigh it.) ORDER BY ... LIMIT
+//! is served by an index whose leading columns (after those fixed by
+//! equalities) match the sort keys, forwards or backwards.
+
+use std::sync::Arc;
+
+use storage::catalog::{IndexInfo, TableInfo};
+use storage::datum::{SqlType, TypeOid};
+
+use super::expr::Expr;
+use super::func::Builtin;
+use super::ops::BinOp;
+use super::plan::{Plan, SortKey};
+
+/// How an index scan narrows one key column.
+#[derive(Clone, Debug)]
+pub enum ColumnQual {
+    /// `c = v`
+    Eq(Expr),
+    /// `lower < / <= c < / <= upper`; either side may be open.
+    Range {
+        /// (bound, inclusive)
+        lower: Option<(Expr, bool)>,
+        /// (bound, inclusive)
+        upper: Option<(Expr, bool)>,
+    },
+    /// `c IN (v, ...)`: one descent per distinct value.
+    In(Vec<Expr>),
+}
+
+/// An index scan's choice of index and bounds.
+#[derive(Clone, Debug)]
+pub struct IndexPath {
+    /// The index.
+    pub index: Arc<IndexInfo>,
+    /// Quals on the key's leading columns, in key order: equalities, then
+    /// at most one range or IN list.
+    pub quals: Vec<ColumnQual>,
+    /// Read the index backwards (ORDER BY the reverse of its order).
+    pub backward: bool,
+}
+
+impl IndexPath {
+    /// The number of leading key columns fixed by equality.
+    fn eq_prefix(&self) -> usize {
+        self.quals
+            .iter()
+            .take_while(|q| matches!(q, ColumnQual::Eq(_)))
+            .count()
+    }
+}
+
+/// One usable conjunct: on table column `column`.
+enum Qual {
+    Cmp(BinOp, usize, Expr),
+    In(usize, Vec<Expr>),
+}
+
+/// Rewrites `plan` to read tables through indexes where that pays.
+pub fn optimize(plan: Plan) -> Plan {
+    rewrite(plan, false)
+}
+
+fn rewrite(plan: Plan, limited: bool) -> Plan {
+    match plan {
+        Plan::Filter { input, predicate } => match *input {
+            Plan::SeqScan { table } => {
+                match choose_index(&table, Some(&predicate)) {
+                    Some(path) => Plan::IndexScan {
+                        table,
+                        path,
+                        filter: Some(predicate),
+                    },
+                    None => Plan::Filter {
+                        input: Box::new(Plan::SeqScan { table }),
+                        predicate,
+                    },
+                }
+            }
+            other => Plan::Filter {
+                input: Box::new(rewrite(other, false)),
+                predicate,
+            },
+        },
+        Plan::Limit {
+            input,
+            limit,
+            offset,
+        } => {
+            let limited = limit.is_some();
+            Plan::Limit {
+                input: Box::new(rewrite(*input, limited)),
+                limit,
+                offset,
+            }
+        }
+        Plan::Truncate { input, width } => Plan::Truncate {
+            input: Box::new(rewrite(*input, limited)),
+            width,
+        },
+        Plan::Sort { input, keys } => {
+            let input = rewrite(*input, false);
+            match ordered_scan(input, &keys, limited) {
+                Ok(plan) => plan,
+                Err(input) => Plan::Sort {
+                    input: Box::new(input),
+                    keys,
+                },
+            }
+        }
+        Plan::Project { input, exprs } => Plan::Project {
+            input: Box::new(rewrite(*input, false)),
+            exprs,
+        },
+        Plan::Join {
+            left,
+            right,
+            kind,
+            hash_keys,
+            condition,
+            left_width,
+            right_width,
+        } => Plan::Join {
+            left: Box::new(rewrite(*left, false)),
+            right: Box::new(rewrite(*right, false)),
+            kind,
+            hash_keys,
+            condition,
+            left_width,
+            right_width,
+        },
+        Plan::Aggregate {
+            input,
+            group_by,
+            aggs,
+        } => Plan::Aggregate {
+            input: Box::new(rewrite(*input, false)),
+            group_by,
+            aggs,
+        },
+        Plan::Distinct { input } => Plan::Distinct {
+            input: Box::new(rewrite(*input, false)),
+        },
+        Plan::SetOp {
+            op,
+            all,
+            left,
+            right,
+        } => Plan::SetOp {
+            op,
+            all,
+            left: Box::new(rewrite(*left, false)),
+            right: Box::new(rewrite(*right, false)),
+        },
+        other => other,
+    }
+}
+
+/// Serves `keys` (a Sort over `input`) from an index if `input` is a
+/// projection of a table scan whose index order matches; gives `input`
+/// back otherwise.
+fn ordered_scan(input: Plan, keys: &[SortKey], limited: bool) -> Result<Plan, Plan> {
+    let Plan::Project {
+        input: scan,
+        exprs,
+    } = input
+    else {
+        return Err(input);
+    };
+    // The table columns the sort keys name, through the projection.
+    let columns: Option<Vec<(usize, &SortKey)>> = keys
+        .iter()
+        .map(|k| match &k.expr {
+            Expr::Column(j, _) => match exprs.get(*j) {
+                Some(Expr::Column(c, _)) => Some((*c, k)),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let rebuilt = |scan: Plan, exprs: Vec<Expr>| Plan::Project {
+        input: Box::new(scan),
+        exprs,
+    };
+    let Some(columns) = columns else {
+        return Err(rebuilt(*scan, exprs));
+    };
+    match *scan {
+        Plan::IndexScan {
+            table,
+            mut path,
+            filter,
+        } => match order_direction(&path.index, path.eq_prefix(), &columns) {
+            Some(backward) => {
+                path.backward = backward;
+                Ok(rebuilt(
+                    Plan::IndexScan {
+                        table,
+                        path,
+                        filter,
+                    },
+                    exprs,
+                ))
+            }
+            None => Err(rebuilt(
+                Plan::IndexScan {
+                    table,
+                    path,
+                    filter,
+                },
+                exprs,
+            )),
+        },
+        Plan::SeqScan { table } if limited => {
+            match full_index_in_order(&table, &columns) {
+                Some(path) => Ok(rebuilt(
+                    Plan::IndexScan {
+                        table,
+                        path,
+                        filter: None,
+                    },
+                    exprs,
+                )),
+                None => Err(rebuilt(Plan::SeqScan { table }, exprs)),
+            }
+        }
+        Plan::Filter { input, predicate } if limited => match *input {
+            Plan::SeqScan { table } => match full_index_in_order(&table, &columns) {
+                Some(path) => Ok(rebuilt(
+                    Plan::IndexScan {
+                        table,
+                        path,
+                        filter: Some(predicate),
+                    },
+                    exprs,
+                )),
+                None => Err(rebuilt(
+                    Plan::Filter {
+                        input: Box::new(Plan::SeqScan { table }),
+                        predicate,
+                    },
+                    exprs,
+                )),
+            },
+            other => Err(rebuilt(
+                Plan::Filter {
+                    input: Box::new(other),
+                    predicate,
+                },
+                exprs,
+            )),
+        },
+        other => Err(rebuilt(other, exprs)),
+    }
+}
+
+/// An unqualified scan of the first index of `table` whose order serves
+/// the sort `columns`.
+fn full_index_in_order(table: &TableInfo, columns: &[(usize, &SortKey)]) -> Option<IndexPath> {
+    table.indexes.iter().find_map(|index| {
+        order_direction(index, 0, columns).map(|backward| IndexPath {
+            index: index.clone(),
+            quals: Vec::new(),
+            backward,
+        })
+    })
+}
+
+/// Whether reading `index` (its first `fixed` columns held equal) forwards
+/// (`Some(false)`) or backwards (`Some(true)`) yields rows sorted by
+/// `columns`.
+fn order_direction(index: &IndexInfo, fixed: usize, columns: &[(usize, &SortKey)]) -> Option<bool> {
+    let fixed_columns = &index.columns[..fixed.min(index.columns.len())];
+    let mut direction = None;
+    // Keys on columns the scan holds equal are satisfied whatever their
+    // place; the others must follow the index's next columns in order.
+    let rest = columns.iter().filter(|(c, _)| !fixed_columns.contains(c));
+    for (i, (col, key)) in rest.enumerate() {
+        let at = fixed + i;
+        if index.columns.get(at) != Some(col) {
+            return None;
+        }
+        let order = index.orders[at];
+        let this = if order.descending == key.descending && order.nulls_first == key.nulls_first {
+            false
+        } else if order.descending != key.descending && order.nulls_first != key.nulls_first {
+            true
+        } else {
+            return None;
+        };
+        if *direction.get_or_insert(this) != this {
+            return None;
+        }
+    }
+    Some(direction.unwrap_or(false))
+}
+
+/// The index to read `table`'s rows satisfying `predicate` with, if one
+/// pays (module doc, "Choosing").
+pub fn choose_index(table: &TableInfo, predicate: Option<&Expr>) -> Option<IndexPath> {
+    let predicate = predicate?;
+    if table.indexes.is_empty() {
+        return None;
+    }
+    let mut quals = Vec::new();
+    collect_quals(predicate, table, &mut quals);
+    if quals.is_empty() {
+        return None;
+    }
+    let mut best: Option<(IndexPath, (usize, bool, bool))> = None;
+    for index in &table.indexes {
+        let Some(path) = index_path(index, &quals) else {
+            continue;
+        };
+        let eq = path.eq_prefix();
+        let all_eq = eq == index.columns.len();
+        let has_in = matches!(path.quals.last(), Some(ColumnQual::In(_)));
+        // Rank: a unique index fully fixed by equalities, then more
+        // equality columns, then an IN list or range over none.
+        let rank = (eq, all_eq && index.unique, has_in);
+        if best.as_ref().is_none_or(|(_, r)| rank > *r) {
+            best = Some((path, rank));
+        }
+    }
+    best.map(|(p, _)| p)
+}
+
+/// The quals `index` can use, on a prefix of its key.
+fn index_path(index: &Arc<IndexInfo>, quals: &[Qual]) -> Option<IndexPath> {
+    let mut out = Vec::new();
+    for &col in &index.columns {
+        if let Some(v) = quals.iter().find_map(|q| match q {
+            Qual::Cmp(BinOp::Eq, c, v) if *c == col => Some(v.clone()),
+            _ => None,
+        }) {
+            out.push(ColumnQual::Eq(v));
+            continue;
+        }
+        if let Some(list) = quals.iter().find_map(|q| match q {
+            Qual::In(c, list) if *c == col => Some(list.clone()),
+            _ => None,
+        }) {
+            out.push(ColumnQual::In(list));
+            break;
+        }
+        let mut lower = None;
+        let mut upper = None;
+        for q in quals {
+            if let Qual::Cmp(op, c, v) = q
+                && *c == col
+            {
+                match op {
+                    BinOp::Gt => lower = lower.or(Some((v.clone(), false))),
+                    BinOp::GtEq => lower = lower.or(Some((v.clone(), true))),
+                    BinOp::Lt => upper = upper.or(Some((v.clone(), false))),
+                    BinOp::LtEq => upper = upper.or(Some((v.clone(), true))),
+                    _ => {}
+                }
+            }
+        }
+        if lower.is_some() || upper.is_some() {
+            out.push(ColumnQual::Range { lower, upper });
+        }
+        break;
+    }
+    (!out.is_empty()).then(|| IndexPath {
+        index: index.clone(),
+        quals: out,
+        backward: false,
+    })
+}
+
+/// Collects the usable conjuncts of `e`.
+fn collect_quals(e: &Expr, table: &TableInfo, out: &mut Vec<Qual>) {
+    match e {
+        Expr::And(terms) => terms.iter().for_each(|t| collect_quals(t, table, out)),
+        Expr::Binary(op, l, r, _) if is_index_op(*op) => {
+            if let Some(c) = key_column(l, table)
+                && is_pseudo_constant(r)
+                && comparable(table.columns[c].typ, expr_type(r))
+            {
+                out.push(Qual::Cmp(*op, c, (**r).clone()));
+            } else if let Some(c) = key_column(r, table)
+                && is_pseudo_constant(l)
+                && comparable(table.columns[c].typ, expr_type(l))
+            {
+                out.push(Qual::Cmp(commute(*op), c, (**l).clone()));
+            }
+        }
+        Expr::InList(x, list, false) => {
+            if let Some(c) = key_column(x, table)
+                && list.iter().all(|v| {
+                    is_pseudo_constant(v) && comparable(table.columns[c].typ, expr_type(v))
+                })
+            {
+                out.push(Qual::In(c, list.clone()));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn is_index_op(op: BinOp) -> bool {
+    matches!(
+        op,
+        BinOp::Eq | BinOp::Lt | BinOp::LtEq | BinOp::Gt | BinOp::GtEq
+    )
+}
+
+/// `a op b` as `b op' a`.
+fn commute(op: BinOp) -> BinOp {
+    match op {
+        BinOp::Lt => BinOp::Gt,
+        BinOp::LtEq => BinOp::GtEq,
+        BinOp::Gt => BinOp::Lt,
+        BinOp::GtEq => BinOp::LtEq,
+        other => other,
+    }
+}
+
+/// The table column `e` reads, looking through a widening integer cast
+/// (which the binder adds to compare an `int4` column with an `int8`).
+fn key_column(e: &Expr, table: &TableInfo) -> Option<usize> {
+    match e {
+        Expr::Column(c, _) if *c < table.columns.len() => Some(*c),
+        Expr::Cast(inner, to) => match &**inner {
+            Expr::Column(c, from)
+                if *c < table.columns.len() && is_integer(from.oid) && is_integer(to.oid) =>
+            {
+                Some(*c)
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn is_integer(t: TypeOid) -> bool {
+    matches!(t, TypeOid::INT2 | TypeOid::INT4 | TypeOid::INT8)
+}
+
+fn is_text(t: TypeOid) -> bool {
+    matches!(t, TypeOid::TEXT | TypeOid::VARCHAR | TypeOid::NAME)
+}
+
+/// Whether a value of type `value` can bound an index column of type
+/// `column` (converted at scan time; see the module doc).
+fn comparable(column: SqlType, value: Option<SqlType>) -> bool {
+    let Some(value) = value else {
+        return false;
+    };
+    column.oid == value.oid
+        || (is_integer(column.oid) && is_integer(value.oid))
+        || (is_text(column.oid) && is_text(value.oid))
+}
+
+/// The result type of a pseudo-constant expression.
+fn expr_type(e: &Expr) -> Option<SqlType> {
+    match e {
+        Expr::Const(_, t)
+        | Expr::Param(_, t)
+        | Expr::Outer { typ: t, .. }
+        | Expr::Cast(_, t)
+        | Expr::Binary(_, _, _, t)
+        | Expr::Func(_, _, t) => Some(*t),
+        Expr::Neg(x) => expr_type(x),
+        _ => None,
+    }
+}
+
+/// Built from constants, parameters, outer columns and non-volatile
+/// functions of those: one value for the whole scan.
+fn is_pseudo_constant(e: &Expr) -> bool {
+    match e {
+        Expr::Const(..) | Expr::Param(..) | Expr::Outer { .. } => true,
+        Expr::Cast(x, _) | Expr::Neg(x) => is_pseudo_constant(x),
+        Expr::Binary(op, l, r, _) => {
+            !op.is_comparison() && is_pseudo_constant(l) && is_pseudo_constant(r)
+        }
+        Expr::Func(f, args, _) => !is_volatile(*f) && args.iter().all(is_pseudo_constant),
+        _ => false,
+    }
+}
+
+fn is_volatile(f: Builtin) -> bool {
+    matches!(
+        f,
+        Builtin::Random | Builtin::GenRandomUuid | Builtin::ClockTimestamp
+    )
+}
+
+/// Which of the conjuncts `terms` the quals of `path` enforce exactly (for
+/// EXPLAIN, which shows the others as the scan's filter).
+pub fn enforced_conjuncts(terms: &[&Expr], path: &IndexPath, table: &TableInfo) -> Vec<bool> {
+    let qual_columns = &path.index.columns[..path.quals.len().min(path.index.columns.len())];
+    terms
+        .iter()
+        .map(|t| {
+            let mut quals = Vec::new();
+            collect_quals(t, table, &mut quals);
+            quals.len() == 1
+                && match &quals[0] {
+                    Qual::Cmp(_, c, _) | Qual::In(c, _) => qual_columns.contains(c),
+                }
+        })
+        .collect()
+}
