@@ -308,6 +308,65 @@ impl<'a> Explainer<'a> {
                     self.node(right, depth + 2);
                 }
             }
+            Plan::IndexNestLoop {
+                left,
+                table,
+                index,
+                keys,
+                probe_keys,
+                right_filter,
+                condition,
+                kind,
+                ..
+            } => {
+                let label = if *kind == JoinKind::Left {
+                    "Nested Loop Left Join"
+                } else {
+                    "Nested Loop"
+                };
+                self.header(depth, label, est);
+                let (_, lnames) = self.estimate(left);
+                let rnames = self.table_names(table);
+                if let Some(c) = condition {
+                    let both: Names = lnames.iter().chain(&rnames).cloned().collect();
+                    let text = self.expr(c, &both);
+                    self.detail(depth, format!("Join Filter: {text}"));
+                }
+                self.node(left, depth + 1);
+                let (inner, _) = self.estimate(&Plan::SeqScan {
+                    table: table.clone(),
+                });
+                let probe = Estimate {
+                    startup: 0.29,
+                    total: 0.29 + RANDOM_PAGE_COST + CPU_TUPLE_COST,
+                    rows: if index.unique { 1.0 } else { (inner.rows * EQ_SELECTIVITY).max(1.0) },
+                    width: inner.width,
+                };
+                self.header(
+                    depth + 1,
+                    &format!("Index Scan using {} on {}", index.name, table.name),
+                    probe,
+                );
+                let conds: Vec<String> = keys[..*probe_keys]
+                    .iter()
+                    .map(|(l, r)| {
+                        format!("({} = {})", self.operand(r, &rnames), self.operand(l, &lnames))
+                    })
+                    .collect();
+                self.detail(depth + 1, format!("Index Cond: {}", and_text(conds)));
+                let mut rest: Vec<String> = keys[*probe_keys..]
+                    .iter()
+                    .map(|(l, r)| {
+                        format!("({} = {})", self.operand(r, &rnames), self.operand(l, &lnames))
+                    })
+                    .collect();
+                if let Some(f) = right_filter {
+                    rest.push(self.expr(f, &rnames));
+                }
+                if !rest.is_empty() {
+                    self.detail(depth + 1, format!("Filter: {}", and_text(rest)));
+                }
+            }
             Plan::Aggregate {
                 input, group_by, ..
             } => {
@@ -499,6 +558,30 @@ impl<'a> Explainer<'a> {
                         width: l.width + r.width,
                     },
                     ln.into_iter().chain(rn).collect(),
+                )
+            }
+            Plan::IndexNestLoop {
+                left,
+                table,
+                index,
+                ..
+            } => {
+                let (l, ln) = self.estimate(left);
+                let (r, _) = self.estimate(&Plan::SeqScan {
+                    table: table.clone(),
+                });
+                let per_probe = if index.unique { 1.0 } else { (r.rows * EQ_SELECTIVITY).max(1.0) };
+                let rows = l.rows * per_probe;
+                (
+                    Estimate {
+                        startup: l.startup,
+                        total: l.total
+                            + l.rows * (0.29 + RANDOM_PAGE_COST * per_probe.min(r.total))
+                            + rows * CPU_TUPLE_COST,
+                        rows,
+                        width: l.width + r.width,
+                    },
+                    ln.into_iter().chain(self.table_names(table)).collect(),
                 )
             }
             Plan::Aggregate {
@@ -799,6 +882,7 @@ fn count_relations(plan: &Plan) -> usize {
         Plan::Join { left, right, .. } | Plan::SetOp { left, right, .. } => {
             count_relations(left) + count_relations(right)
         }
+        Plan::IndexNestLoop { left, .. } => count_relations(left) + 1,
         Plan::Filter { input, .. }
         | Plan::Project { input, .. }
         | Plan::Aggregate { input, .. }

@@ -25,8 +25,8 @@
 use std::cmp::Ordering;
 use std::ops::Bound;
 
-use storage::catalog::TableInfo;
-use storage::datum::compare::cmp_sort_key;
+use storage::catalog::{IndexInfo, TableInfo};
+use storage::datum::compare::{cmp_sort_key, cmp_values};
 use storage::datum::{Datum, SqlType, TypeOid};
 use storage::heap::tuple::deform_tuple;
 use storage::nbtree::{BTreeScan, IndexKeyDesc, ScanDirection};
@@ -147,11 +147,15 @@ pub struct IndexScanIter<'a> {
     engine: &'a Engine,
     snapshot: &'a Snapshot,
     table: &'a TableInfo,
-    path: &'a IndexPath,
+    index: &'a IndexInfo,
+    /// The quals to turn into ranges when the scan starts; `None` when the
+    /// ranges were given.
+    path: Option<&'a IndexPath>,
+    backward: bool,
     filter: Option<&'a Expr>,
     desc: IndexKeyDesc,
     ranges: Option<std::vec::IntoIter<KeyRange>>,
-    scan: Option<BTreeScan<'a>>,
+    scan: Option<BTreeScan>,
     row: Row,
 }
 
@@ -168,9 +172,45 @@ impl<'a> IndexScanIter<'a> {
             snapshot: cx.snapshot,
             desc: storage::indexing::key_desc(table, &path.index),
             table,
-            path,
+            index: &path.index,
+            path: Some(path),
+            backward: path.backward,
             filter,
             ranges: None,
+            scan: None,
+            row: Vec::new(),
+        }
+    }
+
+    /// A probe of `index` for the entries whose leading columns equal
+    /// `key` (values of any integer width; see [`key_ranges`]).
+    pub fn probe(
+        table: &'a TableInfo,
+        index: &'a IndexInfo,
+        key: Vec<Datum>,
+        filter: Option<&'a Expr>,
+        engine: &'a Engine,
+        snapshot: &'a Snapshot,
+    ) -> Self {
+        let converted: Option<Vec<Datum>> = key
+            .into_iter()
+            .zip(&index.columns)
+            .map(|(v, &c)| to_key_type(v, table.columns[c].typ))
+            .collect();
+        let ranges = match converted {
+            Some(k) => vec![(Bound::Included(k.clone()), Bound::Included(k))],
+            None => Vec::new(),
+        };
+        IndexScanIter {
+            engine,
+            snapshot,
+            desc: storage::indexing::key_desc(table, index),
+            table,
+            index,
+            path: None,
+            backward: false,
+            filter,
+            ranges: Some(ranges.into_iter()),
             scan: None,
             row: Vec::new(),
         }
@@ -183,8 +223,10 @@ impl<'a> IndexScanIter<'a> {
         cx: &ExecCtx<'_>,
         outer: &[&[Datum]],
     ) -> SqlResult<Option<(ItemPointer, Row)>> {
-        if self.ranges.is_none() {
-            self.ranges = Some(key_ranges(self.path, self.table, cx, outer)?.into_iter());
+        if self.ranges.is_none()
+            && let Some(path) = self.path
+        {
+            self.ranges = Some(key_ranges(path, self.table, cx, outer)?.into_iter());
         }
         loop {
             cx.check_cancel()?;
@@ -194,13 +236,13 @@ impl<'a> IndexScanIter<'a> {
                     let Some((lower, upper)) = self.ranges.as_mut().and_then(|r| r.next()) else {
                         return Ok(None);
                     };
-                    let direction = if self.path.backward {
+                    let direction = if self.backward {
                         ScanDirection::Backward
                     } else {
                         ScanDirection::Forward
                     };
                     self.scan.insert(self.engine.btree.scan(
-                        self.path.index.locator,
+                        self.index.locator,
                         &self.desc,
                         lower,
                         upper,
@@ -208,7 +250,7 @@ impl<'a> IndexScanIter<'a> {
                     )?)
                 }
             };
-            let Some(tid) = scan.next()? else {
+            let Some((tid, _)) = scan.next()? else {
                 self.scan = None;
                 continue;
             };
@@ -234,5 +276,93 @@ impl<'a> IndexScanIter<'a> {
 impl RowIter for IndexScanIter<'_> {
     fn next(&mut self, cx: &ExecCtx<'_>, outer: &[&[Datum]]) -> SqlResult<Option<Row>> {
         Ok(self.next_match(cx, outer)?.map(|(_, row)| row))
+    }
+}
+
+/// [`Plan::IndexNestLoop`]: each left row's keys probe the right table's
+/// index; matches are rechecked on every key and the join condition.
+pub struct IndexNestLoopIter<'a> {
+    /// Left input.
+    pub left: Box<dyn RowIter + 'a>,
+    /// The plan node.
+    pub table: &'a TableInfo,
+    /// The probed index.
+    pub index: &'a IndexInfo,
+    /// (left, right) key expressions.
+    pub keys: &'a [(Expr, Expr)],
+    /// Keys used as index quals.
+    pub probe_keys: usize,
+    /// Right-row filter.
+    pub right_filter: Option<&'a Expr>,
+    /// Join condition over the combined row.
+    pub condition: Option<&'a Expr>,
+    /// Emit NULL-extended rows for unmatched left rows.
+    pub left_join: bool,
+    /// Right width.
+    pub right_width: usize,
+    /// Snapshot and engine for the probes.
+    pub engine: &'a Engine,
+    /// The statement's snapshot.
+    pub snapshot: &'a Snapshot,
+    /// Joined rows not yet returned.
+    pub pending: std::collections::VecDeque<Row>,
+}
+
+impl RowIter for IndexNestLoopIter<'_> {
+    fn next(&mut self, cx: &ExecCtx<'_>, outer: &[&[Datum]]) -> SqlResult<Option<Row>> {
+        loop {
+            if let Some(r) = self.pending.pop_front() {
+                return Ok(Some(r));
+            }
+            let Some(lrow) = self.left.next(cx, outer)? else {
+                return Ok(None);
+            };
+            let ecx = cx.eval_ctx(outer);
+            let lkeys: Vec<Datum> = self
+                .keys
+                .iter()
+                .map(|(l, _)| l.eval(&lrow, &ecx))
+                .collect::<SqlResult<_>>()?;
+            let mut any = false;
+            if !lkeys.iter().any(|d| matches!(d, Datum::Null)) {
+                let mut scan = IndexScanIter::probe(
+                    self.table,
+                    self.index,
+                    lkeys[..self.probe_keys].to_vec(),
+                    self.right_filter,
+                    self.engine,
+                    self.snapshot,
+                );
+                while let Some((_, rrow)) = scan.next_match(cx, outer)? {
+                    let mut equal = true;
+                    for ((_, r), lv) in self.keys.iter().zip(&lkeys) {
+                        let rv = r.eval(&rrow, &ecx)?;
+                        if matches!(rv, Datum::Null) || cmp_values(lv, &rv) != Ordering::Equal {
+                            equal = false;
+                            break;
+                        }
+                    }
+                    if !equal {
+                        continue;
+                    }
+                    let mut row = Vec::with_capacity(lrow.len() + rrow.len());
+                    row.extend(lrow.iter().cloned());
+                    row.extend(rrow);
+                    let ok = match self.condition {
+                        Some(c) => c.eval_qual(&row, &ecx)?,
+                        None => true,
+                    };
+                    if ok {
+                        any = true;
+                        self.pending.push_back(row);
+                    }
+                }
+            }
+            if !any && self.left_join {
+                let mut row = lrow;
+                row.extend(std::iter::repeat_n(Datum::Null, self.right_width));
+                self.pending.push_back(row);
+            }
+        }
     }
 }

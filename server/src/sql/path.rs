@@ -45,7 +45,7 @@ use storage::datum::{SqlType, TypeOid};
 use super::expr::Expr;
 use super::func::Builtin;
 use super::ops::BinOp;
-use super::plan::{Plan, SortKey};
+use super::plan::{JoinKind, Plan, SortKey};
 
 /// How an index scan narrows one key column.
 #[derive(Clone, Debug)]
@@ -155,15 +155,33 @@ fn rewrite(plan: Plan, limited: bool) -> Plan {
             condition,
             left_width,
             right_width,
-        } => Plan::Join {
-            left: Box::new(rewrite(*left, false)),
-            right: Box::new(rewrite(*right, false)),
-            kind,
-            hash_keys,
-            condition,
-            left_width,
-            right_width,
-        },
+        } => {
+            let left = rewrite(*left, false);
+            if matches!(kind, JoinKind::Inner | JoinKind::Left) && is_small(&left) {
+                match index_nest_loop(left, *right, kind, hash_keys, condition, left_width, right_width) {
+                    Ok(plan) => plan,
+                    Err((left, right, hash_keys, condition)) => Plan::Join {
+                        left: Box::new(left),
+                        right: Box::new(rewrite(right, false)),
+                        kind,
+                        hash_keys,
+                        condition,
+                        left_width,
+                        right_width,
+                    },
+                }
+            } else {
+                Plan::Join {
+                    left: Box::new(left),
+                    right: Box::new(rewrite(*right, false)),
+                    kind,
+                    hash_keys,
+                    condition,
+                    left_width,
+                    right_width,
+                }
+            }
+        }
         Plan::Aggregate {
             input,
             group_by,
@@ -189,6 +207,113 @@ fn rewrite(plan: Plan, limited: bool) -> Plan {
         },
         other => other,
     }
+}
+
+/// The pieces of a join [`index_nest_loop`] hands back when it does not
+/// apply: left, right, hash keys, condition.
+type JoinParts = (Plan, Plan, Vec<(Expr, Expr)>, Option<Expr>);
+
+/// Rows a left input may produce and still be "small": few enough that a
+/// probe of the right table's index per row beats reading all of it.
+const SMALL_LEFT_ROWS: usize = 1000;
+
+/// Whether `plan` yields few rows without statistics to say so: an index
+/// scan fixed by equalities, a short VALUES list, or a small constant LIMIT.
+fn is_small(plan: &Plan) -> bool {
+    match plan {
+        Plan::IndexScan { path, .. } => path.eq_prefix() > 0 || matches!(path.quals.last(), Some(ColumnQual::In(_))),
+        Plan::Values { rows, .. } => rows.len() <= SMALL_LEFT_ROWS,
+        Plan::Limit {
+            limit: Some(Expr::Const(storage::datum::Datum::Int8(n), _)),
+            ..
+        } => *n >= 0 && (*n as usize) <= SMALL_LEFT_ROWS,
+        Plan::Filter { input, .. } | Plan::Project { input, .. } | Plan::Truncate { input, .. } => {
+            is_small(input)
+        }
+        Plan::IndexNestLoop { left, index, probe_keys, .. } => {
+            is_small(left) && index.unique && *probe_keys == index.columns.len()
+        }
+        _ => false,
+    }
+}
+
+/// Turns a hash join whose right side is a table (possibly filtered) with
+/// an index on the right join keys into a nested loop probing that index.
+#[allow(clippy::too_many_arguments)]
+fn index_nest_loop(
+    left: Plan,
+    right: Plan,
+    kind: JoinKind,
+    hash_keys: Vec<(Expr, Expr)>,
+    condition: Option<Expr>,
+    left_width: usize,
+    right_width: usize,
+) -> Result<Plan, JoinParts> {
+    let (table, right_filter) = match &right {
+        Plan::SeqScan { table } => (table.clone(), None),
+        Plan::Filter { input, predicate } => match &**input {
+            Plan::SeqScan { table } => (table.clone(), Some(predicate.clone())),
+            _ => return Err((left, right, hash_keys, condition)),
+        },
+        _ => return Err((left, right, hash_keys, condition)),
+    };
+    // The right key column of each hash key.
+    let key_columns: Vec<Option<usize>> = hash_keys
+        .iter()
+        .map(|(l, r)| {
+            key_column(r, &table).filter(|&c| comparable(table.columns[c].typ, Some(l.typ())))
+        })
+        .collect();
+    let best = table
+        .indexes
+        .iter()
+        .filter_map(|index| {
+            let mut order = Vec::new();
+            for col in &index.columns {
+                match key_columns.iter().position(|k| *k == Some(*col)) {
+                    Some(i) => order.push(i),
+                    None => break,
+                }
+            }
+            (!order.is_empty()).then_some((index, order))
+        })
+        .max_by_key(|(index, order)| (order.len(), index.unique && order.len() == index.columns.len()));
+    let Some((index, order)) = best else {
+        return Err((left, right, hash_keys, condition));
+    };
+    let probe_keys = order.len();
+    let mut keys: Vec<(Expr, Expr)> = Vec::with_capacity(hash_keys.len());
+    let mut rest = Vec::new();
+    let mut taken = vec![false; hash_keys.len()];
+    for &i in &order {
+        taken[i] = true;
+    }
+    let mut hash_keys: Vec<Option<(Expr, Expr)>> = hash_keys.into_iter().map(Some).collect();
+    for &i in &order {
+        if let Some(k) = hash_keys[i].take() {
+            keys.push(k);
+        }
+    }
+    for (i, k) in hash_keys.into_iter().enumerate() {
+        if !taken[i]
+            && let Some(k) = k
+        {
+            rest.push(k);
+        }
+    }
+    keys.extend(rest);
+    Ok(Plan::IndexNestLoop {
+        left: Box::new(left),
+        table,
+        index: index.clone(),
+        keys,
+        probe_keys,
+        right_filter,
+        condition,
+        kind,
+        left_width,
+        right_width,
+    })
 }
 
 /// Serves `keys` (a Sort over `input`) from an index if `input` is a

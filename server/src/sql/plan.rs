@@ -78,6 +78,33 @@ pub enum Plan {
         /// Right width.
         right_width: usize,
     },
+    /// A nested loop that, for each left row, probes an index of the right
+    /// table with the left row's join key values (an equality on the
+    /// index's leading columns). Output as for [`Plan::Join`].
+    IndexNestLoop {
+        /// Left (outer) input.
+        left: Box<Plan>,
+        /// The right table.
+        table: std::sync::Arc<TableInfo>,
+        /// The index probed.
+        index: std::sync::Arc<storage::catalog::IndexInfo>,
+        /// Equality keys (expression over the left row, expression over the
+        /// right row); the first `probe_keys` are the index's leading
+        /// columns, in order, the rest are rechecked.
+        keys: Vec<(Expr, Expr)>,
+        /// How many of `keys` are used as index quals.
+        probe_keys: usize,
+        /// A condition on the right row alone (its WHERE conjuncts).
+        right_filter: Option<Expr>,
+        /// The remaining join condition, over the combined row.
+        condition: Option<Expr>,
+        /// Inner or left.
+        kind: JoinKind,
+        /// Left width.
+        left_width: usize,
+        /// Right width.
+        right_width: usize,
+    },
     /// Grouping and aggregates: output is the group keys then the aggregates.
     Aggregate {
         /// Input.
