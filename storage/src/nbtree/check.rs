@@ -76,7 +76,10 @@ impl BTree {
         for level in (0..=m.level).rev() {
             let mut next_level = Vec::new();
             let mut expect = 0usize;
-            let mut blk = downlinks[0].child;
+            let Some(leftmost) = downlinks.first() else {
+                return Err(corrupt(rel, format!("level {level} has no pages")));
+            };
+            let mut blk = leftmost.child;
             let mut prev = BlockNumber::INVALID;
             // The lower bound of the current page: its left sibling's high key.
             let mut lo: Option<KeyTid> = None;

@@ -414,6 +414,37 @@ pub fn item<'a>(pg: &'a [u8], off: u16) -> Result<ITup<'a>> {
     ITup::parse(b)
 }
 
+/// Removes the items at `dead` (ascending offsets) from a B-tree page by
+/// rebuilding it from the items that stay, in order (PostgreSQL's
+/// `PageIndexMultiDelete`): linear in the page size, where one
+/// [`page::index_delete_item`] per item would be quadratic. The page LSN
+/// and special area are kept. On error the page is unchanged.
+pub fn multi_delete(pg: &mut [u8], dead: &[OffsetNumber]) -> Result<()> {
+    let op = opaque(pg)?;
+    let mut fresh = vec![0u8; BLCKSZ];
+    init_page(&mut fresh, &op);
+    let mut d = dead.iter().peekable();
+    let mut next = 1u16;
+    for off in 1..=page::max_offset_number(pg) {
+        if d.peek().is_some_and(|x| x.0 == off) {
+            d.next();
+            continue;
+        }
+        let it = page::get_item(pg, OffsetNumber(off))
+            .ok_or_else(|| corrupt(format!("index page has no valid item at offset {off}")))?;
+        if page::index_add_item(&mut fresh, it, OffsetNumber(next)).is_none() {
+            return Err(corrupt("index page items do not fit when compacted"));
+        }
+        next += 1;
+    }
+    if d.next().is_some() {
+        return Err(corrupt("deleting an item past the end of an index page"));
+    }
+    page::set_lsn(&mut fresh, page::lsn(pg));
+    pg.copy_from_slice(&fresh);
+    Ok(())
+}
+
 /// The space an item takes on a page with its line pointer.
 pub fn item_space(len: usize) -> usize {
     maxalign(len) + ITEM_ID_SIZE

@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::page;
 use crate::types::{BlockNumber, ForkNumber, ItemPointer, OffsetNumber, RelFileLocator, Xid};
 
-use super::page::{item, opaque};
+use super::page::{item, multi_delete, opaque};
 use super::xlog::{XLOG_BTREE_VACUUM, op_delete};
 use super::{BTree, BulkDeleteStats};
 
@@ -41,17 +41,13 @@ impl BTree {
                     dead.push(OffsetNumber(off));
                 }
             }
-            stats.num_index_tuples += u64::from(max + 1 - op.first_data()) - dead.len() as u64;
+            stats.num_index_tuples +=
+                u64::from((max + 1).saturating_sub(op.first_data())) - dead.len() as u64;
             if !dead.is_empty() {
-                dead.reverse();
                 self.check_wal()?;
-                // NO ERROR RETURNS UNTIL LOGGED (each delete is checked
-                // first on a copy, so none fails half way)
-                let mut copy = g.to_vec();
-                for &off in &dead {
-                    page::index_delete_item(&mut copy, off)?;
-                }
-                g.copy_from_slice(&copy);
+                multi_delete(&mut g, &dead)?;
+                // NO ERROR RETURNS UNTIL LOGGED (multi_delete changes
+                // nothing when it fails)
                 g.mark_dirty();
                 stats.tuples_removed += dead.len() as u64;
                 if let Some(x) = self.xlog.get() {

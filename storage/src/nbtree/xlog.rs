@@ -11,8 +11,8 @@
 //!                  then items + special area); the page is rebuilt from
 //!                  it, so the block is logged BKP_WILL_INIT
 //! INSERT   2       u16 offset, item bytes        PageIndexTupleAdd at offset
-//! DELETE   3       u16 n, n × u16 offsets        removed in the given order
-//!                                                (descending)
+//! DELETE   3       u16 n, n × u16 offsets        removed (ascending; the page
+//!                                                is compacted, PageIndexMultiDelete)
 //! SETPREV  4       u32 block                     the left-link in the special area
 //! ```
 //!
@@ -80,7 +80,7 @@ pub fn op_insert(off: OffsetNumber, item: &[u8]) -> Vec<u8> {
     d
 }
 
-/// Block data: the items at `offs` removed, in that order.
+/// Block data: the items at `offs` (ascending) removed.
 pub fn op_delete(offs: &[OffsetNumber]) -> Vec<u8> {
     let mut d = Vec::with_capacity(3 + 2 * offs.len());
     d.push(OP_DELETE);
@@ -128,10 +128,10 @@ pub fn apply_ops(pg: &mut [u8], data: &[u8]) -> Result<()> {
         }
         OP_DELETE => {
             let n = usize::from(u16_at(rest, 0)?);
-            for i in 0..n {
-                page::index_delete_item(pg, OffsetNumber(u16_at(rest, 2 + 2 * i)?))?;
-            }
-            Ok(())
+            let offs = (0..n)
+                .map(|i| u16_at(rest, 2 + 2 * i).map(OffsetNumber))
+                .collect::<Result<Vec<_>>>()?;
+            super::page::multi_delete(pg, &offs)
         }
         OP_SETPREV => {
             let prev = BlockNumber(u32_at(rest, 0)?);
