@@ -36,7 +36,10 @@ type KeyTid = (Vec<Datum>, Option<ItemPointer>);
 /// A downlink found on an internal page: the child and its lower bound
 /// (`None`: minus infinity of the whole level).
 struct Downlink {
+    /// The child page.
     child: BlockNumber,
+    /// The child's lower bound: the separator, or for minus infinity the
+    /// parent's own lower bound.
     lo: Option<KeyTid>,
 }
 

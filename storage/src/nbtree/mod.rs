@@ -101,8 +101,10 @@
 //!    page is never locked while an upper level's page is held, except
 //!    that a split holds its pages at one level while locking the metapage
 //!    last; nobody holds the metapage while waiting. So there are no
-//!    deadlocks among B-tree locks. A unique check takes heap page locks
-//!    (shared) while holding leaf locks, never the reverse.
+//!    deadlocks among B-tree locks. (A root split also locks the new root
+//!    before the metapage; nobody else can reach the new root yet.) A
+//!    unique check takes heap page locks (shared) while holding leaf
+//!    locks, never the reverse.
 //! 5. Scans copy the matching items of one leaf into their own buffer
 //!    under a shared lock, remember the right-link (or left-link), release
 //!    the page, and return entries from the copy (`_bt_readpage`). They
@@ -150,7 +152,8 @@
 //!   bottom-up and simple (LP_DEAD) deletion, the fast root, and the
 //!   rightmost-page insertion cache.
 //! * Finishing incomplete splits eagerly (`INCOMPLETE_SPLIT`): not needed
-//!   for correctness here (see above), only the downlink is missing.
+//!   for correctness here (see above; tested by cutting the WAL between a
+//!   split and its downlink), only the downlink stays missing.
 //! * `check` is `bt_index_check` against a quiescent index: run it without
 //!   concurrent inserts (callers take a lock that blocks writers).
 //! * Parallel builds; builds go through the buffer pool.

@@ -17,12 +17,16 @@ use super::{BTree, IndexKeyDesc, ScanDirection};
 
 /// A descriptor and a scratch buffer for decoding keys.
 pub(super) struct Ctx<'a> {
+    /// The index's key columns and their ordering.
     pub desc: &'a IndexKeyDesc,
+    /// How the key columns are stored.
     pub td: TupleDesc,
+    /// Scratch space for a decoded key, reused to avoid allocations.
     pub key: Vec<Datum>,
 }
 
 impl<'a> Ctx<'a> {
+    /// A context for `desc`.
     pub fn new(desc: &'a IndexKeyDesc) -> Ctx<'a> {
         Ctx {
             desc,

@@ -29,7 +29,7 @@
 //! A split and the insertion of its downlink into the parent are separate
 //! records, as in PostgreSQL; a crash between them leaves a page reachable
 //! only through its left sibling's right-link, which searches follow (see
-//! "Crash safety" in [`crate::nbtree`]). A root split is one record, so the
+//! "WAL and crash safety" in [`crate::nbtree`]). A root split is one record, so the
 //! tree never has two pages on its top level.
 //!
 //! Redo applies the ops only if the page LSN is older than the record's end
