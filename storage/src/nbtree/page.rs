@@ -228,10 +228,11 @@ impl<'a> ITup<'a> {
         }
     }
 
-    /// The heap TID that orders this tuple among equal keys: a leaf tuple's
-    /// own TID, a pivot's stored tiebreaker; `None` for minus infinity.
-    pub fn heap_tid(&self, leaf: bool) -> Option<ItemPointer> {
-        if leaf {
+    /// The heap TID that orders this tuple among equal keys: a leaf
+    /// entry's own TID (`leaf_entry`), a pivot's (high key's or internal
+    /// item's) stored tiebreaker; `None` for minus infinity.
+    pub fn heap_tid(&self, leaf_entry: bool) -> Option<ItemPointer> {
+        if leaf_entry {
             return Some(self.tid());
         }
         if self.info() & INDEX_PIVOT_HEAP_TID == 0 {

@@ -35,15 +35,17 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Compares `sk` with item `t` of a page (leaf or not).
+    /// Compares `sk` with item `t` of a page: a leaf entry (`leaf_entry`,
+    /// ordered by its own TID) or a pivot (high key or internal item,
+    /// ordered by its stored heap TID).
     pub fn compare(
         &mut self,
         sk: &SearchKey<'_>,
         t: ITup<'_>,
-        leaf: bool,
+        leaf_entry: bool,
     ) -> Result<std::cmp::Ordering> {
         t.key(&self.td, &mut self.key)?;
-        Ok(sk.compare(self.desc, &self.key, t.heap_tid(leaf)))
+        Ok(sk.compare(self.desc, &self.key, t.heap_tid(leaf_entry)))
     }
 
     /// Must a search for `sk` that reached this page go right
@@ -52,8 +54,9 @@ impl<'a> Ctx<'a> {
         if op.is_rightmost() {
             return Ok(false);
         }
+        // The high key is a pivot even on a leaf.
         let hk = item(pg, 1)?;
-        Ok(self.compare(sk, hk, op.is_leaf())? != std::cmp::Ordering::Less)
+        Ok(self.compare(sk, hk, false)? != std::cmp::Ordering::Less)
     }
 
     /// `_bt_binsrch`. On a leaf: the first offset whose item is `>= sk`
