@@ -672,9 +672,10 @@ fn concurrent_inserts_never_hide_or_repeat_entries() {
         let desc = desc.clone();
         handles.push(std::thread::spawn(move || {
             for i in 0..8_000i64 {
-                // Keys between the pre-existing ones, in an order that
-                // splits pages all over the tree.
-                let k = ((i * 7919) % 20_000) * 4 + t + 1;
+                // Keys between the pre-existing ones and duplicates of
+                // them (ordered after them by their larger TIDs), in an
+                // order that splits pages all over the tree.
+                let k = ((i * 7919) % 20_000) * 4 + if i % 3 == 0 { 0 } else { t + 1 };
                 e.btree
                     .insert(
                         IDX,
@@ -701,7 +702,7 @@ fn concurrent_inserts_never_hide_or_repeat_entries() {
                         .unwrap();
                     let mut pre_seen = 0i64;
                     let mut last: Option<i64> = None;
-                    while let Some((_, k)) = s.next().unwrap() {
+                    while let Some((tid_seen, k)) = s.next().unwrap() {
                         let Datum::Int8(v) = k[0] else {
                             panic!("not int8")
                         };
@@ -712,7 +713,7 @@ fn concurrent_inserts_never_hide_or_repeat_entries() {
                             }
                         }
                         last = Some(v);
-                        if v % 4 == 0 {
+                        if tid_seen < tid(1_000_000) {
                             let expect = match dir {
                                 ScanDirection::Forward => pre_seen * 4,
                                 ScanDirection::Backward => (19_999 - pre_seen) * 4,
