@@ -18,7 +18,7 @@
 //! [`Engine::open`]: directories; smgr, buffer pool, transaction manager;
 //! if `global/pg_control` exists, replay the WAL (the heap and transaction
 //! manager do not log yet); open the WAL writer at the end of valid WAL;
-//! install the flush hook; hand the WAL to the heap and the transaction
+//! install the flush hook; hand the WAL to the heap, the B-tree and the transaction
 //! manager; open (or bootstrap) the catalog; end-of-recovery (or first)
 //! checkpoint. Only then are connections accepted.
 
@@ -33,6 +33,7 @@ use crate::buffer::BufferPool;
 use crate::catalog::Catalog;
 use crate::error::{Result, StorageError};
 use crate::heap::heapam::Heap;
+use crate::nbtree::BTree;
 use crate::recovery;
 use crate::smgr::Smgr;
 use crate::txn::TransactionManager;
@@ -70,6 +71,8 @@ pub struct Engine {
     pub txns: Arc<TransactionManager>,
     /// The heap access method.
     pub heap: Arc<Heap>,
+    /// The B-tree index access method.
+    pub btree: Arc<BTree>,
     /// The system catalog.
     pub catalog: Catalog,
     /// The write-ahead log.
@@ -134,6 +137,8 @@ impl Engine {
         let xlog = Arc::new(XLog::new(writer, opts.full_page_writes));
         let heap = Arc::new(Heap::new(pool.clone(), txns.clone()));
         heap.set_xlog(xlog.clone());
+        let btree = Arc::new(BTree::new(pool.clone(), txns.clone()));
+        btree.set_xlog(xlog.clone());
         txns.set_xlog(xlog.clone());
         let catalog = Catalog::open(heap.clone(), data_dir)?;
         let engine = Arc::new(Engine {
@@ -141,6 +146,7 @@ impl Engine {
             pool,
             txns,
             heap,
+            btree,
             catalog,
             xlog,
             fsync: opts.fsync,

@@ -62,6 +62,17 @@ pub enum StorageError {
     /// Out of buffer pool frames: every frame is pinned.
     #[error("no unpinned buffers available")]
     NoFreeBuffers,
+    /// A unique index already holds a live entry with this key. The server
+    /// adds the constraint name and the `Key (...)=(...) already exists.`
+    /// detail.
+    #[error("duplicate key value violates unique constraint")]
+    UniqueViolation {
+        /// The duplicated key's values, in index column order.
+        key: Vec<crate::datum::Datum>,
+    },
+    /// An index failed a structural check (amcheck's `index_corrupted`).
+    #[error("{0}")]
+    IndexCorrupted(String),
     /// An invariant of the engine did not hold; a bug, reported not panicked.
     #[error("internal error: {0}")]
     Internal(String),
@@ -85,6 +96,8 @@ impl StorageError {
             StorageError::QueryCanceled => "57014",
             StorageError::UnknownXid(_) => "XX000",
             StorageError::NoFreeBuffers => "53000",
+            StorageError::UniqueViolation { .. } => "23505",
+            StorageError::IndexCorrupted(_) => "XX002",
             StorageError::Internal(_) => "XX000",
         }
     }

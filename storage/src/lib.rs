@@ -3,10 +3,10 @@
 //! It owns everything below SQL: relation files ([`smgr`]), 8 KiB slotted
 //! pages ([`page`]), the shared buffer pool ([`buffer`]), values and their
 //! encodings ([`datum`]), the heap access method and tuple visibility
-//! ([`heap`]), transactions, snapshots and locks ([`txn`]), and the
+//! ([`heap`]), the B-tree index access method ([`nbtree`]), transactions, snapshots and locks ([`txn`]), and the
 //! storage side of the write-ahead log: logging page changes ([`xlog`],
 //! with each resource manager's records beside its code:
-//! [`heap::heapam_xlog`], [`txn::xact_xlog`], [`smgr_xlog`]), crash
+//! [`heap::heapam_xlog`], [`nbtree::xlog`], [`txn::xact_xlog`], [`smgr_xlog`]), crash
 //! recovery and checkpoints ([`recovery`], [`engine`]).
 //!
 //! Layering (DESIGN.md): `wal` ← `storage` ← `vacuum` ← `server`. Nothing
@@ -23,6 +23,7 @@ pub mod error;
 pub mod fsm;
 pub mod heap;
 pub mod indexing;
+pub mod nbtree;
 pub mod page;
 pub mod recovery;
 pub mod smgr;

@@ -74,8 +74,9 @@
 //!
 //! # Not done (yet)
 //!
-//! * `PageIndexMultiDelete` (bulk index delete) — callers loop over
-//!   [`index_delete_item`] for now, highest offset first.
+//! * A generic `PageIndexMultiDelete`: B-tree pages have their own
+//!   (`nbtree::page::multi_delete`, which rebuilds the page); other callers
+//!   loop over [`index_delete_item`], highest offset first.
 //! * Compaction of index pages that keeps line pointer order
 //!   (`PageIndexTupleOverwrite`).
 

@@ -129,6 +129,60 @@ impl XLog {
     }
 }
 
+/// One page of a multi-page change ([`XLog::log_multi_page_change`]).
+pub struct PageChange<'a> {
+    /// The page, held exclusively, already changed and marked dirty.
+    pub page: &'a mut [u8],
+    /// Which page it is.
+    pub tag: BufferTag,
+    /// The rmgr's payload for this block.
+    pub data: Vec<u8>,
+    /// Redo rebuilds the page from `data` alone (no image needed).
+    pub will_init: bool,
+}
+
+impl XLog {
+    /// Logs one change that spans several pages (a B-tree split) as one
+    /// record with a block reference per page, in the given order, and sets
+    /// every page's LSN; each page gets its image under the same rule as
+    /// [`XLog::log_page_change`]. All pages must still be locked, so no one
+    /// sees any of them changed before the record is in. Never returns an
+    /// error: it is the end of a critical section.
+    pub fn log_multi_page_change(
+        &self,
+        pages: &mut [PageChange<'_>],
+        rmid: u8,
+        info: u8,
+        xid: Xid,
+        main_data: &[u8],
+    ) -> Lsn {
+        loop {
+            let redo = self.writer.redo_ptr();
+            let mut rec = WalRecord::new(rmid, info, xid.0, main_data.to_vec());
+            for p in pages.iter() {
+                let mut b = BlockRef::new(block_target(p.tag), p.data.clone());
+                if p.will_init {
+                    b.flags |= BKP_WILL_INIT;
+                } else if self.full_page_writes && page::lsn(p.page) <= redo {
+                    b = b.with_image(p.page);
+                }
+                rec = rec.with_block(b);
+            }
+            match self.writer.insert_if_redo(&rec, redo) {
+                Ok(Some((_, end))) => {
+                    for p in pages.iter_mut() {
+                        page::set_lsn(p.page, end);
+                    }
+                    return end;
+                }
+                // A checkpoint moved the redo point: rebuild.
+                Ok(None) => continue,
+                Err(e) => critical_failure(&e),
+            }
+        }
+    }
+}
+
 impl XLog {
     /// After a hint-bit-only change to `page` (held exclusively): if this is
     /// the page's first change since the redo point, logs its image as an

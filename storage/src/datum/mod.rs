@@ -1,6 +1,7 @@
 //! Values: the in-memory [`Datum`], the built-in types, and their text,
 //! binary-wire and on-disk forms.
 
+pub mod compare;
 pub mod datetime;
 pub mod error;
 pub mod io;

@@ -8,6 +8,7 @@
 //! Heap::scan            a sequential scan under a snapshot (page at a time)
 //! Heap::fetch           one row version by TID, if the snapshot sees it
 //! Heap::fetch_any       one row version by TID, whatever its visibility (EPQ)
+//! tuple_liveness        a version's liveness for a unique index check (dirty)
 //! Heap::delete          set xmax/cmax on a version (waits for running writers)
 //! Heap::update          delete + insert of the new version, linked by t_ctid
 //! Heap::lock_tuple      set a lock-only xmax (SELECT ... FOR UPDATE / SHARE)
@@ -63,13 +64,43 @@ use crate::heap::htup::{
     HEAP_KEYS_UPDATED, HEAP_UPDATED, HEAP_XMAX_COMMITTED, HEAP_XMAX_EXCL_LOCK, HEAP_XMAX_INVALID,
     HEAP_XMAX_KEYSHR_LOCK, HEAP_XMAX_LOCK_ONLY, HeapTupleHeader, HeapTupleHeaderMut,
 };
-use crate::heap::visibility::{TmResult, satisfies_mvcc, satisfies_update};
+use crate::heap::visibility::{
+    Liveness, TmResult, satisfies_dirty, satisfies_mvcc, satisfies_update,
+};
 use crate::page;
 use crate::txn::{LockWait, OwnXids, OwnerId, Snapshot, TransactionManager};
 use crate::types::{
     BlockNumber, CommandId, ForkNumber, ItemPointer, OffsetNumber, RelFileLocator, Xid,
 };
 use crate::xlog::XLog;
+
+/// The [`Liveness`] of the row version at `tid` of heap `rel` as a unique
+/// index check by the transaction owning `own` judges it
+/// ([`satisfies_dirty`]). A TID past the end of the relation or at an
+/// unused line pointer is [`Liveness::Dead`] (vacuum removed the version).
+/// Takes the heap page's shared lock briefly; the B-tree calls it while
+/// holding a leaf page's exclusive lock, as PostgreSQL's `_bt_check_unique`
+/// does (index page locks are always taken before heap page locks).
+pub fn tuple_liveness(
+    pool: &BufferPool,
+    txns: &TransactionManager,
+    rel: RelFileLocator,
+    tid: ItemPointer,
+    own: &OwnXids,
+) -> Result<Liveness> {
+    if tid.block.0 >= pool.nblocks(rel, ForkNumber::Main)?.0 {
+        return Ok(Liveness::Dead);
+    }
+    let buf = pool.read_buffer(rel, ForkNumber::Main, tid.block, None)?;
+    let g = buf.read();
+    let Some(item) = page::get_item(&g, tid.offset) else {
+        return Ok(Liveness::Dead);
+    };
+    if item.len() < crate::heap::htup::SIZEOF_HEAP_TUPLE_HEADER {
+        return Ok(Liveness::Dead);
+    }
+    Ok(satisfies_dirty(HeapTupleHeader(item), own, txns)?.0)
+}
 
 /// Scans of relations larger than this many blocks use a buffer ring.
 const BULK_SCAN_THRESHOLD_BLOCKS: u32 = 1024;
@@ -527,6 +558,17 @@ impl Heap {
         };
         let (visible, _) = satisfies_mvcc(HeapTupleHeader(item), snapshot, &self.txns)?;
         Ok(visible.then(|| item.to_vec()))
+    }
+
+    /// The [`Liveness`] of the row version at `tid` for a unique index check
+    /// by the transaction owning `own` (see [`tuple_liveness`]).
+    pub fn tuple_liveness(
+        &self,
+        rel: RelFileLocator,
+        tid: ItemPointer,
+        own: &OwnXids,
+    ) -> Result<Liveness> {
+        tuple_liveness(&self.pool, &self.txns, rel, tid, own)
     }
 
     /// The row version at `tid`, whatever its visibility.

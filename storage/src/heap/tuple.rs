@@ -156,6 +156,50 @@ pub fn form_tuple(desc: &TupleDesc, values: &[Datum], out: &mut Vec<u8>) -> Resu
     Ok(())
 }
 
+/// Appends the non-null `values` to `out`, laid out as in a heap tuple's
+/// data area: each aligned to its type's `typalign` relative to the start of
+/// `out`, NULLs taking no space (the caller records which are NULL). Used
+/// for index tuple keys, whose items start MAXALIGNed on the page as heap
+/// tuples do.
+pub fn encode_attrs(desc: &TupleDesc, values: &[Datum], out: &mut Vec<u8>) -> Result<()> {
+    if values.len() != desc.natts() {
+        return Err(StorageError::Internal(format!(
+            "encode_attrs: {} values for {} columns",
+            values.len(),
+            desc.natts()
+        )));
+    }
+    for (attr, value) in desc.attrs.iter().zip(values) {
+        if !matches!(value, Datum::Null) {
+            encode_value(attr, value, out)?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads attributes written by [`encode_attrs`] from `data` starting at
+/// `off` into `out` (cleared first); `is_null(i)` says which columns were
+/// NULL. Corrupt data is an error, never a panic.
+pub fn decode_attrs(
+    desc: &TupleDesc,
+    data: &[u8],
+    mut off: usize,
+    is_null: impl Fn(usize) -> bool,
+    out: &mut Vec<Datum>,
+) -> Result<()> {
+    out.clear();
+    for (i, attr) in desc.attrs.iter().enumerate() {
+        if is_null(i) {
+            out.push(Datum::Null);
+            continue;
+        }
+        let (value, next) = decode_value(attr, data, off)?;
+        out.push(value);
+        off = next;
+    }
+    Ok(())
+}
+
 fn push_aligned(out: &mut Vec<u8>, align: Align) {
     let target = align_up(out.len(), align.bytes());
     out.resize(target, 0);
