@@ -2173,6 +2173,7 @@ fn is_bindable(stmt: &ast::Statement) -> bool {
             | ast::Statement::Insert(_)
             | ast::Statement::Update(_)
             | ast::Statement::Delete(_)
+            | ast::Statement::Explain { .. }
     )
 }
 

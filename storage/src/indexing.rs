@@ -79,6 +79,7 @@ pub fn build_index(engine: &Engine, table: &TableInfo, index: &IndexInfo) -> Res
             }
         }
     }
+    engine.btree.create(index.locator)?;
     engine.btree.build(index.locator, &desc, entries, false)
 }
 

@@ -210,11 +210,13 @@ impl Session {
                 ),
             ));
         }
-        let snap = self.statement_snapshot();
         let wait = self.lock_wait();
         let engine = self.engine.clone();
         let mut taken: Vec<String> = Vec::new();
         for c in constraints {
+            // A new snapshot each time: it must see the catalog rows the
+            // previous constraint's index changed.
+            let snap = self.statement_snapshot();
             let columns = c
                 .columns
                 .iter()

@@ -17,7 +17,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
-use storage::catalog::TableInfo;
+use storage::catalog::{IndexInfo, TableInfo};
 use storage::datum::{Datum, Interval, Numeric, SqlType, TypeOid};
 use storage::engine::Engine;
 use storage::heap::heapam::{HeapScan, ModifyResult, Writer};

@@ -743,7 +743,12 @@ impl<'a> Explainer<'a> {
             ),
             Expr::Neg(x) => format!("(- {})", self.operand(x, names)),
             Expr::Not(x) => format!("(NOT {})", self.operand(x, names)),
-            Expr::And(v) => and_text(v.iter().map(|x| self.operand(x, names)).collect()),
+            Expr::And(_) => and_text(
+                conjuncts(e)
+                    .into_iter()
+                    .map(|x| self.operand(x, names))
+                    .collect(),
+            ),
             Expr::Or(v) => {
                 let parts: Vec<String> = v.iter().map(|x| self.operand(x, names)).collect();
                 format!("({})", parts.join(" OR "))
@@ -837,10 +842,7 @@ fn balanced_outer(s: &str) -> bool {
 /// The conjuncts of `filter` the index quals of `path` do not already
 /// enforce (what PostgreSQL shows as `Filter:` under an index scan).
 fn residual(filter: &Expr, path: &IndexPath, table: &TableInfo) -> Option<Expr> {
-    let terms: Vec<&Expr> = match filter {
-        Expr::And(v) => v.iter().collect(),
-        other => vec![other],
-    };
+    let terms = conjuncts(filter);
     let used = super::path::enforced_conjuncts(&terms, path, table);
     let rest: Vec<Expr> = terms
         .iter()
@@ -852,6 +854,15 @@ fn residual(filter: &Expr, path: &IndexPath, table: &TableInfo) -> Option<Expr> 
         0 => None,
         1 => rest.into_iter().next(),
         _ => Some(Expr::And(rest)),
+    }
+}
+
+/// The terms of `e` as one flat AND list (PostgreSQL flattens nested
+/// ANDs before printing them).
+fn conjuncts(e: &Expr) -> Vec<&Expr> {
+    match e {
+        Expr::And(v) => v.iter().flat_map(conjuncts).collect(),
+        other => vec![other],
     }
 }
 

@@ -277,7 +277,8 @@ fn index_nest_loop(
             }
             (!order.is_empty()).then_some((index, order))
         })
-        .max_by_key(|(index, order)| (order.len(), index.unique && order.len() == index.columns.len()));
+        .max_by_key(|(index, order)| (order.len(), index.unique && order.len() == index.columns.len()))
+        .map(|(index, order)| (index.clone(), order));
     let Some((index, order)) = best else {
         return Err((left, right, hash_keys, condition));
     };
@@ -305,7 +306,7 @@ fn index_nest_loop(
     Ok(Plan::IndexNestLoop {
         left: Box::new(left),
         table,
-        index: index.clone(),
+        index,
         keys,
         probe_keys,
         right_filter,
