@@ -118,3 +118,29 @@ drop index ti_i4;
 drop index if exists ti_i4;
 select id from ti where i4 = 7;
 drop index tu_pkey;
+
+-- INSERT ... ON CONFLICT through the arbiter index.
+create table up (k int primary key, v text unique, n int default 0);
+insert into up values (1, 'a') on conflict do nothing;
+insert into up values (1, 'b') on conflict do nothing;
+insert into up values (5, 'a') on conflict do nothing;
+insert into up values (1, 'c'), (2, 'd') on conflict (k) do update set v = excluded.v, n = up.n + 1;
+insert into up values (1, 'x') on conflict (k) do update set v = excluded.v where up.n > 5;
+insert into up values (3, 'e') on conflict (k) do update set v = excluded.v returning k, v, n;
+insert into up values (1, 'y'), (1, 'z') on conflict (k) do update set v = excluded.v;
+insert into up values (1, 'q') on conflict (n) do nothing;
+insert into up values (1, 'q') on conflict do update set v = 'r';
+insert into up as u values (2, 'w') on conflict on constraint up_pkey do update set v = u.v || excluded.v returning *;
+insert into up values (9, 'c') on conflict (k) do update set v = 'never';
+insert into up values (3, 'zz') on conflict on constraint nosuch do nothing;
+select * from up order by k;
+
+-- Joins that probe an index per outer row.
+create table cust (id int primary key, name text);
+create table ord (id int primary key, cust_id int, amount int);
+insert into cust values (1, 'ann'), (2, 'bob'), (3, 'cy');
+insert into ord values (1, 1, 10), (2, 1, 20), (3, 3, 5), (4, null, 7), (5, 9, 1);
+select o.id, c.name from ord o join cust c on c.id = o.cust_id where o.id = 3;
+select o.id, c.name from ord o left join cust c on c.id = o.cust_id where o.id in (1, 4, 5, 99) order by o.id;
+select c.name, o.amount from cust c join ord o on o.cust_id = c.id where c.id = 1 order by o.amount;
+select o.id, c.name from ord o join cust c on c.id = o.cust_id and c.name <> 'ann' where o.id in (1, 3);

@@ -169,6 +169,14 @@ fn update_existing(
     cx: &ExecCtx<'_>,
 ) -> SqlResult<Option<Upserted>> {
     let engine = cx.engine;
+    // A version this very command wrote (inserted, or updated to) cannot
+    // be locked: it is invisible to the command. That is the 21000 case.
+    if let Some(tuple) = engine.heap.fetch_any(table.locator, tid)? {
+        let header = HeapTupleHeader(&tuple);
+        if w.own.contains(header.xmin()) && header.cmin() == w.cid {
+            return Err(second_time());
+        }
+    }
     match engine
         .heap
         .lock_tuple(table.locator, tid, w, RowLockMode::Exclusive)?
@@ -186,10 +194,6 @@ fn update_existing(
     let Some(tuple) = engine.heap.fetch_any(table.locator, tid)? else {
         return Ok(None);
     };
-    let header = HeapTupleHeader(&tuple);
-    if w.own.contains(header.xmin()) && header.cmin() == w.cid {
-        return Err(second_time());
-    }
     let mut combined = Vec::with_capacity(2 * table.columns.len());
     deform_tuple(&table.desc, &tuple, &mut combined)?;
     combined.extend_from_slice(proposed);
