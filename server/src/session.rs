@@ -785,7 +785,13 @@ impl Session {
                 format,
                 options,
                 ..
-            } => self.explain(statement, *analyze, *verbose, format.as_ref(), options.as_deref()),
+            } => self.explain(
+                statement,
+                *analyze,
+                *verbose,
+                format.as_ref(),
+                options.as_deref(),
+            ),
             S::Truncate(t) => self.truncate(t),
             S::CreateSequence {
                 temporary,
@@ -1785,9 +1791,13 @@ impl Session {
         }
         let w = txn_writer(&self.txn, &wait)?;
         for table in &targets {
-            engine
-                .catalog
-                .new_relfilenode(table.oid, table.locator, &snap, &w, &mut self.pending)?;
+            engine.catalog.new_relfilenode(
+                table.oid,
+                table.locator,
+                &snap,
+                &w,
+                &mut self.pending,
+            )?;
         }
         for table in &targets {
             self.truncate_indexes(table, &snap)?;

@@ -11,9 +11,9 @@
 //! ([`crate::nbtree`]): a conflicting version that is still being inserted
 //! or deleted by another transaction is waited for.
 
+use crate::catalog::{IndexInfo, TableInfo};
 use crate::datum::Datum;
 use crate::engine::Engine;
-use crate::catalog::{IndexInfo, TableInfo};
 use crate::error::{Result, StorageError};
 use crate::heap::build_scan::index_build_scan;
 use crate::heap::heapam::Writer;

@@ -162,7 +162,11 @@ async fn an_inserter_waits_for_an_uncommitted_duplicate() {
     let waiter = tokio::spawn(async move {
         let one = b.execute("insert into t values (1)", &[]).await;
         let two = b.execute("insert into t values (2)", &[]).await;
-        (one.map_err(|e| code(&e).map(str::to_string)), two.is_ok(), b)
+        (
+            one.map_err(|e| code(&e).map(str::to_string)),
+            two.is_ok(),
+            b,
+        )
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(!waiter.is_finished(), "the duplicate insert must wait");
@@ -211,7 +215,11 @@ async fn create_index_on_existing_rows_and_explain_uses_it() {
         vec!["Index Scan using t_pkey on t", "  Index Cond: (id = 42)"]
     );
     assert_eq!(
-        plan(&c, "select * from t where grp = 7 and id < 500 and label <> 'x'").await,
+        plan(
+            &c,
+            "select * from t where grp = 7 and id < 500 and label <> 'x'"
+        )
+        .await,
         vec![
             "Index Scan using t_grp_id_idx on t",
             "  Index Cond: ((grp = 7) AND (id < 500))",
@@ -233,11 +241,19 @@ async fn create_index_on_existing_rows_and_explain_uses_it() {
         vec![99_999, 99_998, 99_997]
     );
     assert_eq!(
-        ints(&c, "select id::int8 from t where grp = 7 and id between 100 and 400 order by id").await,
+        ints(
+            &c,
+            "select id::int8 from t where grp = 7 and id between 100 and 400 order by id"
+        )
+        .await,
         vec![107, 207, 307]
     );
     assert_eq!(
-        ints(&c, "select id::int8 from t where id in (5, 3, 99999, 100000, 3) order by id").await,
+        ints(
+            &c,
+            "select id::int8 from t where id in (5, 3, 99999, 100000, 3) order by id"
+        )
+        .await,
         vec![3, 5, 99_999]
     );
     let e = c
@@ -248,7 +264,8 @@ async fn create_index_on_existing_rows_and_explain_uses_it() {
     assert_eq!(db.code().code(), "23505");
     assert_eq!(db.message(), "could not create unique index \"dup\"");
     assert!(
-        db.detail().is_some_and(|d| d.starts_with("Key (grp)=(") && d.ends_with(") is duplicated.")),
+        db.detail()
+            .is_some_and(|d| d.starts_with("Key (grp)=(") && d.ends_with(") is duplicated.")),
         "{:?}",
         db.detail()
     );
@@ -283,7 +300,10 @@ async fn index_scans_respect_snapshots_and_updates() {
         .await
         .expect("delete");
     let seen: Vec<i32> = b
-        .query("select balance from acct where id in (7, 8) order by id", &[])
+        .query(
+            "select balance from acct where id in (7, 8) order by id",
+            &[],
+        )
         .await
         .expect("read again")
         .iter()
@@ -292,7 +312,10 @@ async fn index_scans_respect_snapshots_and_updates() {
     assert_eq!(seen, vec![100, 100], "the old snapshot sees old versions");
     b.batch_execute("commit").await.expect("commit");
     let now: Vec<i32> = b
-        .query("select balance from acct where id in (7, 8) order by id", &[])
+        .query(
+            "select balance from acct where id in (7, 8) order by id",
+            &[],
+        )
         .await
         .expect("read new")
         .iter()
@@ -346,7 +369,10 @@ async fn drop_truncate_reindex_and_names() {
     c.batch_execute("create index if not exists t_b_idx on t (a)")
         .await
         .expect("if not exists");
-    let e = c.batch_execute("drop index t_ab").await.expect_err("constraint");
+    let e = c
+        .batch_execute("drop index t_ab")
+        .await
+        .expect_err("constraint");
     assert_eq!(code(&e), Some("2BP01"));
     c.batch_execute("insert into t values (1, 1), (1, 2), (2, 1)")
         .await
@@ -365,7 +391,10 @@ async fn drop_truncate_reindex_and_names() {
     c.batch_execute("drop index t_b_idx, t_b_idx1; drop index if exists nope")
         .await
         .expect("drop index");
-    let e = c.batch_execute("drop index nope").await.expect_err("missing");
+    let e = c
+        .batch_execute("drop index nope")
+        .await
+        .expect_err("missing");
     assert_eq!(code(&e), Some("42704"));
     c.batch_execute("begin; create index t_a on t (a); rollback")
         .await
@@ -427,4 +456,105 @@ async fn committed_index_entries_survive_kill_9() {
     c.execute("insert into t values (-1, 0)", &[])
         .await
         .expect("the uncommitted key is free");
+}
+
+#[tokio::test]
+async fn joins_probe_an_index_for_a_few_outer_rows() {
+    let server = TestServer::start();
+    let c = server.connect().await;
+    c.batch_execute(
+        "create table cust (id int primary key, name text); \
+         create table ord (id int primary key, cust_id int, amount int)",
+    )
+    .await
+    .expect("create");
+    load_pairs(&c).await;
+    assert_eq!(
+        plan(&c, "select ord.amount, cust.name from ord join cust on cust.id = ord.cust_id where ord.id = 42").await,
+        vec![
+            "Nested Loop",
+            "  ->  Index Scan using ord_pkey on ord",
+            "        Index Cond: (id = 42)",
+            "  ->  Index Scan using cust_pkey on cust",
+            "        Index Cond: (id = ord.cust_id)",
+        ]
+    );
+    let rows = c
+        .query(
+            "select ord.amount, cust.name from ord join cust on cust.id = ord.cust_id where ord.id = 42",
+            &[],
+        )
+        .await
+        .expect("join");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].get::<_, i32>(0), 420);
+    assert_eq!(rows[0].get::<_, &str>(1), "customer 2");
+    // Without a selective outer side, the join hashes.
+    assert_eq!(
+        plan(
+            &c,
+            "select count(*) from ord join cust on cust.id = ord.cust_id"
+        )
+        .await[1],
+        "  ->  Hash Join"
+    );
+}
+
+/// 2,000 orders over 20 customers.
+async fn load_pairs(c: &Client) {
+    let mut sql = String::from("insert into cust values ");
+    for i in 0..20 {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&format!("({i}, 'customer {i}')"));
+    }
+    c.batch_execute(&sql).await.expect("customers");
+    let mut sql = String::from("insert into ord values ");
+    for i in 0..2000 {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&format!("({i}, {}, {})", i % 20, i * 10));
+    }
+    c.batch_execute(&sql).await.expect("orders");
+}
+
+#[tokio::test]
+async fn concurrent_upserts_never_fail_and_count_every_attempt() {
+    let server = TestServer::start();
+    let setup = server.connect().await;
+    setup
+        .batch_execute("create table counter (k int primary key, n int not null)")
+        .await
+        .expect("create");
+    let clients = 6;
+    let rounds = 30;
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let c = server.connect().await;
+        tasks.push(tokio::spawn(async move {
+            for i in 0..rounds {
+                let k = i % 5;
+                c.execute(
+                    "insert into counter values ($1, 1) on conflict (k) do update set n = counter.n + 1",
+                    &[&k],
+                )
+                .await
+                .expect("an upsert never fails");
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("join");
+    }
+    assert_eq!(
+        ints(&setup, "select sum(n)::int8 from counter").await,
+        vec![i64::from(clients * rounds)]
+    );
+    assert_eq!(ints(&setup, "select count(*) from counter").await, vec![5]);
+    setup
+        .batch_execute("select bt_index_check('counter_pkey')")
+        .await
+        .expect("index verifies");
 }

@@ -25,10 +25,7 @@ fn option_bool(o: &ast::UtilityOption) -> SqlResult<bool> {
         "false" | "off" | "0" | "no" => Ok(false),
         _ => Err(SqlError::new(
             "22023",
-            format!(
-                "{} requires a Boolean value",
-                o.name.value.to_uppercase()
-            ),
+            format!("{} requires a Boolean value", o.name.value.to_uppercase()),
         )),
     }
 }
@@ -97,7 +94,11 @@ impl Session {
         ) {
             return Err(SqlError::unsupported(format!(
                 "EXPLAIN of {}",
-                statement.to_string().split_whitespace().next().unwrap_or("")
+                statement
+                    .to_string()
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
             )));
         }
         self.ensure_transaction()?;

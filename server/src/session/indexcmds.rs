@@ -139,7 +139,13 @@ fn truncate_identifier(name: &str) -> &str {
 
 impl Session {
     /// `name` in namespace `ns` is taken by some relation.
-    fn relation_exists(&self, ns: Oid, ns_name: &str, name: &str, snap: &Snapshot) -> SqlResult<bool> {
+    fn relation_exists(
+        &self,
+        ns: Oid,
+        ns_name: &str,
+        name: &str,
+        snap: &Snapshot,
+    ) -> SqlResult<bool> {
         Ok(self
             .engine
             .catalog
@@ -258,9 +264,10 @@ impl Session {
                 primary: c.primary,
                 constraint: Some(if c.primary { 'p' } else { 'u' }),
             };
-            let index = engine
-                .catalog
-                .create_index(table, ns.0, &def, &snap, &w, &mut self.pending)?;
+            let index =
+                engine
+                    .catalog
+                    .create_index(table, ns.0, &def, &snap, &w, &mut self.pending)?;
             storage::indexing::build_index(&engine, table, &index)
                 .map_err(|e| duplicate_in_build(e, table, &index, &self.env.output))?;
             self.txn.command_counter_increment();
@@ -270,7 +277,12 @@ impl Session {
 
     /// 23502 if a row of `table` has NULL in one of `columns` (a primary
     /// key being added).
-    fn check_no_nulls(&self, table: &TableInfo, columns: &[usize], snap: &Snapshot) -> SqlResult<()> {
+    fn check_no_nulls(
+        &self,
+        table: &TableInfo,
+        columns: &[usize],
+        snap: &Snapshot,
+    ) -> SqlResult<()> {
         let mut scan = self.engine.heap.scan(table.locator, snap.clone())?;
         let mut row = Vec::with_capacity(table.columns.len());
         while let Some((_, tuple)) = scan.next_tuple()? {
@@ -320,10 +332,7 @@ impl Session {
             return Err(SqlError::undefined_table(&name));
         };
         if table.relkind != 'r' {
-            return Err(SqlError::new(
-                "42809",
-                format!("\"{name}\" is not a table"),
-            ));
+            return Err(SqlError::new("42809", format!("\"{name}\" is not a table")));
         }
         if table.schema == "pg_catalog" {
             return Err(SqlError::new(
@@ -628,12 +637,7 @@ fn column_position(table: &TableInfo, name: &str) -> SqlResult<usize> {
         .columns
         .iter()
         .position(|c| c.name == name)
-        .ok_or_else(|| {
-            SqlError::new(
-                "42703",
-                format!("column \"{name}\" does not exist"),
-            )
-        })
+        .ok_or_else(|| SqlError::new("42703", format!("column \"{name}\" does not exist")))
 }
 
 /// A UNIQUE index build that met two live equal keys, worded as
@@ -656,4 +660,3 @@ fn duplicate_in_build(
         other => other.into(),
     }
 }
-

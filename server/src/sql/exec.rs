@@ -1282,24 +1282,37 @@ pub fn run_update(p: &UpdatePlan, cx: &ExecCtx<'_>) -> SqlResult<DmlResult> {
         rows: Vec::new(),
     };
     let mut buf = Vec::new();
-    for_each_target(&p.table, p.filter.as_ref(), p.access.as_ref(), cx, |tid, old| {
-        let ecx = cx.eval_ctx(&[]);
-        let mut new_row = old.clone();
-        for (idx, e) in &p.assignments {
-            new_row[*idx] = e.eval(old, &ecx)?;
-        }
-        check_not_null(&p.table, &new_row, &cx.env.output)?;
-        form_tuple(&p.table.desc, &new_row, &mut buf)?;
-        let (outcome, new_tid) = cx.engine.heap.update(p.table.locator, tid, &mut buf, w)?;
-        if outcome == ModifyResult::Ok {
-            if let Some(new_tid) = new_tid {
-                insert_index_entries(cx.engine, &p.table, &new_row, new_tid, w, &cx.env.output)?;
+    for_each_target(
+        &p.table,
+        p.filter.as_ref(),
+        p.access.as_ref(),
+        cx,
+        |tid, old| {
+            let ecx = cx.eval_ctx(&[]);
+            let mut new_row = old.clone();
+            for (idx, e) in &p.assignments {
+                new_row[*idx] = e.eval(old, &ecx)?;
             }
-            result.count += 1;
-            eval_returning(&p.returning, &new_row, cx, &mut result.rows)?;
-        }
-        Ok(outcome)
-    })?;
+            check_not_null(&p.table, &new_row, &cx.env.output)?;
+            form_tuple(&p.table.desc, &new_row, &mut buf)?;
+            let (outcome, new_tid) = cx.engine.heap.update(p.table.locator, tid, &mut buf, w)?;
+            if outcome == ModifyResult::Ok {
+                if let Some(new_tid) = new_tid {
+                    insert_index_entries(
+                        cx.engine,
+                        &p.table,
+                        &new_row,
+                        new_tid,
+                        w,
+                        &cx.env.output,
+                    )?;
+                }
+                result.count += 1;
+                eval_returning(&p.returning, &new_row, cx, &mut result.rows)?;
+            }
+            Ok(outcome)
+        },
+    )?;
     Ok(result)
 }
 
@@ -1310,14 +1323,20 @@ pub fn run_delete(p: &DeletePlan, cx: &ExecCtx<'_>) -> SqlResult<DmlResult> {
         count: 0,
         rows: Vec::new(),
     };
-    for_each_target(&p.table, p.filter.as_ref(), p.access.as_ref(), cx, |tid, old| {
-        let outcome = cx.engine.heap.delete(p.table.locator, tid, w)?;
-        if outcome == ModifyResult::Ok {
-            result.count += 1;
-            eval_returning(&p.returning, old, cx, &mut result.rows)?;
-        }
-        Ok(outcome)
-    })?;
+    for_each_target(
+        &p.table,
+        p.filter.as_ref(),
+        p.access.as_ref(),
+        cx,
+        |tid, old| {
+            let outcome = cx.engine.heap.delete(p.table.locator, tid, w)?;
+            if outcome == ModifyResult::Ok {
+                result.count += 1;
+                eval_returning(&p.returning, old, cx, &mut result.rows)?;
+            }
+            Ok(outcome)
+        },
+    )?;
     Ok(result)
 }
 

@@ -178,7 +178,7 @@ impl<'a> Explainer<'a> {
 
     /// A detail line (`Filter: ...`) of the node at `depth`.
     fn detail(&mut self, depth: usize, text: String) {
-        let indent = if depth == 0 { 2 } else { 6 * depth };
+        let indent = 6 * depth + 2;
         self.lines.push(format!("{}{text}", " ".repeat(indent)));
     }
 
@@ -204,7 +204,7 @@ impl<'a> Explainer<'a> {
                     est,
                 );
                 self.verbose_output(depth, &names);
-                let cols = self.table_names(table);
+                let cols = self.table_names(table, self.opts.verbose);
                 if !path.quals.is_empty() {
                     let cond = self.index_cond(path, table, &cols);
                     self.detail(depth, format!("Index Cond: {cond}"));
@@ -240,7 +240,8 @@ impl<'a> Explainer<'a> {
                 Plan::SeqScan { table } => {
                     self.header(depth, &format!("Seq Scan on {}", table.name), est);
                     self.verbose_output(depth, &names);
-                    let text = self.expr(predicate, &names);
+                    let own = self.table_names(table, self.opts.verbose);
+                    let text = self.expr(predicate, &own);
                     self.detail(depth, format!("Filter: {text}"));
                 }
                 other => {
@@ -294,7 +295,11 @@ impl<'a> Explainer<'a> {
                     let conds: Vec<String> = hash_keys
                         .iter()
                         .map(|(l, r)| {
-                            format!("({} = {})", self.operand(l, &lnames), self.operand(r, &rnames))
+                            format!(
+                                "({} = {})",
+                                self.operand(l, &lnames),
+                                self.operand(r, &rnames)
+                            )
                         })
                         .collect();
                     self.detail(depth, format!("Hash Cond: {}", and_text(conds)));
@@ -326,7 +331,8 @@ impl<'a> Explainer<'a> {
                 };
                 self.header(depth, label, est);
                 let (_, lnames) = self.estimate(left);
-                let rnames = self.table_names(table);
+                let rnames = self.table_names(table, self.qualify);
+                let own = self.table_names(table, self.opts.verbose);
                 if let Some(c) = condition {
                     let both: Names = lnames.iter().chain(&rnames).cloned().collect();
                     let text = self.expr(c, &both);
@@ -339,7 +345,11 @@ impl<'a> Explainer<'a> {
                 let probe = Estimate {
                     startup: 0.29,
                     total: 0.29 + RANDOM_PAGE_COST + CPU_TUPLE_COST,
-                    rows: if index.unique { 1.0 } else { (inner.rows * EQ_SELECTIVITY).max(1.0) },
+                    rows: if index.unique {
+                        1.0
+                    } else {
+                        (inner.rows * EQ_SELECTIVITY).max(1.0)
+                    },
                     width: inner.width,
                 };
                 self.header(
@@ -350,18 +360,18 @@ impl<'a> Explainer<'a> {
                 let conds: Vec<String> = keys[..*probe_keys]
                     .iter()
                     .map(|(l, r)| {
-                        format!("({} = {})", self.operand(r, &rnames), self.operand(l, &lnames))
+                        format!("({} = {})", self.operand(r, &own), self.operand(l, &lnames))
                     })
                     .collect();
                 self.detail(depth + 1, format!("Index Cond: {}", and_text(conds)));
                 let mut rest: Vec<String> = keys[*probe_keys..]
                     .iter()
                     .map(|(l, r)| {
-                        format!("({} = {})", self.operand(r, &rnames), self.operand(l, &lnames))
+                        format!("({} = {})", self.operand(r, &own), self.operand(l, &lnames))
                     })
                     .collect();
                 if let Some(f) = right_filter {
-                    rest.push(self.expr(f, &rnames));
+                    rest.push(self.expr(f, &own));
                 }
                 if !rest.is_empty() {
                     self.detail(depth + 1, format!("Filter: {}", and_text(rest)));
@@ -425,12 +435,15 @@ impl<'a> Explainer<'a> {
         }
     }
 
-    fn table_names(&self, table: &TableInfo) -> Names {
+    /// `table`'s columns as PostgreSQL names them: qualified in
+    /// conditions above the scan of a query over several relations, plain
+    /// in the scan's own quals (unless VERBOSE).
+    fn table_names(&self, table: &TableInfo, qualify: bool) -> Names {
         table
             .columns
             .iter()
             .map(|c| {
-                if self.qualify {
+                if qualify {
                     format!("{}.{}", table.name, quote(&c.name))
                 } else {
                     quote(&c.name)
@@ -451,7 +464,7 @@ impl<'a> Explainer<'a> {
                         rows,
                         width,
                     },
-                    self.table_names(table),
+                    self.table_names(table, self.qualify),
                 )
             }
             Plan::IndexScan { table, path, .. } => {
@@ -477,7 +490,10 @@ impl<'a> Explainer<'a> {
                 let startup = rows.max(2.0).log2().ceil() * CPU_OPERATOR_COST
                     + (height + 1.0) * 50.0 * CPU_OPERATOR_COST;
                 let total = startup
-                    + out * (RANDOM_PAGE_COST.min(pages.max(1.0)) + CPU_INDEX_TUPLE_COST + CPU_TUPLE_COST);
+                    + out
+                        * (RANDOM_PAGE_COST.min(pages.max(1.0))
+                            + CPU_INDEX_TUPLE_COST
+                            + CPU_TUPLE_COST);
                 (
                     Estimate {
                         startup,
@@ -485,7 +501,7 @@ impl<'a> Explainer<'a> {
                         rows: out,
                         width,
                     },
-                    self.table_names(table),
+                    self.table_names(table, self.qualify),
                 )
             }
             Plan::LockRows { table, .. } => {
@@ -501,7 +517,9 @@ impl<'a> Explainer<'a> {
                     rows: rows.len() as f64,
                     width: width * 4,
                 },
-                (1..=*width).map(|i| format!("\"*VALUES*\".column{i}")).collect(),
+                (1..=*width)
+                    .map(|i| format!("\"*VALUES*\".column{i}"))
+                    .collect(),
             ),
             Plan::Filter { input, predicate } => {
                 let (e, n) = self.estimate(input);
@@ -561,16 +579,17 @@ impl<'a> Explainer<'a> {
                 )
             }
             Plan::IndexNestLoop {
-                left,
-                table,
-                index,
-                ..
+                left, table, index, ..
             } => {
                 let (l, ln) = self.estimate(left);
                 let (r, _) = self.estimate(&Plan::SeqScan {
                     table: table.clone(),
                 });
-                let per_probe = if index.unique { 1.0 } else { (r.rows * EQ_SELECTIVITY).max(1.0) };
+                let per_probe = if index.unique {
+                    1.0
+                } else {
+                    (r.rows * EQ_SELECTIVITY).max(1.0)
+                };
                 let rows = l.rows * per_probe;
                 (
                     Estimate {
@@ -581,7 +600,9 @@ impl<'a> Explainer<'a> {
                         rows,
                         width: l.width + r.width,
                     },
-                    ln.into_iter().chain(self.table_names(table)).collect(),
+                    ln.into_iter()
+                        .chain(self.table_names(table, self.qualify))
+                        .collect(),
                 )
             }
             Plan::Aggregate {
@@ -698,7 +719,8 @@ impl<'a> Explainer<'a> {
                 format!("'{{{}}}'::{}[]", body.join(","), typ.oid.sql_name())
             }
             _ => {
-                let items: Vec<String> = list.iter().map(|e| self.operand(e, &Vec::new())).collect();
+                let items: Vec<String> =
+                    list.iter().map(|e| self.operand(e, &Vec::new())).collect();
                 format!("ARRAY[{}]", items.join(", "))
             }
         }
@@ -785,12 +807,20 @@ impl<'a> Explainer<'a> {
             Expr::SubPlan(s) => match &s.kind {
                 SubKind::Exists => "(EXISTS (SubPlan))".into(),
                 SubKind::Scalar => "(SubPlan)".into(),
-                SubKind::Any(op, x) => format!("({} {} ANY (SubPlan))", self.operand(x, names), op.symbol()),
-                SubKind::All(op, x) => format!("({} {} ALL (SubPlan))", self.operand(x, names), op.symbol()),
+                SubKind::Any(op, x) => {
+                    format!("({} {} ANY (SubPlan))", self.operand(x, names), op.symbol())
+                }
+                SubKind::All(op, x) => {
+                    format!("({} {} ALL (SubPlan))", self.operand(x, names), op.symbol())
+                }
             },
             Expr::IndexCheck(index) => format!("bt_index_check('{}'::regclass)", index.name),
             Expr::Sequence(op, seq, _) => match seq {
-                Some(t) => format!("{}('{}'::regclass)", format!("{op:?}").to_lowercase(), t.name),
+                Some(t) => format!(
+                    "{}('{}'::regclass)",
+                    format!("{op:?}").to_lowercase(),
+                    t.name
+                ),
                 None => "lastval()".into(),
             },
         }
@@ -870,7 +900,7 @@ fn conjuncts(e: &Expr) -> Vec<&Expr> {
 fn selectivity(e: &Expr) -> f64 {
     match e {
         Expr::And(v) => v.iter().map(selectivity).product(),
-        Expr::Binary(op, _, _, _) if matches!(op, super::ops::BinOp::Eq) => EQ_SELECTIVITY,
+        Expr::Binary(super::ops::BinOp::Eq, _, _, _) => EQ_SELECTIVITY,
         Expr::Binary(op, _, _, _) if op.is_comparison() => RANGE_SELECTIVITY,
         _ => 0.5,
     }

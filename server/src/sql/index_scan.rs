@@ -28,9 +28,9 @@ use std::ops::Bound;
 use storage::catalog::{IndexInfo, TableInfo};
 use storage::datum::compare::{cmp_sort_key, cmp_values};
 use storage::datum::{Datum, SqlType, TypeOid};
+use storage::engine::Engine;
 use storage::heap::tuple::deform_tuple;
 use storage::nbtree::{BTreeScan, IndexKeyDesc, ScanDirection};
-use storage::engine::Engine;
 use storage::txn::Snapshot;
 use storage::types::ItemPointer;
 

@@ -98,20 +98,28 @@ pub fn optimize(plan: Plan) -> Plan {
 
 fn rewrite(plan: Plan, limited: bool) -> Plan {
     match plan {
-        Plan::Filter { input, predicate } => match *input {
-            Plan::SeqScan { table } => {
-                match choose_index(&table, Some(&predicate)) {
-                    Some(path) => Plan::IndexScan {
-                        table,
-                        path,
-                        filter: Some(predicate),
-                    },
-                    None => Plan::Filter {
-                        input: Box::new(Plan::SeqScan { table }),
-                        predicate,
-                    },
-                }
+        Plan::Filter { input, predicate } if matches!(*input, Plan::Join { .. }) => {
+            let plan = push_down(*input, predicate);
+            match plan {
+                Plan::Filter { input, predicate } => Plan::Filter {
+                    input: Box::new(rewrite(*input, false)),
+                    predicate,
+                },
+                other => rewrite(other, limited),
             }
+        }
+        Plan::Filter { input, predicate } => match *input {
+            Plan::SeqScan { table } => match choose_index(&table, Some(&predicate)) {
+                Some(path) => Plan::IndexScan {
+                    table,
+                    path,
+                    filter: Some(predicate),
+                },
+                None => Plan::Filter {
+                    input: Box::new(Plan::SeqScan { table }),
+                    predicate,
+                },
+            },
             other => Plan::Filter {
                 input: Box::new(rewrite(other, false)),
                 predicate,
@@ -137,10 +145,7 @@ fn rewrite(plan: Plan, limited: bool) -> Plan {
             let input = rewrite(*input, false);
             match ordered_scan(input, &keys, limited) {
                 Ok(plan) => plan,
-                Err(input) => Plan::Sort {
-                    input: Box::new(input),
-                    keys,
-                },
+                Err(input) => Plan::Sort { input, keys },
             }
         }
         Plan::Project { input, exprs } => Plan::Project {
@@ -158,17 +163,28 @@ fn rewrite(plan: Plan, limited: bool) -> Plan {
         } => {
             let left = rewrite(*left, false);
             if matches!(kind, JoinKind::Inner | JoinKind::Left) && is_small(&left) {
-                match index_nest_loop(left, *right, kind, hash_keys, condition, left_width, right_width) {
+                match index_nest_loop(
+                    left,
+                    *right,
+                    kind,
+                    hash_keys,
+                    condition,
+                    left_width,
+                    right_width,
+                ) {
                     Ok(plan) => plan,
-                    Err((left, right, hash_keys, condition)) => Plan::Join {
-                        left: Box::new(left),
-                        right: Box::new(rewrite(right, false)),
-                        kind,
-                        hash_keys,
-                        condition,
-                        left_width,
-                        right_width,
-                    },
+                    Err(parts) => {
+                        let (left, right, hash_keys, condition) = *parts;
+                        Plan::Join {
+                            left: Box::new(left),
+                            right: Box::new(rewrite(right, false)),
+                            kind,
+                            hash_keys,
+                            condition,
+                            left_width,
+                            right_width,
+                        }
+                    }
                 }
             } else {
                 Plan::Join {
@@ -209,6 +225,188 @@ fn rewrite(plan: Plan, limited: bool) -> Plan {
     }
 }
 
+/// Moves the conjuncts of a WHERE clause above `join` that read only one
+/// side into that side (only into the left, the preserved side, of a LEFT
+/// JOIN), so the sides can use their indexes, and turns `left = right`
+/// equalities above an inner join into its hash keys (`FROM a, b WHERE
+/// a.x = b.y` hashes instead of pairing every row); what reads both sides
+/// otherwise stays above. Conjuncts with subqueries or sequence calls stay
+/// where they are.
+fn push_down(join: Plan, predicate: Expr) -> Plan {
+    let Plan::Join {
+        left,
+        right,
+        kind,
+        mut hash_keys,
+        condition,
+        left_width,
+        right_width,
+    } = join
+    else {
+        return Plan::Filter {
+            input: Box::new(join),
+            predicate,
+        };
+    };
+    let mut to_left = Vec::new();
+    let mut to_right = Vec::new();
+    let mut stay = Vec::new();
+    for term in flatten_and(predicate) {
+        match column_span(&term) {
+            Some((_, max))
+                if max < left_width && kind != JoinKind::Right && kind != JoinKind::Full =>
+            {
+                to_left.push(term)
+            }
+            Some((min, _)) if min >= left_width && kind == JoinKind::Inner => {
+                let mut t = term;
+                shift_columns(&mut t, left_width);
+                to_right.push(t);
+            }
+            None if kind == JoinKind::Inner => to_left.push(term),
+            _ if kind == JoinKind::Inner => match equi_join_key(term, left_width) {
+                Ok(key) => hash_keys.push(key),
+                Err(term) => stay.push(term),
+            },
+            _ => stay.push(term),
+        }
+    }
+    let filtered = |plan: Box<Plan>, terms: Vec<Expr>| match and_of(terms) {
+        Some(p) => Box::new(Plan::Filter {
+            input: plan,
+            predicate: p,
+        }),
+        None => plan,
+    };
+    let join = Plan::Join {
+        left: filtered(left, to_left),
+        right: filtered(right, to_right),
+        kind,
+        hash_keys,
+        condition,
+        left_width,
+        right_width,
+    };
+    match and_of(stay) {
+        Some(p) => Plan::Filter {
+            input: Box::new(join),
+            predicate: p,
+        },
+        None => join,
+    }
+}
+
+/// `l = r` with `l` over the left side only and `r` over the right only
+/// (either way round) as a hash key (left expr, right expr over the right
+/// row); the term back otherwise.
+fn equi_join_key(term: Expr, left_width: usize) -> Result<(Expr, Expr), Expr> {
+    let Expr::Binary(BinOp::Eq, a, b, t) = term else {
+        return Err(term);
+    };
+    let side = |e: &Expr| match column_span(e) {
+        Some((_, max)) if max < left_width => Some(true),
+        Some((min, max)) if min >= left_width && max != usize::MAX => Some(false),
+        _ => None,
+    };
+    match (side(&a), side(&b)) {
+        (Some(true), Some(false)) => {
+            let mut r = *b;
+            shift_columns(&mut r, left_width);
+            Ok((*a, r))
+        }
+        (Some(false), Some(true)) => {
+            let mut r = *a;
+            shift_columns(&mut r, left_width);
+            Ok((*b, r))
+        }
+        _ => Err(Expr::Binary(BinOp::Eq, a, b, t)),
+    }
+}
+
+fn flatten_and(e: Expr) -> Vec<Expr> {
+    match e {
+        Expr::And(v) => v.into_iter().flat_map(flatten_and).collect(),
+        other => vec![other],
+    }
+}
+
+fn and_of(mut terms: Vec<Expr>) -> Option<Expr> {
+    match terms.len() {
+        0 => None,
+        1 => terms.pop(),
+        _ => Some(Expr::And(terms)),
+    }
+}
+
+/// The lowest and highest input column `e` reads (`None` if it reads
+/// none); `(0, usize::MAX)`, which never moves, when it holds a subquery
+/// or a sequence call.
+fn column_span(e: &Expr) -> Option<(usize, usize)> {
+    let mut span: Option<(usize, usize)> = None;
+    let mut unmovable = false;
+    e.walk(&mut |x| match x {
+        Expr::Column(i, _) => {
+            span = Some(match span {
+                Some((lo, hi)) => (lo.min(*i), hi.max(*i)),
+                None => (*i, *i),
+            });
+        }
+        Expr::SubPlan(_) | Expr::Sequence(..) | Expr::IndexCheck(_) => unmovable = true,
+        _ => {}
+    });
+    if unmovable {
+        return Some((0, usize::MAX));
+    }
+    span
+}
+
+/// Subtracts `delta` from every input column `e` reads (it reads none
+/// below `delta`; see [`column_span`]).
+fn shift_columns(e: &mut Expr, delta: usize) {
+    match e {
+        Expr::Column(i, _) => *i -= delta,
+        Expr::Binary(_, l, r, _) | Expr::IsDistinct(l, r, _) => {
+            shift_columns(l, delta);
+            shift_columns(r, delta);
+        }
+        Expr::Neg(x)
+        | Expr::Not(x)
+        | Expr::IsNull(x, _)
+        | Expr::IsBool(x, _, _)
+        | Expr::Cast(x, _) => shift_columns(x, delta),
+        Expr::And(v) | Expr::Or(v) | Expr::Func(_, v, _) => {
+            v.iter_mut().for_each(|x| shift_columns(x, delta))
+        }
+        Expr::InList(x, v, _) => {
+            shift_columns(x, delta);
+            v.iter_mut().for_each(|y| shift_columns(y, delta));
+        }
+        Expr::Case {
+            operand,
+            whens,
+            otherwise,
+            ..
+        } => {
+            if let Some(o) = operand {
+                shift_columns(o, delta);
+            }
+            for (c, r) in whens {
+                shift_columns(c, delta);
+                shift_columns(r, delta);
+            }
+            if let Some(o) = otherwise {
+                shift_columns(o, delta);
+            }
+        }
+        Expr::Const(..)
+        | Expr::Outer { .. }
+        | Expr::Param(..)
+        | Expr::SubPlan(_)
+        | Expr::Sequence(..)
+        | Expr::IndexCheck(_) => {}
+    }
+}
+
 /// The pieces of a join [`index_nest_loop`] hands back when it does not
 /// apply: left, right, hash keys, condition.
 type JoinParts = (Plan, Plan, Vec<(Expr, Expr)>, Option<Expr>);
@@ -221,7 +419,9 @@ const SMALL_LEFT_ROWS: usize = 1000;
 /// scan fixed by equalities, a short VALUES list, or a small constant LIMIT.
 fn is_small(plan: &Plan) -> bool {
     match plan {
-        Plan::IndexScan { path, .. } => path.eq_prefix() > 0 || matches!(path.quals.last(), Some(ColumnQual::In(_))),
+        Plan::IndexScan { path, .. } => {
+            path.eq_prefix() > 0 || matches!(path.quals.last(), Some(ColumnQual::In(_)))
+        }
         Plan::Values { rows, .. } => rows.len() <= SMALL_LEFT_ROWS,
         Plan::Limit {
             limit: Some(Expr::Const(storage::datum::Datum::Int8(n), _)),
@@ -230,9 +430,12 @@ fn is_small(plan: &Plan) -> bool {
         Plan::Filter { input, .. } | Plan::Project { input, .. } | Plan::Truncate { input, .. } => {
             is_small(input)
         }
-        Plan::IndexNestLoop { left, index, probe_keys, .. } => {
-            is_small(left) && index.unique && *probe_keys == index.columns.len()
-        }
+        Plan::IndexNestLoop {
+            left,
+            index,
+            probe_keys,
+            ..
+        } => is_small(left) && index.unique && *probe_keys == index.columns.len(),
         _ => false,
     }
 }
@@ -248,14 +451,14 @@ fn index_nest_loop(
     condition: Option<Expr>,
     left_width: usize,
     right_width: usize,
-) -> Result<Plan, JoinParts> {
+) -> Result<Plan, Box<JoinParts>> {
     let (table, right_filter) = match &right {
         Plan::SeqScan { table } => (table.clone(), None),
         Plan::Filter { input, predicate } => match &**input {
             Plan::SeqScan { table } => (table.clone(), Some(predicate.clone())),
-            _ => return Err((left, right, hash_keys, condition)),
+            _ => return Err(Box::new((left, right, hash_keys, condition))),
         },
-        _ => return Err((left, right, hash_keys, condition)),
+        _ => return Err(Box::new((left, right, hash_keys, condition))),
     };
     // The right key column of each hash key.
     let key_columns: Vec<Option<usize>> = hash_keys
@@ -277,10 +480,15 @@ fn index_nest_loop(
             }
             (!order.is_empty()).then_some((index, order))
         })
-        .max_by_key(|(index, order)| (order.len(), index.unique && order.len() == index.columns.len()))
+        .max_by_key(|(index, order)| {
+            (
+                order.len(),
+                index.unique && order.len() == index.columns.len(),
+            )
+        })
         .map(|(index, order)| (index.clone(), order));
     let Some((index, order)) = best else {
-        return Err((left, right, hash_keys, condition));
+        return Err(Box::new((left, right, hash_keys, condition)));
     };
     let probe_keys = order.len();
     let mut keys: Vec<(Expr, Expr)> = Vec::with_capacity(hash_keys.len());
@@ -320,13 +528,9 @@ fn index_nest_loop(
 /// Serves `keys` (a Sort over `input`) from an index if `input` is a
 /// projection of a table scan whose index order matches; gives `input`
 /// back otherwise.
-fn ordered_scan(input: Plan, keys: &[SortKey], limited: bool) -> Result<Plan, Plan> {
-    let Plan::Project {
-        input: scan,
-        exprs,
-    } = input
-    else {
-        return Err(input);
+fn ordered_scan(input: Plan, keys: &[SortKey], limited: bool) -> Result<Plan, Box<Plan>> {
+    let Plan::Project { input: scan, exprs } = input else {
+        return Err(Box::new(input));
     };
     // The table columns the sort keys name, through the projection.
     let columns: Option<Vec<(usize, &SortKey)>> = keys
@@ -339,9 +543,11 @@ fn ordered_scan(input: Plan, keys: &[SortKey], limited: bool) -> Result<Plan, Pl
             _ => None,
         })
         .collect();
-    let rebuilt = |scan: Plan, exprs: Vec<Expr>| Plan::Project {
-        input: Box::new(scan),
-        exprs,
+    let rebuilt = |scan: Plan, exprs: Vec<Expr>| {
+        Box::new(Plan::Project {
+            input: Box::new(scan),
+            exprs,
+        })
     };
     let Some(columns) = columns else {
         return Err(rebuilt(*scan, exprs));
@@ -354,7 +560,7 @@ fn ordered_scan(input: Plan, keys: &[SortKey], limited: bool) -> Result<Plan, Pl
         } => match order_direction(&path.index, path.eq_prefix(), &columns) {
             Some(backward) => {
                 path.backward = backward;
-                Ok(rebuilt(
+                Ok(*rebuilt(
                     Plan::IndexScan {
                         table,
                         path,
@@ -372,22 +578,20 @@ fn ordered_scan(input: Plan, keys: &[SortKey], limited: bool) -> Result<Plan, Pl
                 exprs,
             )),
         },
-        Plan::SeqScan { table } if limited => {
-            match full_index_in_order(&table, &columns) {
-                Some(path) => Ok(rebuilt(
-                    Plan::IndexScan {
-                        table,
-                        path,
-                        filter: None,
-                    },
-                    exprs,
-                )),
-                None => Err(rebuilt(Plan::SeqScan { table }, exprs)),
-            }
-        }
+        Plan::SeqScan { table } if limited => match full_index_in_order(&table, &columns) {
+            Some(path) => Ok(*rebuilt(
+                Plan::IndexScan {
+                    table,
+                    path,
+                    filter: None,
+                },
+                exprs,
+            )),
+            None => Err(rebuilt(Plan::SeqScan { table }, exprs)),
+        },
         Plan::Filter { input, predicate } if limited => match *input {
             Plan::SeqScan { table } => match full_index_in_order(&table, &columns) {
-                Some(path) => Ok(rebuilt(
+                Some(path) => Ok(*rebuilt(
                     Plan::IndexScan {
                         table,
                         path,

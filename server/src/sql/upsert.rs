@@ -80,10 +80,12 @@ pub fn upsert(
                 ConflictAction::Update {
                     assignments,
                     filter,
-                } => match update_existing(table, tid, &row, assignments, filter.as_ref(), w, cx)? {
-                    Some(outcome) => return Ok(outcome),
-                    None => continue,
-                },
+                } => {
+                    match update_existing(table, tid, &row, assignments, filter.as_ref(), w, cx)? {
+                        Some(outcome) => return Ok(outcome),
+                        None => continue,
+                    }
+                }
             },
             Probe::Clear => {}
         }

@@ -334,7 +334,13 @@ impl Catalog {
 
     /// Marks column `column` (0-based) of `rel` NOT NULL (a primary key
     /// added to an existing table); the caller has checked the rows.
-    pub fn set_not_null(&self, rel: Oid, column: usize, snap: &Snapshot, w: &Writer<'_>) -> Result<()> {
+    pub fn set_not_null(
+        &self,
+        rel: Oid,
+        column: usize,
+        snap: &Snapshot,
+        w: &Writer<'_>,
+    ) -> Result<()> {
         let attnum = i16::try_from(column + 1)
             .map_err(|_| StorageError::Internal(format!("column {column} out of range")))?;
         let notnull = PG_ATTRIBUTE.col("attnotnull");
@@ -369,7 +375,13 @@ impl Catalog {
     }
 
     /// Sets `pg_class.relhasindex` of `rel` (an MVCC update of its row).
-    fn set_relhasindex(&self, rel: Oid, value: bool, snap: &Snapshot, w: &Writer<'_>) -> Result<()> {
+    fn set_relhasindex(
+        &self,
+        rel: Oid,
+        value: bool,
+        snap: &Snapshot,
+        w: &Writer<'_>,
+    ) -> Result<()> {
         let col = PG_CLASS.col("relhasindex");
         self.update_class_row(rel, snap, w, |row| {
             row[col] = Datum::Bool(value);

@@ -431,7 +431,11 @@ impl Catalog {
             Datum::Oid(0),
             Datum::Oid(0),
             Datum::Oid(BOOTSTRAP_SUPERUSER.0),
-            Datum::Oid(if relkind == 'i' { BTREE_AM.0 } else { HEAP_AM.0 }),
+            Datum::Oid(if relkind == 'i' {
+                BTREE_AM.0
+            } else {
+                HEAP_AM.0
+            }),
             Datum::Oid(filenode.0),
             Datum::Oid(0),
             Datum::Int4(0),

@@ -482,7 +482,9 @@ impl Heap {
     /// every snapshot at once, this transaction's included (PostgreSQL's
     /// `heap_abort_speculative`). Logged as a header change.
     pub fn abort_speculative(&self, rel: RelFileLocator, tid: ItemPointer, xid: Xid) -> Result<()> {
-        let buf = self.pool.read_buffer(rel, ForkNumber::Main, tid.block, None)?;
+        let buf = self
+            .pool
+            .read_buffer(rel, ForkNumber::Main, tid.block, None)?;
         let tag = buf.tag();
         let mut g = buf.write();
         match page::get_item(&g, tid.offset) {
@@ -501,9 +503,15 @@ impl Heap {
         if let Some(item) = page::get_item_mut(&mut g, tid.offset) {
             let mut h = HeapTupleHeaderMut(item);
             let mask = h.as_ref().infomask();
-            h.set_infomask((mask & !crate::heap::htup::HEAP_XMIN_COMMITTED) | crate::heap::htup::HEAP_XMIN_INVALID);
+            h.set_infomask(
+                (mask & !crate::heap::htup::HEAP_XMIN_COMMITTED)
+                    | crate::heap::htup::HEAP_XMIN_INVALID,
+            );
         }
-        ops.header(tid.offset, page::get_item(&g, tid.offset).unwrap_or_default());
+        ops.header(
+            tid.offset,
+            page::get_item(&g, tid.offset).unwrap_or_default(),
+        );
         g.mark_dirty();
         self.log_heap(&mut g, tag, XLOG_HEAP_DELETE, xid, ops, false);
         Ok(())
