@@ -30,6 +30,7 @@ fn open(dir: &Path, shared_buffers: usize) -> Arc<Engine> {
         shared_buffers,
         fsync: false,
         full_page_writes: true,
+        ..Default::default()
     };
     Engine::open(dir, &opts).expect("engine opens")
 }
@@ -299,6 +300,7 @@ fn concurrent_committers_share_fdatasyncs() {
         shared_buffers: 1000,
         fsync: true,
         full_page_writes: true,
+        ..Default::default()
     };
     let e = Engine::open(dir.path(), &opts).unwrap();
     txn(&e, 1, Some(true), |e, _| {

@@ -64,7 +64,7 @@ use std::path::Path;
 
 use wal::record::{BKP_WILL_INIT, BlockRef};
 use wal::rmgr::{
-    CheckPoint, RM_HEAP_ID, RM_SMGR_ID, RM_XACT_ID, RM_XLOG_ID, XLOG_CHECKPOINT_ONLINE,
+    CheckPoint, RM_HEAP_ID, RM_SEQ_ID, RM_SMGR_ID, RM_XACT_ID, RM_XLOG_ID, XLOG_CHECKPOINT_ONLINE,
     XLOG_CHECKPOINT_SHUTDOWN, XLOG_FPI_FOR_HINT,
 };
 use wal::{ControlFile, DbState, DecodedRecord, Lsn, TimeLineId, WalReader};
@@ -129,9 +129,10 @@ pub fn redo(pool: &BufferPool, clog: &Clog, rec: &DecodedRecord) -> Result<()> {
             Ok(())
         }
         RM_XLOG_ID => Ok(()),
-        RM_XACT_ID => crate::txn::xact_xlog::xact_redo(clog, rec),
+        RM_XACT_ID => crate::txn::xact_xlog::xact_redo(pool, clog, rec),
         RM_SMGR_ID => crate::smgr_xlog::smgr_redo(pool, rec.record.info, &rec.record.main_data),
         RM_HEAP_ID => crate::heap::heapam_xlog::heap_redo(pool, rec),
+        RM_SEQ_ID => crate::catalog::sequence_xlog::seq_redo(pool, rec),
         other => Err(StorageError::Corrupted(format!(
             "unknown resource manager {other} in WAL record at {}",
             rec.lsn
@@ -160,11 +161,13 @@ pub fn describe(rec: &DecodedRecord) -> String {
                 )
             }
             _ if r.info == XLOG_FPI_FOR_HINT => "FPI_FOR_HINT".into(),
+            _ if r.info == wal::rmgr::XLOG_SWITCH => "SWITCH".into(),
             _ => format!("info {:#x}", r.info),
         },
         RM_XACT_ID => crate::txn::xact_xlog::xact_describe(rec),
         RM_SMGR_ID => crate::smgr_xlog::smgr_describe(r.info, &r.main_data),
         RM_HEAP_ID => crate::heap::heapam_xlog::heap_describe(rec),
+        RM_SEQ_ID => crate::catalog::sequence_xlog::seq_describe(rec),
         _ => format!("info {:#x}", r.info),
     };
     let mut s = format!(

@@ -28,6 +28,7 @@
 
 pub mod defs;
 pub mod sequence;
+pub mod sequence_xlog;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
