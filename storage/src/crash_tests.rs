@@ -440,3 +440,101 @@ fn a_multi_insert_survives_a_crash_whole_and_an_unfinished_one_leaves_nothing() 
     let e = open(dir.path(), 24);
     assert_values(&e, &(0..5000).collect());
 }
+
+/// Runs `f` in a transaction committed with `synchronous_commit = off`
+/// (commit record inserted, not flushed).
+fn txn_async(e: &Engine, f: impl FnOnce(&Engine, &Writer<'_>)) {
+    let mut t = TransactionState::new(OwnerId(7));
+    t.begin().unwrap();
+    let xid = t.assign_xid(&e.txns).unwrap();
+    let wait = LockWait::nowait();
+    {
+        let w = Writer {
+            xid,
+            cid: t.curcid(),
+            own: t.own_xids(),
+            owner: t.owner(),
+            wait: &wait,
+        };
+        f(e, &w);
+    }
+    t.commit_with(&e.txns, false, &[]).unwrap();
+}
+
+fn open_no_walwriter(dir: &Path) -> Arc<Engine> {
+    let opts = EngineOptions {
+        shared_buffers: 100,
+        fsync: false,
+        wal_writer_delay: std::time::Duration::from_secs(3600),
+        ..Default::default()
+    };
+    Engine::open(dir, &opts).expect("engine opens")
+}
+
+#[test]
+fn an_async_commit_lost_in_a_crash_leaves_no_committed_hint_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = open_no_walwriter(dir.path());
+    txn(&e, 1, Some(true), |e, w| {
+        e.heap.create_relation(REL).unwrap();
+        insert(e, w, 0..10);
+    });
+    // Writing a clog page with an async commit on it flushes that commit's
+    // record first.
+    txn_async(&e, |e, w| insert(e, w, 10..20));
+    let before = e.xlog.writer().flushed_lsn();
+    e.txns.clog().flush().unwrap();
+    assert!(e.xlog.writer().flushed_lsn() > before);
+    // The rows' insert records are flushed (by anyone), then the async
+    // commit record is inserted and never flushed. A scan sees the rows
+    // and must not set COMMITTED hints: the data page then goes to disk
+    // without any further WAL flush (its LSN is already flushed).
+    txn_async(&e, |e, w| {
+        insert(e, w, 20..30);
+        e.xlog.flush(e.xlog.writer().insert_lsn()).unwrap();
+    });
+    assert_eq!(values(&e), (0..30).collect());
+    let flushed = e.xlog.writer().flushed_lsn();
+    e.pool.flush_all().unwrap();
+    assert_eq!(
+        e.xlog.writer().flushed_lsn(),
+        flushed,
+        "no WAL flush needed"
+    );
+    e.crash();
+    let e = open_no_walwriter(dir.path());
+    assert_eq!(
+        values(&e),
+        (0..20).collect(),
+        "the commit whose record was lost is not visible, not even partly"
+    );
+}
+
+#[test]
+fn redo_of_a_commit_record_removes_the_dropped_relation_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = open(dir.path(), 100);
+    let other = RelFileLocator {
+        db_oid: Oid(5),
+        rel_number: Oid(90_001),
+    };
+    txn(&e, 1, Some(true), |e, w| {
+        e.heap.create_relation(REL).unwrap();
+        e.heap.create_relation(other).unwrap();
+        insert(e, w, 0..5);
+    });
+    e.checkpoint().unwrap();
+    let mut t = TransactionState::new(OwnerId(1));
+    t.begin().unwrap();
+    t.assign_xid(&e.txns).unwrap();
+    t.commit_with(&e.txns, true, &[other]).unwrap();
+    assert!(!e.pool.smgr().exists(other, ForkNumber::Main));
+    e.crash();
+    // As if the crash came between the commit record and the unlink.
+    crate::smgr::Smgr::new(dir.path())
+        .create(other, ForkNumber::Main)
+        .unwrap();
+    let e = open(dir.path(), 100);
+    assert!(!e.pool.smgr().exists(other, ForkNumber::Main));
+    assert_eq!(values(&e), (0..5).collect());
+}
