@@ -157,6 +157,9 @@ pub trait SubplanRunner {
         seq: Option<&storage::catalog::TableInfo>,
         args: &[Datum],
     ) -> SqlResult<Datum>;
+
+    /// Runs a WAL inspection function ([`super::walfuncs`]).
+    fn wal_function(&self, f: Builtin, args: &[Datum]) -> SqlResult<Datum>;
 }
 
 /// Everything evaluation needs beyond the row.

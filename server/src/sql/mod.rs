@@ -9,3 +9,4 @@ pub mod func;
 pub mod ops;
 pub mod parse;
 pub mod plan;
+pub mod walfuncs;
