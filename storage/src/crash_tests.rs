@@ -538,3 +538,40 @@ fn redo_of_a_commit_record_removes_the_dropped_relation_files() {
     assert!(!e.pool.smgr().exists(other, ForkNumber::Main));
     assert_eq!(values(&e), (0..5).collect());
 }
+
+#[test]
+fn asynchronous_commits_need_far_fewer_fdatasyncs() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = EngineOptions {
+        shared_buffers: 1000,
+        fsync: true,
+        wal_writer_delay: std::time::Duration::from_millis(50),
+        ..Default::default()
+    };
+    let e = Engine::open(dir.path(), &opts).unwrap();
+    txn(&e, 1, Some(true), |e, _| {
+        e.heap.create_relation(REL).unwrap()
+    });
+    let w = e.xlog.writer().clone();
+    let s0 = w.sync_count();
+    for v in 0..50 {
+        txn(&e, 1, Some(true), |e, w| insert(e, w, [v]));
+    }
+    let sync_on = w.sync_count() - s0;
+    let s1 = w.sync_count();
+    for v in 50..100 {
+        txn_async(&e, |e, w| insert(e, w, [v]));
+    }
+    let sync_off = w.sync_count() - s1;
+    assert!(sync_on >= 50, "{sync_on}");
+    assert!(sync_off < 10, "{sync_off} fdatasyncs for 50 async commits");
+    // The walwriter makes them durable within a few delays.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while w.flushed_lsn() < w.insert_lsn() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(w.flushed_lsn(), w.insert_lsn());
+    e.crash();
+    let e = open(dir.path(), 100);
+    assert_eq!(values(&e), (0..100).collect());
+}

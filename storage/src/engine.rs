@@ -7,8 +7,14 @@
 //! and a dirty page is written only after the WAL is flushed up to its LSN
 //! (the buffer pool's WAL flush hook). A commit is acknowledged once its
 //! commit record is flushed (one `fdatasync`, shared by concurrent
-//! committers); data files are written lazily by eviction and by
-//! checkpoints. A crash loses no acknowledged commit: recovery replays the
+//! committers), or with `synchronous_commit = off` once it is inserted: the
+//! walwriter thread flushes such commits every `wal_writer_delay`, and
+//! neither their clog page nor a hint bit for them reaches disk first
+//! ([`crate::txn::clog`], "Asynchronous commit"). Data files are written
+//! lazily by eviction and by checkpoints; a timed or size-triggered
+//! checkpoint paces its writes over `checkpoint_completion_target` of the
+//! interval ([`CheckpointSchedule`]). A failed WAL write or fsync aborts
+//! the process (PostgreSQL's PANIC); recovery repairs at the next start. A crash loses no acknowledged commit: recovery replays the
 //! WAL from the last checkpoint's redo point ([`crate::recovery`]). A page
 //! torn by a crash mid-write is repaired from the full-page image logged by
 //! its first change after the checkpoint.

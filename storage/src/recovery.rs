@@ -25,8 +25,10 @@
 //!    torn: its checksum is not checked), then the page LSN set.
 //! 3. A relation file or block that does not exist is created (the relation
 //!    may have been created after the checkpoint, or its tail not written).
-//! 4. XACT records set the clog. An xid with no commit record stays
-//!    IN_PROGRESS in the clog and, not running, reads as aborted.
+//! 4. XACT records set the clog and remove the files of the relations they
+//!    name (dropped by a commit, created by an aborted transaction). An xid
+//!    with no commit record stays IN_PROGRESS in the clog and, not
+//!    running, reads as aborted.
 //! 5. Nothing is WAL-logged during redo (the heap and the transaction
 //!    manager get the WAL only after recovery).
 //!
@@ -36,29 +38,31 @@
 //!  hold off commits between "commit record inserted" and "clog set"
 //!    redo = writer.begin_checkpoint()        (insert position; FPW restart here)
 //!  write every dirty buffer (each after the WAL flush to its LSN), fsync files
-//!  write and fsync dirty clog pages
+//!    timed / size-triggered: paced over checkpoint_completion_target
+//!    CHECKPOINT, shutdown, end of recovery: at full speed
+//!  write and fsync dirty clog pages (each after the WAL flush to its
+//!    asynchronous commits' LSN)
 //!  insert the checkpoint record (redo, next xid, next oid), flush it
 //!  write pg_control atomically (checkpoint LSN, redo LSN, state)
-//!  remove segments wholly before the redo point
+//!  segments wholly before the redo point: recycled while pg_wal holds
+//!    less than min_wal_size, removed otherwise
 //! ```
 //!
 //! The commit hold-off is PostgreSQL's `DELAY_CHKPT_START`: without it a
 //! commit record just before the redo point whose clog bit was set after
-//! the clog flush would be lost by a crash (replay starts after it).
+//! the clog flush would be lost by a crash (replay starts after it). It
+//! also covers the removal of files a commit drops, so a crash can never
+//! leave such a file behind with the commit record before the redo point.
 //!
 //! # Not done (yet)
 //!
-//! Spreading checkpoint writes (`checkpoint_completion_target`), segment
-//! recycling (old segments are removed, not renamed for reuse), archive and
-//! point-in-time recovery, DROP logging (a crash after DROP TABLE can leave
-//! an orphan file that nothing reads), asynchronous commit
-//! (`synchronous_commit = off` would need hint bits and clog page writes to
-//! wait for the commit record's flush, as PostgreSQL's clog group LSNs do),
-//! a crash-safe bootstrap (a crash before the first checkpoint of a new data
-//! directory is detected at the next start, which asks for the directory to
-//! be removed), the SQL
-//! inspection functions (`pg_current_wal_lsn()`, `pg_walfile_name()`,
-//! `pg_switch_wal()`, `pg_control_checkpoint()`).
+//! Archive and point-in-time recovery; a crash-safe bootstrap (a crash
+//! before the first checkpoint of a new data directory is detected at the
+//! next start, which asks for the directory to be removed); files of
+//! relations created by a transaction interrupted by a crash (no abort
+//! record) stay behind as orphans, as in PostgreSQL; recycled segments
+//! ahead of the end of WAL are removed, not kept, when a writer opens after
+//! recovery.
 
 use std::path::Path;
 
