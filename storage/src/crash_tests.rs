@@ -575,3 +575,51 @@ fn asynchronous_commits_need_far_fewer_fdatasyncs() {
     let e = open(dir.path(), 100);
     assert_eq!(values(&e), (0..100).collect());
 }
+
+#[test]
+fn a_spread_checkpoint_paces_its_writes_and_an_immediate_one_hurries_it() {
+    use crate::engine::{CheckpointKind, CheckpointSchedule};
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let e = open(dir.path(), 1000);
+    txn(&e, 1, Some(true), |e, w| {
+        e.heap.create_relation(REL).unwrap();
+        insert(e, w, 0..20_000);
+    });
+    let dirty = |e: &Engine| e.pool.nblocks(REL, ForkNumber::Main).unwrap().0;
+    assert!(dirty(&e) >= 80, "{} pages", dirty(&e));
+    // Spread over 0.5 × 2 s: about a second, not at full speed.
+    let sched = CheckpointSchedule {
+        timeout: Duration::from_secs(2),
+        max_wal_size: 1 << 30,
+        completion_target: 0.5,
+    };
+    let t = Instant::now();
+    e.create_checkpoint(CheckpointKind::Spread(sched)).unwrap();
+    let took = t.elapsed();
+    assert!(
+        took >= Duration::from_millis(500) && took < Duration::from_secs(8),
+        "{took:?}"
+    );
+    // Spread over 5 min (100 ms a page: 16 s and more), but a CHECKPOINT
+    // arrives: both end promptly.
+    txn(&e, 1, Some(true), |e, w| {
+        modify(e, w, |_| true, Some(|v| v + 1))
+    });
+    let slow = CheckpointSchedule {
+        timeout: Duration::from_secs(300),
+        ..sched
+    };
+    let t = Instant::now();
+    std::thread::scope(|s| {
+        let e2 = &e;
+        let h = s.spawn(move || e2.create_checkpoint(CheckpointKind::Spread(slow)));
+        std::thread::sleep(Duration::from_millis(300));
+        e.checkpoint().unwrap();
+        h.join().unwrap().unwrap();
+    });
+    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+    e.crash();
+    let e = open(dir.path(), 1000);
+    assert_eq!(values(&e), (1..20_001).collect());
+}

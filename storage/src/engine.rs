@@ -102,7 +102,7 @@ impl CheckpointSchedule {
 
 /// What kind of checkpoint to take.
 #[derive(Clone, Copy, Debug)]
-enum CheckpointKind {
+pub(crate) enum CheckpointKind {
     /// `CHECKPOINT`, end of recovery: write everything at once.
     Immediate,
     /// Clean shutdown: immediate, and pg_control says "shut down".
@@ -310,7 +310,7 @@ impl Engine {
         })
     }
 
-    fn create_checkpoint(&self, kind: CheckpointKind) -> Result<()> {
+    pub(crate) fn create_checkpoint(&self, kind: CheckpointKind) -> Result<()> {
         let shutdown = matches!(kind, CheckpointKind::Shutdown);
         let immediate = !matches!(kind, CheckpointKind::Spread(_));
         if immediate {

@@ -13,7 +13,7 @@
 //! | `pg_control_checkpoint()`       | record   | the last checkpoint, from `global/pg_control` |
 //!
 //! `pg_lsn` values are [`Datum::Int8`] holding the LSN's 64 bits, typed
-//! [`TypeOid::PG_LSN`]: their binary form is PostgreSQL's (a big-endian
+//! `pg_lsn` (`TypeOid::PG_LSN`): their binary form is PostgreSQL's (a big-endian
 //! 64-bit integer), their text form `16B3F48`-style hex halves
 //! (`storage::datum::io`), and they compare as integers.
 //!

@@ -702,8 +702,10 @@ impl Inner {
                 }
                 f.pin_count.fetch_add(1, Ordering::AcqRel);
             }
-            let _buf = self.pinned(idx, tag);
-            self.flush_frame(idx)?;
+            {
+                let _buf = self.pinned(idx, tag);
+                self.flush_frame(idx)?;
+            }
             after_write();
         }
         Ok(())
