@@ -275,28 +275,32 @@ pub fn recover(
 }
 
 /// `heapgres waldump`: prints every valid record of the data directory's
-/// WAL from `start` (default: the start of the oldest segment) to `out`, one
-/// line each ([`describe`]), then why the WAL ends there. Returns the number
-/// of records printed.
+/// WAL from `start` to `out`, one line each ([`describe`]), then why the WAL
+/// ends there. Returns the number of records printed. Without `start` it
+/// reads from the start of the oldest segment, or, if no record begins
+/// there (its first bytes continue a record of a removed segment), from
+/// the last checkpoint's redo point.
 pub fn waldump(data_dir: &Path, start: Option<Lsn>, out: &mut dyn std::io::Write) -> Result<u64> {
     let dir = wal_dir(data_dir);
-    let tli = ControlFile::read(data_dir)?
-        .map(|c| c.timeline)
-        .unwrap_or(TimeLineId::FIRST);
-    let start = match start {
-        Some(s) => s,
-        None => match wal::segment::list_segments(&dir, tli)?.first() {
-            Some(seg) => seg.start(),
-            None => {
+    let control = ControlFile::read(data_dir)?;
+    let tli = control.map(|c| c.timeline).unwrap_or(TimeLineId::FIRST);
+    let mut reader = match start {
+        Some(s) => WalReader::new(&dir, tli, s),
+        None => {
+            let Some(seg) = wal::segment::list_segments(&dir, tli)?.first().copied() else {
                 return Err(StorageError::Corrupted(format!(
                     "no WAL segments in {}",
                     dir.display()
                 )));
+            };
+            let mut probe = WalReader::new(&dir, tli, seg.start());
+            match (probe.next_record()?, control) {
+                (None, Some(c)) if c.redo > seg.start() => WalReader::new(&dir, tli, c.redo),
+                _ => WalReader::new(&dir, tli, seg.start()),
             }
-        },
+        }
     };
     let io = |e| StorageError::io("write waldump output", e);
-    let mut reader = WalReader::new(&dir, tli, start);
     let mut n = 0;
     while let Some(rec) = reader.next_record()? {
         writeln!(out, "{}", describe(&rec)).map_err(io)?;
