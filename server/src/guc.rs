@@ -837,6 +837,18 @@ mod tests {
         assert_eq!(s.set("nope", "1", false).unwrap_err().code, "42704");
         assert_eq!(s.set("fsync", "off", false).unwrap_err().code, "55P02");
         assert_eq!(
+            s.set("checkpoint_completion_target", "1.5", true)
+                .unwrap_err()
+                .code,
+            "22023"
+        );
+        s.set("checkpoint_completion_target", "0.5", true).unwrap();
+        assert_eq!(s.get("checkpoint_completion_target"), Some("0.5"));
+        s.set("synchronous_commit", "OFF", false).unwrap();
+        assert_eq!(s.get("synchronous_commit"), Some("off"));
+        s.set("min_wal_size", "64MB", true).unwrap();
+        assert_eq!(s.get_int("min_wal_size"), Some(65536));
+        assert_eq!(
             s.set("extra_float_digits", "9", false).unwrap_err().code,
             "22023"
         );

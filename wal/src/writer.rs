@@ -611,6 +611,9 @@ impl WalWriter {
     ) -> Result<SegmentCleanup> {
         let keep = SegNo::of(keep_from);
         let tli = self.opts.timeline;
+        // The flusher creates segments under this lock: no new segment can
+        // appear under a name this renames to.
+        let _no_flush = self.file.lock();
         let segs = segment::list_segments(&self.wal_dir, tli)?;
         let mut total = segs.len() as u64;
         let current = SegNo::of(self.insert_lsn());
@@ -625,6 +628,13 @@ impl WalWriter {
             if total <= keep_segments {
                 future = SegNo(future.0 + 1);
                 let to = segment_path(&self.wal_dir, tli, future);
+                if to.exists() {
+                    return Err(WalError::Corrupted(format!(
+                        "cannot recycle {} to {}: it exists",
+                        p.display(),
+                        to.display()
+                    )));
+                }
                 std::fs::rename(&p, &to).map_err(|e| {
                     WalError::io(
                         format!("rename file {} to {}", p.display(), to.display()),
