@@ -36,8 +36,13 @@ pub enum Kind {
         /// `None`, `Some("kB")`, `Some("8kB")`, `Some("ms")`, `Some("s")`.
         unit: Option<&'static str>,
     },
-    /// A floating point value.
-    Real,
+    /// A floating point value, with bounds.
+    Real {
+        /// Lowest value.
+        min: f64,
+        /// Highest value.
+        max: f64,
+    },
     /// Free text.
     Text,
     /// One of a list.
@@ -111,6 +116,13 @@ pub static DEFS: &[Def] = &[
         User,
         Kind::Text,
         "Sets the application name to be reported in statistics and logs.",
+    ),
+    def(
+        "checkpoint_completion_target",
+        "0.9",
+        Postmaster,
+        Kind::Real { min: 0.0, max: 1.0 },
+        "Time spent flushing dirty buffers during checkpoint, as fraction of checkpoint interval.",
     ),
     def(
         "checkpoint_timeout",
@@ -260,6 +272,17 @@ pub static DEFS: &[Def] = &[
         "Sets the WAL size that triggers a checkpoint.",
     ),
     def(
+        "min_wal_size",
+        "80MB",
+        Postmaster,
+        Kind::Int {
+            min: 32768,
+            max: 2_147_483_647,
+            unit: Some("kB"),
+        },
+        "Sets the minimum size to shrink the WAL to.",
+    ),
+    def(
         "port",
         "5432",
         Postmaster,
@@ -361,6 +384,17 @@ pub static DEFS: &[Def] = &[
         User,
         Kind::Bool,
         "Sets the current transaction's read-only status.",
+    ),
+    def(
+        "wal_writer_delay",
+        "200ms",
+        Postmaster,
+        Kind::Int {
+            min: 1,
+            max: 10_000,
+            unit: Some("ms"),
+        },
+        "Time between WAL flushes performed in the WAL writer.",
     ),
     def(
         "work_mem",
@@ -495,7 +529,7 @@ pub fn find(name: &str) -> Option<&'static Def> {
 fn invalid(def: &Def, value: &str) -> SqlError {
     let msg = match def.kind {
         Kind::Bool => format!("parameter \"{}\" requires a Boolean value", def.name),
-        Kind::Int { .. } | Kind::Real => format!(
+        Kind::Int { .. } | Kind::Real { .. } => format!(
             "invalid value for parameter \"{}\": \"{}\"",
             def.name, value
         ),
@@ -606,11 +640,22 @@ pub fn normalize(def: &Def, value: &str) -> SqlResult<String> {
             }
             Ok(show_int(n, unit))
         }
-        Kind::Real => value
-            .trim()
-            .parse::<f64>()
-            .map(|_| value.trim().to_string())
-            .map_err(|_| invalid(def, value)),
+        Kind::Real { min, max } => {
+            let v = value
+                .trim()
+                .parse::<f64>()
+                .map_err(|_| invalid(def, value))?;
+            if !(min..=max).contains(&v) {
+                return Err(SqlError::new(
+                    "22023",
+                    format!(
+                        "{} is outside the valid range for parameter \"{}\" ({} .. {})",
+                        v, def.name, min, max
+                    ),
+                ));
+            }
+            Ok(v.to_string())
+        }
         Kind::Text => Ok(value.to_string()),
         Kind::Enum(options) => {
             let v = value.trim().to_ascii_lowercase();
@@ -791,6 +836,18 @@ mod tests {
         let mut s = Settings::defaults();
         assert_eq!(s.set("nope", "1", false).unwrap_err().code, "42704");
         assert_eq!(s.set("fsync", "off", false).unwrap_err().code, "55P02");
+        assert_eq!(
+            s.set("checkpoint_completion_target", "1.5", true)
+                .unwrap_err()
+                .code,
+            "22023"
+        );
+        s.set("checkpoint_completion_target", "0.5", true).unwrap();
+        assert_eq!(s.get("checkpoint_completion_target"), Some("0.5"));
+        s.set("synchronous_commit", "OFF", false).unwrap();
+        assert_eq!(s.get("synchronous_commit"), Some("off"));
+        s.set("min_wal_size", "64MB", true).unwrap();
+        assert_eq!(s.get_int("min_wal_size"), Some(65536));
         assert_eq!(
             s.set("extra_float_digits", "9", false).unwrap_err().code,
             "22023"

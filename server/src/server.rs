@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use storage::engine::{Engine, EngineOptions};
+use storage::engine::{CheckpointSchedule, Engine, EngineOptions};
 
 use crate::guc::{Settings, apply_config_file};
 use crate::protocol::{Registry, serve};
@@ -149,15 +149,27 @@ pub fn run(data_dir: &Path, overrides: &[(String, String)]) -> Result<(), Server
     if !fsync {
         tracing::warn!("fsync is off: data may be lost or corrupted in a crash");
     }
+    let kb =
+        |name: &str, default: i64| settings.get_int(name).unwrap_or(default).max(1) as u64 * 1024;
     let opts = EngineOptions {
         shared_buffers: settings.get_int("shared_buffers").unwrap_or(16384) as usize,
         fsync,
         full_page_writes: settings.get_bool("full_page_writes"),
+        min_wal_size: kb("min_wal_size", 80 << 10),
+        wal_writer_delay: Duration::from_millis(
+            settings.get_int("wal_writer_delay").unwrap_or(200).max(1) as u64,
+        ),
     };
     let engine = Engine::open(data_dir, &opts)?;
     let checkpoint_timeout = settings.get_int("checkpoint_timeout").unwrap_or(300).max(1) as u64;
-    let max_wal_size = settings.get_int("max_wal_size").unwrap_or(1 << 20).max(1) as u64 * 1024;
-    engine.start_checkpointer(Duration::from_secs(checkpoint_timeout), max_wal_size);
+    engine.start_checkpointer(CheckpointSchedule {
+        timeout: Duration::from_secs(checkpoint_timeout),
+        max_wal_size: kb("max_wal_size", 1 << 20),
+        completion_target: settings
+            .get("checkpoint_completion_target")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.9),
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -652,11 +652,13 @@ impl Session {
         if self.catalog_changed {
             engine.catalog.invalidate();
         }
-        let r = self.txn.commit(&engine.txns);
         let pending = std::mem::take(&mut self.pending);
-        match &r {
-            Ok(()) => engine.catalog.remove_files(&pending.on_commit),
-            Err(_) => engine.catalog.remove_files(&pending.on_abort),
+        let synchronous = self.settings.get("synchronous_commit") != Some("off");
+        let r = self
+            .txn
+            .commit_with(&engine.txns, synchronous, &pending.on_commit);
+        if r.is_err() {
+            engine.catalog.remove_files(&pending.on_abort);
         }
         self.end_transaction();
         r.map_err(Into::into)
@@ -667,9 +669,8 @@ impl Session {
             self.restore_settings(start);
         }
         let engine = self.engine.clone();
-        let r = self.txn.abort(&engine.txns);
         let pending = std::mem::take(&mut self.pending);
-        engine.catalog.remove_files(&pending.on_abort);
+        let r = self.txn.abort_with(&engine.txns, &pending.on_abort);
         self.end_transaction();
         r.map_err(Into::into)
     }

@@ -30,6 +30,7 @@ fn open(dir: &Path, shared_buffers: usize) -> Arc<Engine> {
         shared_buffers,
         fsync: false,
         full_page_writes: true,
+        ..Default::default()
     };
     Engine::open(dir, &opts).expect("engine opens")
 }
@@ -299,6 +300,7 @@ fn concurrent_committers_share_fdatasyncs() {
         shared_buffers: 1000,
         fsync: true,
         full_page_writes: true,
+        ..Default::default()
     };
     let e = Engine::open(dir.path(), &opts).unwrap();
     txn(&e, 1, Some(true), |e, _| {
@@ -437,4 +439,187 @@ fn a_multi_insert_survives_a_crash_whole_and_an_unfinished_one_leaves_nothing() 
     e.crash();
     let e = open(dir.path(), 24);
     assert_values(&e, &(0..5000).collect());
+}
+
+/// Runs `f` in a transaction committed with `synchronous_commit = off`
+/// (commit record inserted, not flushed).
+fn txn_async(e: &Engine, f: impl FnOnce(&Engine, &Writer<'_>)) {
+    let mut t = TransactionState::new(OwnerId(7));
+    t.begin().unwrap();
+    let xid = t.assign_xid(&e.txns).unwrap();
+    let wait = LockWait::nowait();
+    {
+        let w = Writer {
+            xid,
+            cid: t.curcid(),
+            own: t.own_xids(),
+            owner: t.owner(),
+            wait: &wait,
+        };
+        f(e, &w);
+    }
+    t.commit_with(&e.txns, false, &[]).unwrap();
+}
+
+fn open_no_walwriter(dir: &Path) -> Arc<Engine> {
+    let opts = EngineOptions {
+        shared_buffers: 100,
+        fsync: false,
+        wal_writer_delay: std::time::Duration::from_secs(3600),
+        ..Default::default()
+    };
+    Engine::open(dir, &opts).expect("engine opens")
+}
+
+#[test]
+fn an_async_commit_lost_in_a_crash_leaves_no_committed_hint_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = open_no_walwriter(dir.path());
+    txn(&e, 1, Some(true), |e, w| {
+        e.heap.create_relation(REL).unwrap();
+        insert(e, w, 0..10);
+    });
+    // Writing a clog page with an async commit on it flushes that commit's
+    // record first.
+    txn_async(&e, |e, w| insert(e, w, 10..20));
+    let before = e.xlog.writer().flushed_lsn();
+    e.txns.clog().flush().unwrap();
+    assert!(e.xlog.writer().flushed_lsn() > before);
+    // The rows' insert records are flushed (by anyone), then the async
+    // commit record is inserted and never flushed. A scan sees the rows
+    // and must not set COMMITTED hints: the data page then goes to disk
+    // without any further WAL flush (its LSN is already flushed).
+    txn_async(&e, |e, w| {
+        insert(e, w, 20..30);
+        e.xlog.flush(e.xlog.writer().insert_lsn()).unwrap();
+    });
+    assert_eq!(values(&e), (0..30).collect());
+    let flushed = e.xlog.writer().flushed_lsn();
+    e.pool.flush_all().unwrap();
+    assert_eq!(
+        e.xlog.writer().flushed_lsn(),
+        flushed,
+        "no WAL flush needed"
+    );
+    e.crash();
+    let e = open_no_walwriter(dir.path());
+    assert_eq!(
+        values(&e),
+        (0..20).collect(),
+        "the commit whose record was lost is not visible, not even partly"
+    );
+}
+
+#[test]
+fn redo_of_a_commit_record_removes_the_dropped_relation_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = open(dir.path(), 100);
+    let other = RelFileLocator {
+        db_oid: Oid(5),
+        rel_number: Oid(90_001),
+    };
+    txn(&e, 1, Some(true), |e, w| {
+        e.heap.create_relation(REL).unwrap();
+        e.heap.create_relation(other).unwrap();
+        insert(e, w, 0..5);
+    });
+    e.checkpoint().unwrap();
+    let mut t = TransactionState::new(OwnerId(1));
+    t.begin().unwrap();
+    t.assign_xid(&e.txns).unwrap();
+    t.commit_with(&e.txns, true, &[other]).unwrap();
+    assert!(!e.pool.smgr().exists(other, ForkNumber::Main));
+    e.crash();
+    // As if the crash came between the commit record and the unlink.
+    crate::smgr::Smgr::new(dir.path())
+        .create(other, ForkNumber::Main)
+        .unwrap();
+    let e = open(dir.path(), 100);
+    assert!(!e.pool.smgr().exists(other, ForkNumber::Main));
+    assert_eq!(values(&e), (0..5).collect());
+}
+
+#[test]
+fn asynchronous_commits_need_far_fewer_fdatasyncs() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = EngineOptions {
+        shared_buffers: 1000,
+        fsync: true,
+        wal_writer_delay: std::time::Duration::from_millis(50),
+        ..Default::default()
+    };
+    let e = Engine::open(dir.path(), &opts).unwrap();
+    txn(&e, 1, Some(true), |e, _| {
+        e.heap.create_relation(REL).unwrap()
+    });
+    let w = e.xlog.writer().clone();
+    let s0 = w.sync_count();
+    for v in 0..50 {
+        txn(&e, 1, Some(true), |e, w| insert(e, w, [v]));
+    }
+    let sync_on = w.sync_count() - s0;
+    let s1 = w.sync_count();
+    for v in 50..100 {
+        txn_async(&e, |e, w| insert(e, w, [v]));
+    }
+    let sync_off = w.sync_count() - s1;
+    assert!(sync_on >= 50, "{sync_on}");
+    assert!(sync_off < 10, "{sync_off} fdatasyncs for 50 async commits");
+    // The walwriter makes them durable within a few delays.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while w.flushed_lsn() < w.insert_lsn() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(w.flushed_lsn(), w.insert_lsn());
+    e.crash();
+    let e = open(dir.path(), 100);
+    assert_eq!(values(&e), (0..100).collect());
+}
+
+#[test]
+fn a_spread_checkpoint_paces_its_writes_and_an_immediate_one_hurries_it() {
+    use crate::engine::{CheckpointKind, CheckpointSchedule};
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let e = open(dir.path(), 1000);
+    txn(&e, 1, Some(true), |e, w| {
+        e.heap.create_relation(REL).unwrap();
+        insert(e, w, 0..20_000);
+    });
+    let dirty = |e: &Engine| e.pool.nblocks(REL, ForkNumber::Main).unwrap().0;
+    assert!(dirty(&e) >= 80, "{} pages", dirty(&e));
+    // Spread over 0.5 × 2 s: about a second, not at full speed.
+    let sched = CheckpointSchedule {
+        timeout: Duration::from_secs(2),
+        max_wal_size: 1 << 30,
+        completion_target: 0.5,
+    };
+    let t = Instant::now();
+    e.create_checkpoint(CheckpointKind::Spread(sched)).unwrap();
+    let took = t.elapsed();
+    assert!(
+        took >= Duration::from_millis(500) && took < Duration::from_secs(8),
+        "{took:?}"
+    );
+    // Spread over 5 min (100 ms a page: 16 s and more), but a CHECKPOINT
+    // arrives: both end promptly.
+    txn(&e, 1, Some(true), |e, w| {
+        modify(e, w, |_| true, Some(|v| v + 1))
+    });
+    let slow = CheckpointSchedule {
+        timeout: Duration::from_secs(300),
+        ..sched
+    };
+    let t = Instant::now();
+    std::thread::scope(|s| {
+        let e2 = &e;
+        let h = s.spawn(move || e2.create_checkpoint(CheckpointKind::Spread(slow)));
+        std::thread::sleep(Duration::from_millis(300));
+        e.checkpoint().unwrap();
+        h.join().unwrap().unwrap();
+    });
+    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+    e.crash();
+    let e = open(dir.path(), 1000);
+    assert_eq!(values(&e), (1..20_001).collect());
 }

@@ -7,8 +7,14 @@
 //! and a dirty page is written only after the WAL is flushed up to its LSN
 //! (the buffer pool's WAL flush hook). A commit is acknowledged once its
 //! commit record is flushed (one `fdatasync`, shared by concurrent
-//! committers); data files are written lazily by eviction and by
-//! checkpoints. A crash loses no acknowledged commit: recovery replays the
+//! committers), or with `synchronous_commit = off` once it is inserted: the
+//! walwriter thread flushes such commits every `wal_writer_delay`, and
+//! neither their clog page nor a hint bit for them reaches disk first
+//! ([`crate::txn::clog`], "Asynchronous commit"). Data files are written
+//! lazily by eviction and by checkpoints; a timed or size-triggered
+//! checkpoint paces its writes over `checkpoint_completion_target` of the
+//! interval ([`CheckpointSchedule`]). A failed WAL write or fsync aborts
+//! the process (PostgreSQL's PANIC); recovery repairs at the next start. A crash loses no acknowledged commit: recovery replays the
 //! WAL from the last checkpoint's redo point ([`crate::recovery`]). A page
 //! torn by a crash mid-write is repaired from the full-page image logged by
 //! its first change after the checkpoint.
@@ -24,6 +30,8 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use parking_lot::Mutex;
 use wal::rmgr::{CheckPoint, RM_XLOG_ID, XLOG_CHECKPOINT_ONLINE, XLOG_CHECKPOINT_SHUTDOWN};
@@ -50,6 +58,12 @@ pub struct EngineOptions {
     /// `full_page_writes`: log a page's image at its first change after a
     /// checkpoint, so a torn page write is repaired by replay.
     pub full_page_writes: bool,
+    /// `min_wal_size`, bytes: below this much WAL in `pg_wal/`, segments no
+    /// longer needed are recycled rather than removed.
+    pub min_wal_size: u64,
+    /// `wal_writer_delay`: how often the walwriter flushes asynchronous
+    /// commits (`synchronous_commit = off`).
+    pub wal_writer_delay: Duration,
 }
 
 impl Default for EngineOptions {
@@ -58,8 +72,44 @@ impl Default for EngineOptions {
             shared_buffers: 16384,
             fsync: true,
             full_page_writes: true,
+            min_wal_size: 80 << 20,
+            wal_writer_delay: Duration::from_millis(200),
         }
     }
+}
+
+/// How the checkpointer paces a checkpoint.
+#[derive(Clone, Copy, Debug)]
+pub struct CheckpointSchedule {
+    /// `checkpoint_timeout`: time between timed checkpoints.
+    pub timeout: Duration,
+    /// `max_wal_size`, bytes.
+    pub max_wal_size: u64,
+    /// `checkpoint_completion_target`: the fraction of the interval
+    /// between checkpoints (in time and in WAL) a timed or size-triggered
+    /// checkpoint spreads its writes over.
+    pub completion_target: f64,
+}
+
+impl CheckpointSchedule {
+    /// WAL written since the last checkpoint that triggers the next one:
+    /// `max_wal_size / (1 + checkpoint_completion_target)`, as PostgreSQL
+    /// computes `CheckPointSegments`, so the checkpoint ends (spread over
+    /// the target) before `max_wal_size` is reached.
+    pub fn wal_trigger(&self) -> u64 {
+        (self.max_wal_size as f64 / (1.0 + self.completion_target)) as u64
+    }
+}
+
+/// What kind of checkpoint to take.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum CheckpointKind {
+    /// `CHECKPOINT`, end of recovery: write everything at once.
+    Immediate,
+    /// Clean shutdown: immediate, and pg_control says "shut down".
+    Shutdown,
+    /// Timed or size-triggered: spread the writes (module doc).
+    Spread(CheckpointSchedule),
 }
 
 /// The storage engine of one data directory.
@@ -84,6 +134,11 @@ pub struct Engine {
     /// Set by [`Engine::shutdown`]: later checkpoints (the checkpointer's)
     /// must not overwrite "shut down" in pg_control.
     shut_down: std::sync::atomic::AtomicBool,
+    /// Set while an immediate checkpoint waits: a spread checkpoint in
+    /// progress stops pacing and finishes at full speed.
+    hurry: std::sync::atomic::AtomicBool,
+    /// `min_wal_size` in segments.
+    keep_segments: u64,
 }
 
 impl Engine {
@@ -122,6 +177,7 @@ impl Engine {
             timeline: control
                 .map(|c| c.timeline)
                 .unwrap_or(wal::TimeLineId::FIRST),
+            panic_on_failure: true,
             ..Default::default()
         };
         let wal_dir = recovery::wal_dir(data_dir);
@@ -134,12 +190,24 @@ impl Engine {
         };
         let hook_writer = writer.clone();
         pool.set_wal_flush_hook(Box::new(move |lsn| Ok(hook_writer.flush(lsn)?)));
+        let hook_writer = writer.clone();
+        txns.clog()
+            .set_wal_flush_hook(Box::new(move |lsn| Ok(hook_writer.flush(lsn)?)));
+        writer.start_background_flusher(opts.wal_writer_delay);
         let xlog = Arc::new(XLog::new(writer, opts.full_page_writes));
         let heap = Arc::new(Heap::new(pool.clone(), txns.clone()));
         heap.set_xlog(xlog.clone());
         let btree = Arc::new(BTree::new(pool.clone(), txns.clone()));
         btree.set_xlog(xlog.clone());
         txns.set_xlog(xlog.clone());
+        let dropper = heap.clone();
+        txns.set_file_dropper(Box::new(move |rels| {
+            for rel in rels {
+                if let Err(e) = dropper.drop_relation(*rel) {
+                    tracing::warn!("could not remove files of relation {rel}: {e}");
+                }
+            }
+        }));
         let catalog = Catalog::open(heap.clone(), data_dir)?;
         let engine = Arc::new(Engine {
             data_dir: data_dir.to_path_buf(),
@@ -152,9 +220,11 @@ impl Engine {
             fsync: opts.fsync,
             checkpoint_lock: Mutex::new(wal::Lsn::INVALID),
             shut_down: std::sync::atomic::AtomicBool::new(false),
+            hurry: std::sync::atomic::AtomicBool::new(false),
+            keep_segments: (opts.min_wal_size / wal::WAL_SEGMENT_SIZE).max(2),
         });
         // First checkpoint of a new cluster, or the end-of-recovery one.
-        engine.create_checkpoint(false)?;
+        engine.create_checkpoint(CheckpointKind::Immediate)?;
         if bootstrapping {
             std::fs::remove_file(&marker)
                 .map_err(|e| StorageError::io(format!("remove file {}", marker.display()), e))?;
@@ -168,33 +238,30 @@ impl Engine {
     }
 
     /// CHECKPOINT: bounds the WAL replayed after a crash (see
-    /// [`crate::recovery`], "Checkpoint").
+    /// [`crate::recovery`], "Checkpoint"). Immediate: a spread checkpoint
+    /// in progress is hurried to its end first.
     pub fn checkpoint(&self) -> Result<()> {
-        self.create_checkpoint(false)
+        self.create_checkpoint(CheckpointKind::Immediate)
     }
 
     /// A clean shutdown's checkpoint: after it, pg_control says "shut down"
     /// and the next start replays nothing. Nothing may change afterwards.
     pub fn shutdown(&self) -> Result<()> {
-        self.create_checkpoint(true)
+        self.create_checkpoint(CheckpointKind::Shutdown)
     }
 
-    /// Starts the checkpointer: a thread that runs [`Engine::checkpoint`]
-    /// every `checkpoint_timeout`, or sooner once half of `max_wal_size`
-    /// bytes of WAL were written since the last checkpoint (PostgreSQL
-    /// aims to finish before `max_wal_size`), skipping it when nothing was
-    /// logged. It ends when the engine is dropped.
-    pub fn start_checkpointer(
-        self: &Arc<Self>,
-        checkpoint_timeout: std::time::Duration,
-        max_wal_size: u64,
-    ) {
+    /// Starts the checkpointer: a thread that takes a spread checkpoint
+    /// every `checkpoint_timeout`, or sooner once
+    /// [`CheckpointSchedule::wal_trigger`] bytes of WAL were written since
+    /// the last checkpoint ("checkpoint starting: wal"), skipping it when
+    /// nothing was logged. It ends when the engine is dropped.
+    pub fn start_checkpointer(self: &Arc<Self>, schedule: CheckpointSchedule) {
         let weak = Arc::downgrade(self);
         let spawned = std::thread::Builder::new()
             .name("checkpointer".into())
             .spawn(move || {
-                let tick = std::time::Duration::from_millis(200).min(checkpoint_timeout);
-                let mut waited = std::time::Duration::ZERO;
+                let tick = Duration::from_millis(200).min(schedule.timeout);
+                let mut waited = Duration::ZERO;
                 loop {
                     std::thread::sleep(tick);
                     waited += tick;
@@ -204,15 +271,16 @@ impl Engine {
                     let last = *engine.checkpoint_lock.lock();
                     let insert = engine.xlog.writer().insert_lsn();
                     let idle = insert <= wal::Lsn(wal::record::align(last.0));
-                    let by_size = insert.0.saturating_sub(last.0) >= max_wal_size / 2;
-                    if idle || (waited < checkpoint_timeout && !by_size) {
+                    let by_size = insert.0.saturating_sub(last.0) >= schedule.wal_trigger();
+                    if idle || (waited < schedule.timeout && !by_size) {
                         continue;
                     }
-                    waited = std::time::Duration::ZERO;
-                    if by_size {
-                        tracing::info!("checkpoint starting: wal");
-                    }
-                    if let Err(e) = engine.checkpoint() {
+                    waited = Duration::ZERO;
+                    tracing::info!(
+                        "checkpoint starting: {}",
+                        if by_size { "wal" } else { "time" }
+                    );
+                    if let Err(e) = engine.create_checkpoint(CheckpointKind::Spread(schedule)) {
                         tracing::error!(error = %e, "checkpoint failed");
                     }
                 }
@@ -222,9 +290,43 @@ impl Engine {
         }
     }
 
-    fn create_checkpoint(&self, shutdown: bool) -> Result<()> {
+    /// Writes every dirty buffer; for a spread checkpoint, paced so the
+    /// writes end after `completion_target` of the interval, measured in
+    /// time and in WAL, whichever is further along (PostgreSQL's
+    /// `IsCheckpointOnSchedule`): while ahead of schedule it sleeps 100 ms
+    /// after each page, unless an immediate checkpoint is waiting.
+    fn write_buffers(&self, kind: CheckpointKind, redo: wal::Lsn) -> Result<()> {
+        let CheckpointKind::Spread(sched) = kind else {
+            return self.pool.flush_all();
+        };
+        let start = std::time::Instant::now();
+        let writer = self.xlog.writer().clone();
+        let target = sched.completion_target.clamp(0.0, 1.0);
+        self.pool.flush_all_paced(&mut |done, total| {
+            if target == 0.0 || total == 0 || self.hurry.load(Ordering::Acquire) {
+                return;
+            }
+            let progress = done as f64 / total as f64;
+            let by_time = start.elapsed().as_secs_f64() / (sched.timeout.as_secs_f64() * target);
+            let wal = writer.insert_lsn().0.saturating_sub(redo.0) as f64;
+            let by_wal = wal / (sched.wal_trigger() as f64 * target);
+            if progress > by_time && progress > by_wal {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        })
+    }
+
+    pub(crate) fn create_checkpoint(&self, kind: CheckpointKind) -> Result<()> {
+        let shutdown = matches!(kind, CheckpointKind::Shutdown);
+        let immediate = !matches!(kind, CheckpointKind::Spread(_));
+        if immediate {
+            self.hurry.store(true, Ordering::Release);
+        }
         let mut last = self.checkpoint_lock.lock();
-        if self.shut_down.load(std::sync::atomic::Ordering::Acquire) {
+        if immediate {
+            self.hurry.store(false, Ordering::Release);
+        }
+        if self.shut_down.load(Ordering::Acquire) {
             return Ok(());
         }
         let writer = self.xlog.writer();
@@ -232,7 +334,7 @@ impl Engine {
             let _no_commits = self.txns.hold_commits();
             writer.begin_checkpoint()
         };
-        self.pool.flush_all()?;
+        self.write_buffers(kind, redo)?;
         self.txns.clog().flush()?;
         let time = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -268,11 +370,16 @@ impl Engine {
         }
         .write(&self.data_dir, self.fsync)?;
         if shutdown {
-            self.shut_down
-                .store(true, std::sync::atomic::Ordering::Release);
+            self.shut_down.store(true, Ordering::Release);
         }
-        let removed = writer.remove_segments_before(redo)?;
-        tracing::debug!(%redo, checkpoint = %start, removed, "checkpoint complete");
+        let cleanup = writer.remove_old_segments(redo, self.keep_segments)?;
+        tracing::debug!(
+            %redo,
+            checkpoint = %start,
+            removed = cleanup.removed,
+            recycled = cleanup.recycled,
+            "checkpoint complete"
+        );
         Ok(())
     }
 

@@ -25,8 +25,10 @@
 //!    torn: its checksum is not checked), then the page LSN set.
 //! 3. A relation file or block that does not exist is created (the relation
 //!    may have been created after the checkpoint, or its tail not written).
-//! 4. XACT records set the clog. An xid with no commit record stays
-//!    IN_PROGRESS in the clog and, not running, reads as aborted.
+//! 4. XACT records set the clog and remove the files of the relations they
+//!    name (dropped by a commit, created by an aborted transaction). An xid
+//!    with no commit record stays IN_PROGRESS in the clog and, not
+//!    running, reads as aborted.
 //! 5. Nothing is WAL-logged during redo (the heap and the transaction
 //!    manager get the WAL only after recovery).
 //!
@@ -36,35 +38,37 @@
 //!  hold off commits between "commit record inserted" and "clog set"
 //!    redo = writer.begin_checkpoint()        (insert position; FPW restart here)
 //!  write every dirty buffer (each after the WAL flush to its LSN), fsync files
-//!  write and fsync dirty clog pages
+//!    timed / size-triggered: paced over checkpoint_completion_target
+//!    CHECKPOINT, shutdown, end of recovery: at full speed
+//!  write and fsync dirty clog pages (each after the WAL flush to its
+//!    asynchronous commits' LSN)
 //!  insert the checkpoint record (redo, next xid, next oid), flush it
 //!  write pg_control atomically (checkpoint LSN, redo LSN, state)
-//!  remove segments wholly before the redo point
+//!  segments wholly before the redo point: recycled while pg_wal holds
+//!    less than min_wal_size, removed otherwise
 //! ```
 //!
 //! The commit hold-off is PostgreSQL's `DELAY_CHKPT_START`: without it a
 //! commit record just before the redo point whose clog bit was set after
-//! the clog flush would be lost by a crash (replay starts after it).
+//! the clog flush would be lost by a crash (replay starts after it). It
+//! also covers the removal of files a commit drops, so a crash can never
+//! leave such a file behind with the commit record before the redo point.
 //!
 //! # Not done (yet)
 //!
-//! Spreading checkpoint writes (`checkpoint_completion_target`), segment
-//! recycling (old segments are removed, not renamed for reuse), archive and
-//! point-in-time recovery, DROP logging (a crash after DROP TABLE can leave
-//! an orphan file that nothing reads), asynchronous commit
-//! (`synchronous_commit = off` would need hint bits and clog page writes to
-//! wait for the commit record's flush, as PostgreSQL's clog group LSNs do),
-//! a crash-safe bootstrap (a crash before the first checkpoint of a new data
-//! directory is detected at the next start, which asks for the directory to
-//! be removed), the SQL
-//! inspection functions (`pg_current_wal_lsn()`, `pg_walfile_name()`,
-//! `pg_switch_wal()`, `pg_control_checkpoint()`).
+//! Archive and point-in-time recovery; a crash-safe bootstrap (a crash
+//! before the first checkpoint of a new data directory is detected at the
+//! next start, which asks for the directory to be removed); files of
+//! relations created by a transaction interrupted by a crash (no abort
+//! record) stay behind as orphans, as in PostgreSQL; recycled segments
+//! ahead of the end of WAL are removed, not kept, when a writer opens after
+//! recovery.
 
 use std::path::Path;
 
 use wal::record::{BKP_WILL_INIT, BlockRef};
 use wal::rmgr::{
-    CheckPoint, RM_BTREE_ID, RM_HEAP_ID, RM_SMGR_ID, RM_XACT_ID, RM_XLOG_ID,
+    CheckPoint, RM_BTREE_ID, RM_HEAP_ID, RM_SEQ_ID, RM_SMGR_ID, RM_XACT_ID, RM_XLOG_ID,
     XLOG_CHECKPOINT_ONLINE, XLOG_CHECKPOINT_SHUTDOWN, XLOG_FPI_FOR_HINT,
 };
 use wal::{ControlFile, DbState, DecodedRecord, Lsn, TimeLineId, WalReader};
@@ -129,10 +133,11 @@ pub fn redo(pool: &BufferPool, clog: &Clog, rec: &DecodedRecord) -> Result<()> {
             Ok(())
         }
         RM_XLOG_ID => Ok(()),
-        RM_XACT_ID => crate::txn::xact_xlog::xact_redo(clog, rec),
+        RM_XACT_ID => crate::txn::xact_xlog::xact_redo(pool, clog, rec),
         RM_SMGR_ID => crate::smgr_xlog::smgr_redo(pool, rec.record.info, &rec.record.main_data),
         RM_HEAP_ID => crate::heap::heapam_xlog::heap_redo(pool, rec),
         RM_BTREE_ID => crate::nbtree::xlog::btree_redo(pool, rec),
+        RM_SEQ_ID => crate::catalog::sequence_xlog::seq_redo(pool, rec),
         other => Err(StorageError::Corrupted(format!(
             "unknown resource manager {other} in WAL record at {}",
             rec.lsn
@@ -161,12 +166,14 @@ pub fn describe(rec: &DecodedRecord) -> String {
                 )
             }
             _ if r.info == XLOG_FPI_FOR_HINT => "FPI_FOR_HINT".into(),
+            _ if r.info == wal::rmgr::XLOG_SWITCH => "SWITCH".into(),
             _ => format!("info {:#x}", r.info),
         },
         RM_XACT_ID => crate::txn::xact_xlog::xact_describe(rec),
         RM_SMGR_ID => crate::smgr_xlog::smgr_describe(r.info, &r.main_data),
         RM_HEAP_ID => crate::heap::heapam_xlog::heap_describe(rec),
         RM_BTREE_ID => crate::nbtree::xlog::btree_describe(rec),
+        RM_SEQ_ID => crate::catalog::sequence_xlog::seq_describe(rec),
         _ => format!("info {:#x}", r.info),
     };
     let mut s = format!(
@@ -270,28 +277,32 @@ pub fn recover(
 }
 
 /// `heapgres waldump`: prints every valid record of the data directory's
-/// WAL from `start` (default: the start of the oldest segment) to `out`, one
-/// line each ([`describe`]), then why the WAL ends there. Returns the number
-/// of records printed.
+/// WAL from `start` to `out`, one line each ([`describe`]), then why the WAL
+/// ends there. Returns the number of records printed. Without `start` it
+/// reads from the start of the oldest segment, or, if no record begins
+/// there (its first bytes continue a record of a removed segment), from
+/// the last checkpoint's redo point.
 pub fn waldump(data_dir: &Path, start: Option<Lsn>, out: &mut dyn std::io::Write) -> Result<u64> {
     let dir = wal_dir(data_dir);
-    let tli = ControlFile::read(data_dir)?
-        .map(|c| c.timeline)
-        .unwrap_or(TimeLineId::FIRST);
-    let start = match start {
-        Some(s) => s,
-        None => match wal::segment::list_segments(&dir, tli)?.first() {
-            Some(seg) => seg.start(),
-            None => {
+    let control = ControlFile::read(data_dir)?;
+    let tli = control.map(|c| c.timeline).unwrap_or(TimeLineId::FIRST);
+    let mut reader = match start {
+        Some(s) => WalReader::new(&dir, tli, s),
+        None => {
+            let Some(seg) = wal::segment::list_segments(&dir, tli)?.first().copied() else {
                 return Err(StorageError::Corrupted(format!(
                     "no WAL segments in {}",
                     dir.display()
                 )));
+            };
+            let mut probe = WalReader::new(&dir, tli, seg.start());
+            match (probe.next_record()?, control) {
+                (None, Some(c)) if c.redo > seg.start() => WalReader::new(&dir, tli, c.redo),
+                _ => WalReader::new(&dir, tli, seg.start()),
             }
-        },
+        }
     };
     let io = |e| StorageError::io("write waldump output", e);
-    let mut reader = WalReader::new(&dir, tli, start);
     let mut n = 0;
     while let Some(rec) = reader.next_record()? {
         writeln!(out, "{}", describe(&rec)).map_err(io)?;

@@ -296,6 +296,12 @@ impl Smgr {
                 u32::MAX
             )));
         }
+        wal::failpoint::enospc("smgr_extend_enospc").map_err(|e| {
+            StorageError::io(
+                format!("extend file \"{}\"", Self::relative_path(rel, fork, 0)),
+                e,
+            )
+        })?;
         self.write_at(rel, fork, block, buf, "extend")
     }
 

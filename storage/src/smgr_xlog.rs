@@ -9,8 +9,9 @@
 //!
 //! Redo of CREATE makes the file if it is missing; redo of TRUNCATE cuts
 //! existing files. Redo of a block change in a relation whose file is gone
-//! (dropped later) recreates it (`recovery::redo_block`); DROP is not logged
-//! yet, so such a file is left behind as an orphan, which nothing reads.
+//! (dropped later) recreates it (`recovery::redo_block`); the commit record
+//! of the transaction that dropped it names it, and its redo removes the
+//! file again ([`crate::txn::xact_xlog`]).
 
 use wal::record::WalRecord;
 use wal::rmgr::RM_SMGR_ID;

@@ -58,6 +58,11 @@ impl XLog {
         }
     }
 
+    /// Whether full-page images are logged (`full_page_writes`).
+    pub fn full_page_writes(&self) -> bool {
+        self.full_page_writes
+    }
+
     /// The writer.
     pub fn writer(&self) -> &Arc<WalWriter> {
         &self.writer

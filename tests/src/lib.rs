@@ -47,6 +47,7 @@ pub struct TestServer {
     pub data_dir: PathBuf,
     _tmp: Option<tempfile::TempDir>,
     extra_args: Vec<String>,
+    extra_env: Vec<(String, String)>,
 }
 
 impl TestServer {
@@ -58,6 +59,12 @@ impl TestServer {
     /// Starts a server on a new temporary data directory with extra
     /// command-line arguments (e.g. `["-c", "shared_buffers=1MB"]`).
     pub fn start_with(args: &[&str]) -> TestServer {
+        Self::start_with_env(args, &[])
+    }
+
+    /// [`Self::start_with`], with extra environment variables for the
+    /// server process (e.g. `HEAPGRES_FAILPOINTS`).
+    pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> TestServer {
         let tmp = tempfile::tempdir().expect("create a temporary directory");
         let dir = tmp.path().join("data");
         let mut s = TestServer {
@@ -66,12 +73,28 @@ impl TestServer {
             data_dir: dir,
             _tmp: Some(tmp),
             extra_args: args.iter().map(|s| s.to_string()).collect(),
+            extra_env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         };
         s.launch();
         s
     }
 
     fn launch(&mut self) {
+        self.spawn();
+        self.wait_ready();
+    }
+
+    /// Starts a stopped or killed server again without waiting for it to
+    /// accept connections (to kill it during recovery, say).
+    pub fn spawn_again(&mut self) {
+        assert!(self.child.is_none(), "server is still running");
+        self.spawn();
+    }
+
+    fn spawn(&mut self) {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -83,15 +106,16 @@ impl TestServer {
             .arg("-p")
             .arg(self.port.to_string())
             .args(&self.extra_args)
+            .envs(self.extra_env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
             .expect("start heapgres");
         self.child = Some(child);
-        self.wait_ready();
     }
 
-    fn wait_ready(&mut self) {
+    /// Waits until the server accepts connections (panics if it exits).
+    pub fn wait_ready(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
             if let Some(c) = self.child.as_mut()

@@ -12,6 +12,7 @@
 //! | [`writer`]    | `xlog.c` (`XLogInsert`, `XLogFlush`) | WAL buffer, group-commit flush      |
 //! | [`reader`]    | `xlogreader.c`           | reading records until the end of valid WAL      |
 //! | [`control`]   | `pg_control.h`           | `global/pg_control`, written atomically         |
+//! | [`failpoint`] | —                        | ENOSPC injection for tests (debug builds only)  |
 //! | [`rmgr`]      | `rmgrlist.h`, `pg_control.h` | resource-manager ids and trait, checkpoints |
 //!
 //! It knows records, LSNs and files, not tuples or pages: the storage layer
@@ -54,8 +55,7 @@
 //!
 //! # Not done (yet)
 //!
-//! Compression of full-page images; `pg_switch_wal` segment switches;
-//! recycling (rather than removing) old segments; archiving and restore;
+//! Compression of full-page images; archiving and restore;
 //! parallel insertion slots (the insert mutex covers the copy of the whole
 //! record, full-page images included).
 
@@ -63,6 +63,7 @@
 
 pub mod control;
 pub mod error;
+pub mod failpoint;
 pub mod lsn;
 pub mod reader;
 pub mod record;

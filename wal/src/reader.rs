@@ -14,6 +14,11 @@
 //! 5. misplaced: its back-link is not the start of the record before it
 //!    (stale bytes from an earlier, longer stream).
 //!
+//! A segment recycled after a checkpoint still holds its old records, with
+//! valid CRCs: rule 5 ends the WAL at the first of them, since their
+//! back-links point into the segment's earlier life. After an XLOG `SWITCH`
+//! record the next record is read at the start of the next segment.
+//!
 //! Everything before that point is returned; nothing after it ever is, even
 //! if valid-looking records follow. [`WalReader::end_reason`] says why it
 //! stopped, for the `redo done at` log line. Only I/O errors are errors.
@@ -101,7 +106,11 @@ impl WalReader {
         let end = Lsn(at.0 + total as u64);
         self.expected_prev = Some(at);
         self.last = at;
-        self.next = Lsn(record::align(end.0));
+        self.next = if crate::writer::is_switch(&rec) {
+            crate::segment::SegNo(crate::segment::SegNo::of(Lsn(end.0 - 1)).0 + 1).start()
+        } else {
+            Lsn(record::align(end.0))
+        };
         Ok(Some(DecodedRecord {
             lsn: at,
             end_lsn: end,

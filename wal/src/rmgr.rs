@@ -64,6 +64,9 @@ pub const XLOG_CHECKPOINT_SHUTDOWN: u8 = 0x00;
 pub const XLOG_CHECKPOINT_ONLINE: u8 = 0x10;
 /// XLOG info: nothing (padding, tests).
 pub const XLOG_NOOP: u8 = 0x20;
+/// XLOG info: the rest of the segment is unused; the next record starts
+/// in the next segment (`pg_switch_wal()`).
+pub const XLOG_SWITCH: u8 = 0x40;
 /// XLOG info: a full-page image taken because hint bits changed a page for
 /// the first time since the redo point (redo restores the image).
 pub const XLOG_FPI_FOR_HINT: u8 = 0xA0;

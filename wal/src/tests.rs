@@ -269,3 +269,60 @@ fn insert_if_redo_refuses_after_a_checkpoint_moved_the_redo_point() {
     assert!(w.insert_if_redo(&rec(1, false), redo).unwrap().is_none());
     assert!(w.insert_if_redo(&rec(1, true), new_redo).unwrap().is_some());
 }
+
+#[test]
+fn switch_and_recycled_segments_never_yield_stale_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = WalWriter::create(dir.path(), opts(false)).unwrap();
+    for i in 0..5 {
+        w.insert(&rec(i, false)).unwrap();
+    }
+    let sw = w.switch_segment().unwrap();
+    assert_eq!(SegNo::of(sw), SegNo(1));
+    assert_eq!(
+        w.insert_lsn(),
+        SegNo(2).start(),
+        "next record starts a segment"
+    );
+    for i in 0..5 {
+        w.insert(&rec(i, false)).unwrap();
+    }
+    w.switch_segment().unwrap();
+    let seg3 = w.insert_lsn();
+    assert_eq!(seg3, SegNo(3).start());
+    // Segments 1 and 2 are before the "redo point": recycled as 4 and 5.
+    let done = w.remove_old_segments(seg3, 10).unwrap();
+    assert_eq!(done.recycled, 2);
+    assert!(segment_path(dir.path(), TimeLineId::FIRST, SegNo(5)).exists());
+    assert!(!segment_path(dir.path(), TimeLineId::FIRST, SegNo(1)).exists());
+    let mut new = Vec::new();
+    for i in 0..3 {
+        new.push(w.insert_at(&rec(i, false)).unwrap());
+    }
+    w.switch_segment().unwrap();
+    // Segment 4 is the recycled segment 1: its old records (same sizes, valid
+    // CRCs) follow the two written now.
+    for i in 0..2 {
+        new.push(w.insert_at(&rec(i, false)).unwrap());
+    }
+    w.flush(w.insert_lsn()).unwrap();
+    let (got, r) = read_all(dir.path(), seg3);
+    let lsns: Vec<Lsn> = got.iter().map(|d| d.lsn).collect();
+    let switch_lsn = got[3].lsn;
+    let want: Vec<Lsn> = new[..3]
+        .iter()
+        .map(|p| p.0)
+        .chain([switch_lsn])
+        .chain(new[3..].iter().map(|p| p.0))
+        .collect();
+    assert_eq!(lsns, want);
+    assert!(
+        r.end_reason().unwrap().contains("prev-link"),
+        "{:?}",
+        r.end_reason()
+    );
+    // Only min_wal_size worth is kept: with a limit of 2, old ones go.
+    let redo = w.insert_lsn();
+    let done = w.remove_old_segments(redo, 2).unwrap();
+    assert!(done.removed >= 1, "{done:?}");
+}

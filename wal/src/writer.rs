@@ -39,10 +39,42 @@
 //! records the failure and from then on refuses every insert and flush with
 //! [`WalError::Failed`]; no commit can be acknowledged. Restart to recover.
 //!
+//! A failed write or fsync of a segment is fatal for the whole server when
+//! [`WalWriterOptions::panic_on_failure`] is set (the engine sets it): the
+//! process logs `PANIC` and aborts, and recovery repairs at the next start.
+//!
 //! # Segment files
 //!
-//! Segments are created at their full size with `set_len` (sparse zeros; see
-//! [`crate::segment`]) and the directory is fsynced. When a writer is opened
+//! A new segment is first written in full with zeros under a temporary name
+//! (`xlogtemp.<pid>`), fsynced, then renamed into place (PostgreSQL's
+//! `XLogFileInit` with `wal_init_zero`): a full disk shows up when the
+//! segment is allocated, never as a hole in the middle of a record, and a
+//! crash never leaves a half-allocated segment under a real name. After a
+//! checkpoint, segments wholly before the redo point are *recycled* (renamed
+//! to the next future segment names, their stale content kept) while fewer
+//! than `min_wal_size` worth of segments exist, and removed otherwise
+//! ([`WalWriter::remove_old_segments`]). Stale records in a recycled segment
+//! are never mistaken for new ones: their back-links point into the
+//! segment's old life, so the reader stops at the first of them (the
+//! back-link check does the work of PostgreSQL's `xlp_pageaddr`).
+//!
+//! # Segment switch
+//!
+//! [`WalWriter::switch_segment`] (`pg_switch_wal()`) inserts an XLOG
+//! `SWITCH` record and pads the rest of its segment with zeros; the next
+//! record starts at the next segment's first byte, and the reader, having
+//! read a `SWITCH` record, continues there.
+//!
+//! # Background flushing (`synchronous_commit = off`)
+//!
+//! [`WalWriter::start_background_flusher`] runs PostgreSQL's walwriter: every
+//! `wal_writer_delay` it flushes whatever was inserted and not yet flushed,
+//! so an asynchronous commit reaches disk at most about one delay (plus one
+//! flush) after it was acknowledged.
+//!
+//! # Recovery end
+//!
+//! When a writer is opened
 //! after recovery at the end of valid WAL, the rest of that segment is
 //! overwritten with zeros and later segments of the timeline are removed, so
 //! stale bytes from before the crash can never be mistaken for records that
@@ -79,6 +111,9 @@ pub struct WalWriterOptions {
     /// `wal_buffers`: when more than this many bytes are buffered, the
     /// inserter flushes them itself (write-behind), bounding memory.
     pub buffer_limit: usize,
+    /// Abort the process when a write or fsync fails (PostgreSQL's PANIC),
+    /// instead of only refusing further work. The server sets it.
+    pub panic_on_failure: bool,
 }
 
 impl Default for WalWriterOptions {
@@ -87,6 +122,7 @@ impl Default for WalWriterOptions {
             fsync: true,
             timeline: TimeLineId::FIRST,
             buffer_limit: 4 << 20,
+            panic_on_failure: false,
         }
     }
 }
@@ -278,6 +314,7 @@ impl WalWriter {
     }
 
     fn insert_inner(&self, rec: &WalRecord, redo_seen: Option<Lsn>) -> Result<Option<(Lsn, Lsn)>> {
+        let switch = is_switch(rec);
         let mut enc = record::encode(rec)?;
         self.check_failed()?;
         let (start, end, buffered) = {
@@ -290,11 +327,16 @@ impl WalWriter {
             let start = ins.next;
             enc.finish(ins.prev);
             let end = Lsn(start.0 + enc.len() as u64);
-            let next = Lsn(record::align(end.0));
+            let next = if switch {
+                // The rest of the segment is padding (module doc).
+                SegNo(SegNo::of(Lsn(end.0 - 1)).0 + 1).start()
+            } else {
+                Lsn(record::align(end.0))
+            };
             let pad = (next.0 - end.0) as usize;
             ins.buf.extend_from_slice(&enc.bytes);
-            ins.buf
-                .extend_from_slice(&[0u8; record::RECORD_ALIGN as usize][..pad]);
+            let len = ins.buf.len();
+            ins.buf.resize(len + pad, 0);
             ins.prev = start;
             ins.next = next;
             (start, end, ins.buf.len())
@@ -308,6 +350,53 @@ impl WalWriter {
             }
         }
         Ok(Some((start, end)))
+    }
+
+    /// `pg_switch_wal()`: ends the current segment with an XLOG `SWITCH`
+    /// record (the next record starts in a new segment) and flushes it.
+    /// Returns the end of the switch record, or the insert position if it
+    /// is already at the start of a segment (nothing to switch).
+    pub fn switch_segment(&self) -> Result<Lsn> {
+        let next = self.insert_lsn();
+        if segment_offset(next) == 0 {
+            return Ok(next);
+        }
+        let rec = WalRecord::new(
+            crate::rmgr::RM_XLOG_ID,
+            crate::rmgr::XLOG_SWITCH,
+            0,
+            Vec::new(),
+        );
+        let end = self.insert(&rec)?;
+        self.flush(self.insert_lsn())?;
+        Ok(end)
+    }
+
+    /// Starts PostgreSQL's walwriter: a thread that every `delay` flushes
+    /// everything inserted so far (module doc). It ends when the writer is
+    /// dropped, or after a failed flush (the writer has failed for good).
+    pub fn start_background_flusher(self: &Arc<Self>, delay: std::time::Duration) {
+        let weak = Arc::downgrade(self);
+        let spawned = std::thread::Builder::new()
+            .name("walwriter".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(delay);
+                    let Some(w) = weak.upgrade() else {
+                        return;
+                    };
+                    let upto = w.insert_lsn();
+                    if upto > w.flushed_lsn()
+                        && let Err(e) = w.flush(upto)
+                    {
+                        tracing::error!(error = %e, "walwriter: flush failed");
+                        return;
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "could not start the walwriter");
+        }
     }
 
     /// Fails with [`WalError::Failed`] if an earlier write or sync failed.
@@ -394,6 +483,11 @@ impl WalWriter {
                 self.flushed_lsn.store(end.0, Ordering::Release);
             }
             Err(e) => {
+                if self.opts.panic_on_failure {
+                    tracing::error!(error = %e, "PANIC: WAL write or fsync failed");
+                    eprintln!("PANIC: {e}");
+                    std::process::abort();
+                }
                 tracing::error!(error = %e, "WAL write failed; refusing further WAL");
                 st.failed = Some(e.to_string());
                 self.failed.store(true, Ordering::Release);
@@ -458,7 +552,7 @@ impl WalWriter {
         })
     }
 
-    /// Opens a segment for writing, creating it at full size if missing.
+    /// Opens a segment for writing, allocating it if missing (module doc).
     fn open_segment(&self, segno: SegNo) -> Result<File> {
         let path = segment_path(&self.wal_dir, self.opts.timeline, segno);
         let io = |e| WalError::io(format!("open file {}", path.display()), e);
@@ -467,34 +561,111 @@ impl WalWriter {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(io(e)),
         }
+        let tmp = self
+            .wal_dir
+            .join(format!("xlogtemp.{}", std::process::id()));
+        let tio = |e| WalError::io(format!("write to file {}", tmp.display()), e);
         let f = OpenOptions::new()
             .write(true)
             .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(io)?;
-        f.set_len(WAL_SEGMENT_SIZE).map_err(io)?;
+            .truncate(true)
+            .open(&tmp)
+            .map_err(tio)?;
+        let zeros = vec![0u8; 1 << 20];
+        let mut off = 0;
+        while off < WAL_SEGMENT_SIZE {
+            crate::failpoint::enospc("wal_segment_enospc")
+                .and_then(|()| f.write_all_at(&zeros, off))
+                .map_err(|e| {
+                    let _ = std::fs::remove_file(&tmp);
+                    tio(e)
+                })?;
+            off += zeros.len() as u64;
+        }
         if self.opts.fsync {
-            f.sync_all().map_err(io)?;
+            f.sync_all().map_err(tio)?;
+        }
+        drop(f);
+        std::fs::rename(&tmp, &path).map_err(|e| {
+            WalError::io(
+                format!("rename file {} to {}", tmp.display(), path.display()),
+                e,
+            )
+        })?;
+        if self.opts.fsync {
             segment::fsync_dir(&self.wal_dir)?;
         }
-        Ok(f)
+        OpenOptions::new().write(true).open(&path).map_err(io)
     }
 
-    /// Removes segments of this timeline that end at or before `keep_from`'s
-    /// segment start (after a checkpoint: nothing before its redo point is
-    /// needed for crash recovery). Returns how many were removed.
-    pub fn remove_segments_before(&self, keep_from: Lsn) -> Result<usize> {
+    /// After a checkpoint: segments of this timeline wholly before
+    /// `keep_from`'s segment (the redo point: not needed for crash
+    /// recovery) are recycled, renamed to the next unused future segment
+    /// names, while the directory holds fewer than `keep_segments`
+    /// segments (`min_wal_size`), and removed otherwise
+    /// (PostgreSQL's `RemoveOldXlogFiles` / `InstallXLogFileSegment`).
+    pub fn remove_old_segments(
+        &self,
+        keep_from: Lsn,
+        keep_segments: u64,
+    ) -> Result<SegmentCleanup> {
         let keep = SegNo::of(keep_from);
-        let mut n = 0;
-        for s in segment::list_segments(&self.wal_dir, self.opts.timeline)? {
-            if s < keep {
-                let p = segment_path(&self.wal_dir, self.opts.timeline, s);
+        let tli = self.opts.timeline;
+        // The flusher creates segments under this lock: no new segment can
+        // appear under a name this renames to.
+        let _no_flush = self.file.lock();
+        let segs = segment::list_segments(&self.wal_dir, tli)?;
+        let mut total = segs.len() as u64;
+        let current = SegNo::of(self.insert_lsn());
+        let mut future = segs
+            .iter()
+            .copied()
+            .max()
+            .map_or(current, |m| m.max(current));
+        let mut done = SegmentCleanup::default();
+        for s in segs.into_iter().filter(|s| *s < keep) {
+            let p = segment_path(&self.wal_dir, tli, s);
+            if total <= keep_segments {
+                future = SegNo(future.0 + 1);
+                let to = segment_path(&self.wal_dir, tli, future);
+                if to.exists() {
+                    return Err(WalError::Corrupted(format!(
+                        "cannot recycle {} to {}: it exists",
+                        p.display(),
+                        to.display()
+                    )));
+                }
+                std::fs::rename(&p, &to).map_err(|e| {
+                    WalError::io(
+                        format!("rename file {} to {}", p.display(), to.display()),
+                        e,
+                    )
+                })?;
+                done.recycled += 1;
+            } else {
                 std::fs::remove_file(&p)
                     .map_err(|e| WalError::io(format!("remove file {}", p.display()), e))?;
-                n += 1;
+                done.removed += 1;
+                total -= 1;
             }
         }
-        Ok(n)
+        if (done.removed > 0 || done.recycled > 0) && self.opts.fsync {
+            segment::fsync_dir(&self.wal_dir)?;
+        }
+        Ok(done)
     }
+}
+
+/// What [`WalWriter::remove_old_segments`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SegmentCleanup {
+    /// Segments removed.
+    pub removed: u64,
+    /// Segments renamed for reuse.
+    pub recycled: u64,
+}
+
+/// Is `rec` an XLOG `SWITCH` record (the rest of its segment is padding)?
+pub fn is_switch(rec: &WalRecord) -> bool {
+    rec.rmid == crate::rmgr::RM_XLOG_ID && rec.info == crate::rmgr::XLOG_SWITCH
 }

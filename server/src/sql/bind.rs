@@ -289,6 +289,7 @@ pub fn parse_type_name(dt: &ast::DataType) -> SqlResult<SqlType> {
         "timestamptz" | "timestamp with time zone" => TypeOid::TIMESTAMPTZ,
         "interval" => TypeOid::INTERVAL,
         "uuid" => TypeOid::UUID,
+        "pg_lsn" => TypeOid::PG_LSN,
         "json" => TypeOid::JSON,
         "jsonb" => TypeOid::JSONB,
         "oid" => TypeOid::OID,
@@ -2654,6 +2655,19 @@ pub fn resolve_binop(op: BinOp, l: Expr, r: Expr) -> SqlResult<Expr> {
         let l = coerce(l, t(TypeOid::TEXT), CastContext::Assignment)?;
         let r = coerce(r, t(TypeOid::TEXT), CastContext::Assignment)?;
         return Ok(Expr::Binary(op, Box::new(l), Box::new(r), t(TypeOid::TEXT)));
+    }
+    // pg_lsn - pg_lsn: the bytes between them (numeric).
+    if op == BinOp::Sub && (lt == TypeOid::PG_LSN || rt == TypeOid::PG_LSN) {
+        let lsn = t(TypeOid::PG_LSN);
+        let args = vec![
+            coerce(l, lsn, CastContext::Implicit)?,
+            coerce(r, lsn, CastContext::Implicit)?,
+        ];
+        return Ok(Expr::Func(
+            super::func::Builtin::WalLsnDiff,
+            args,
+            t(TypeOid::NUMERIC),
+        ));
     }
     // Mixed date/time arithmetic.
     if matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div) {

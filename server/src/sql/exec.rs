@@ -82,6 +82,10 @@ impl SubplanRunner for ExecCtx<'_> {
         Ok(rows)
     }
 
+    fn wal_function(&self, f: super::func::Builtin, args: &[Datum]) -> SqlResult<Datum> {
+        super::walfuncs::call(f, args, self.engine, &self.env.output)
+    }
+
     fn sequence(&self, op: SeqOp, seq: Option<&TableInfo>, args: &[Datum]) -> SqlResult<Datum> {
         let catalog = &self.engine.catalog;
         let env = self.env;

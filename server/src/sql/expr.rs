@@ -162,6 +162,9 @@ pub trait SubplanRunner {
 
     /// Runs `bt_index_check` on `index`.
     fn index_check(&self, index: &storage::catalog::TableInfo) -> SqlResult<Datum>;
+
+    /// Runs a WAL inspection function ([`super::walfuncs`]).
+    fn wal_function(&self, f: Builtin, args: &[Datum]) -> SqlResult<Datum>;
 }
 
 /// Everything evaluation needs beyond the row.

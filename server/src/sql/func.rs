@@ -123,6 +123,20 @@ pub enum Builtin {
     Ascii,
     /// `chr(n)`: the character with code point `n`.
     Chr,
+    /// `pg_current_wal_lsn()` ([`super::walfuncs`])
+    CurrentWalLsn,
+    /// `pg_current_wal_insert_lsn()`
+    CurrentWalInsertLsn,
+    /// `pg_current_wal_flush_lsn()`
+    CurrentWalFlushLsn,
+    /// `pg_walfile_name(lsn)`
+    WalfileName,
+    /// `pg_switch_wal()`
+    SwitchWal,
+    /// `pg_control_checkpoint()`
+    ControlCheckpoint,
+    /// `pg_wal_lsn_diff(a, b)`, `pg_lsn - pg_lsn`
+    WalLsnDiff,
 }
 
 fn t(oid: TypeOid) -> SqlType {
@@ -519,6 +533,39 @@ pub fn resolve_function(name: &str, mut args: Vec<Expr>) -> SqlResult<Option<Exp
             arity(name, &args, &[0])?;
             func(GenRandomUuid, args, t(TypeOid::UUID))
         }
+        "pg_current_wal_lsn"
+        | "pg_current_wal_insert_lsn"
+        | "pg_current_wal_flush_lsn"
+        | "pg_switch_wal" => {
+            arity(name, &args, &[0])?;
+            let b = match name {
+                "pg_current_wal_lsn" => CurrentWalLsn,
+                "pg_current_wal_insert_lsn" => CurrentWalInsertLsn,
+                "pg_current_wal_flush_lsn" => CurrentWalFlushLsn,
+                _ => SwitchWal,
+            };
+            func(b, args, t(TypeOid::PG_LSN))
+        }
+        "pg_walfile_name" => {
+            arity(name, &args, &[1])?;
+            func(
+                WalfileName,
+                coerce_all(args, t(TypeOid::PG_LSN))?,
+                t(TypeOid::TEXT),
+            )
+        }
+        "pg_wal_lsn_diff" => {
+            arity(name, &args, &[2])?;
+            func(
+                WalLsnDiff,
+                coerce_all(args, t(TypeOid::PG_LSN))?,
+                t(TypeOid::NUMERIC),
+            )
+        }
+        "pg_control_checkpoint" => {
+            arity(name, &args, &[0])?;
+            func(ControlCheckpoint, args, t(TypeOid::RECORD))
+        }
         _ => Ok(None),
     }
 }
@@ -620,6 +667,9 @@ pub fn call_builtin(
     }
     let env = ctx.env;
     Ok(match f {
+        CurrentWalLsn | CurrentWalInsertLsn | CurrentWalFlushLsn | WalfileName | SwitchWal
+        | ControlCheckpoint => ctx.runner.wal_function(f, &vals)?,
+        WalLsnDiff => super::walfuncs::lsn_diff(&vals[0], &vals[1])?,
         Version => Datum::Text(crate::VERSION_STRING.to_string()),
         CurrentDatabase => Datum::Text(env.database.clone()),
         CurrentUser => Datum::Text(env.user.clone()),

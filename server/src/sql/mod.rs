@@ -13,3 +13,4 @@ pub mod parse;
 pub mod path;
 pub mod plan;
 pub mod upsert;
+pub mod walfuncs;

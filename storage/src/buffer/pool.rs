@@ -292,13 +292,31 @@ impl BufferPool {
 
     /// Writes every dirty page of every fork of `rel` (not fsynced).
     pub fn flush_relation(&self, rel: RelFileLocator) -> Result<()> {
-        self.inner.flush_matching(|t| t.rel == rel)
+        self.inner.flush_matching(|t| t.rel == rel, &mut || {})
     }
 
     /// Writes every dirty page, then fsyncs every open relation file: the
     /// buffer half of a checkpoint (`CheckPointBuffers`).
     pub fn flush_all(&self) -> Result<()> {
-        self.inner.flush_matching(|_| true)?;
+        self.inner.flush_matching(|_| true, &mut || {})?;
+        self.inner.smgr.sync_all()
+    }
+
+    /// [`Self::flush_all`] for a spread checkpoint: `after_write` runs after
+    /// each page written (it sleeps to pace the writes) and learns how many
+    /// pages were dirty when the flush began.
+    pub fn flush_all_paced(&self, after_write: &mut dyn FnMut(usize, usize)) -> Result<()> {
+        let total = self
+            .inner
+            .frames
+            .iter()
+            .filter(|f| f.dirty.load(Ordering::Acquire))
+            .count();
+        let mut done = 0;
+        self.inner.flush_matching(|_| true, &mut || {
+            done += 1;
+            after_write(done, total);
+        })?;
         self.inner.smgr.sync_all()
     }
 
@@ -654,7 +672,11 @@ impl Inner {
     }
 
     /// Writes every dirty page whose tag satisfies `pred`.
-    fn flush_matching(self: &Arc<Self>, pred: impl Fn(&BufferTag) -> bool) -> Result<()> {
+    fn flush_matching(
+        self: &Arc<Self>,
+        pred: impl Fn(&BufferTag) -> bool,
+        after_write: &mut dyn FnMut(),
+    ) -> Result<()> {
         for idx in 0..self.frames.len() {
             let f = &self.frames[idx];
             if !f.dirty.load(Ordering::Acquire) {
@@ -680,8 +702,11 @@ impl Inner {
                 }
                 f.pin_count.fetch_add(1, Ordering::AcqRel);
             }
-            let _buf = self.pinned(idx, tag);
-            self.flush_frame(idx)?;
+            {
+                let _buf = self.pinned(idx, tag);
+                self.flush_frame(idx)?;
+            }
+            after_write();
         }
         Ok(())
     }

@@ -29,6 +29,7 @@
 pub mod defs;
 pub mod index;
 pub mod sequence;
+pub mod sequence_xlog;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -85,7 +86,10 @@ pub struct TableInfo {
 
 /// Files to remove when a transaction ends, like PostgreSQL's pending
 /// deletes: relations created by an aborted transaction, relations dropped
-/// by a committed one.
+/// by a committed one. The session hands them to
+/// [`crate::txn::TransactionState::commit_with`] / `abort_with`, which name
+/// them in the commit / abort record and remove them (redo removes them
+/// too).
 #[derive(Debug, Default)]
 pub struct PendingFiles {
     /// Remove if the transaction aborts.
@@ -831,7 +835,8 @@ impl Catalog {
         Ok(names)
     }
 
-    /// Removes the files of relations whose fate is decided.
+    /// Removes the files of relations whose fate is decided outside a commit
+    /// or abort record (a commit that failed before its record was written).
     pub fn remove_files(&self, rels: &[RelFileLocator]) {
         for rel in rels {
             if let Err(e) = self.heap.drop_relation(*rel) {

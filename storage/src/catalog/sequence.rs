@@ -6,13 +6,16 @@
 //! not transactional: a value handed out is never handed out again, even
 //! if the transaction that took it rolls back.
 //!
-//! Durability without reusing values after a crash: values are reserved on
-//! disk ahead of use. The page's `last_value` is the highest value that may
-//! have been handed out ("logged"); when `nextval` needs a value beyond it,
-//! it first writes `last_value = next + 32 × increment` and fsyncs the page
-//! (PostgreSQL logs 32 values ahead in the WAL the same way). After a crash
-//! the sequence resumes after the logged value, skipping at most 32 values;
-//! none is repeated. The in-memory state holds the value really handed out.
+//! Durability without reusing values after a crash: values are reserved in
+//! the WAL ahead of use, as PostgreSQL does. The page's `last_value` is the
+//! highest value that may have been handed out ("logged"); when `nextval`
+//! needs a value beyond it, it sets `last_value = next + 32 × increment` on
+//! the page, logs the page through the SEQUENCE resource manager
+//! ([`super::sequence_xlog`]) and flushes that record before returning the
+//! value. After a crash replay restores the logged value and the sequence
+//! resumes after it, skipping at most 32 values; none is repeated. The
+//! in-memory state holds the value really handed out. The page itself
+//! reaches disk lazily, like any other page.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,7 +23,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use super::defs::{PG_ATTRIBUTE, PG_CLASS, PG_DEPEND, PG_SEQUENCE};
-use super::{Catalog, ColumnInfo, PendingFiles, TableInfo, oid};
+use super::{Catalog, ColumnInfo, PendingFiles, TableInfo, oid, sequence_xlog};
 use crate::datum::{Datum, SqlType, TypeOid};
 use crate::error::{Result, StorageError};
 use crate::heap::heapam::Writer;
@@ -168,23 +171,21 @@ impl Catalog {
             &[Datum::Int8(def.start), Datum::Int8(0), Datum::Bool(false)],
             &mut tuple,
         )?;
-        let buf = self.heap.pool().extend(locator, ForkNumber::Main, None)?;
         {
-            let mut g = buf.write();
-            page::init(&mut g, 0);
-            let off = page::add_item(&mut g, &tuple, None).ok_or_else(|| {
-                StorageError::Internal("sequence tuple does not fit a page".into())
-            })?;
-            if let Some(item) = page::get_item_mut(&mut g, off) {
-                let mut h = HeapTupleHeaderMut(item);
-                h.set_xmin(Xid::FROZEN);
-                h.add_hint_bits(HEAP_XMIN_FROZEN);
-                h.set_ctid(ItemPointer::new(buf.block(), off));
-            }
-            g.mark_dirty();
+            let mut h = HeapTupleHeaderMut(&mut tuple);
+            h.set_xmin(Xid::FROZEN);
+            h.add_hint_bits(HEAP_XMIN_FROZEN);
+            h.set_ctid(ItemPointer::new(
+                crate::types::BlockNumber(0),
+                OffsetNumber::FIRST,
+            ));
         }
-        drop(buf);
-        self.force_sequence_page(locator)?;
+        let buf = self.heap.pool().extend(locator, ForkNumber::Main, None)?;
+        let mut g = buf.write();
+        self.check_sequence_wal()?;
+        sequence_xlog::init_page(&mut g, &tuple)?;
+        g.mark_dirty();
+        self.log_sequence(&mut g, buf.tag(), w.xid)?;
         Ok(rel_oid)
     }
 
@@ -244,9 +245,32 @@ impl Catalog {
         Ok(())
     }
 
-    fn force_sequence_page(&self, locator: RelFileLocator) -> Result<()> {
-        self.heap.pool().flush_relation(locator)?;
-        self.heap.pool().smgr().sync(locator, ForkNumber::Main)
+    /// Fails if the WAL cannot be written (before a sequence page changes).
+    fn check_sequence_wal(&self) -> Result<()> {
+        match self.heap.xlog() {
+            Some(x) => x.check_usable(),
+            None => Ok(()),
+        }
+    }
+
+    /// Logs the changed sequence page in `g` and flushes the record: the
+    /// values it reserves are durable before any is handed out. Without a
+    /// WAL (never in a running server) the page is written and fsynced.
+    fn log_sequence(
+        &self,
+        g: &mut crate::buffer::BufferWriteGuard<'_>,
+        tag: crate::buffer::BufferTag,
+        xid: Xid,
+    ) -> Result<()> {
+        match self.heap.xlog() {
+            Some(x) => {
+                let end = sequence_xlog::log_sequence_page(x, g, tag, xid);
+                x.flush(end)
+            }
+            None => Err(StorageError::Internal(
+                "sequence change without a WAL".into(),
+            )),
+        }
     }
 
     fn sequence_state(&self, seq: &TableInfo, snap: &Snapshot) -> Result<Arc<Mutex<SeqState>>> {
@@ -336,6 +360,7 @@ impl Catalog {
             None,
         )?;
         let mut g = buf.write();
+        self.check_sequence_wal()?;
         let item = page::get_item_mut(&mut g, OffsetNumber::FIRST)
             .ok_or_else(|| StorageError::Corrupted("sequence page has no tuple".into()))?;
         if item.len() != tuple.len() {
@@ -345,10 +370,9 @@ impl Catalog {
         }
         let hoff = crate::heap::htup::HeapTupleHeader(item).hoff();
         item[hoff..].copy_from_slice(&tuple[hoff..]);
+        // NO ERROR RETURNS UNTIL LOGGED
         g.mark_dirty();
-        drop(g);
-        drop(buf);
-        self.force_sequence_page(locator)
+        self.log_sequence(&mut g, buf.tag(), Xid::INVALID)
     }
 
     /// `nextval`: the next value of the sequence.

@@ -45,6 +45,9 @@ pub fn output_text(d: &Datum, typ: TypeOid, opts: &OutputOptions, out: &mut Stri
         Datum::Int4(v) => {
             let _ = write!(out, "{v}");
         }
+        Datum::Int8(v) if typ == TypeOid::PG_LSN => {
+            let _ = write!(out, "{}", wal::Lsn(*v as u64));
+        }
         Datum::Int8(v) => {
             let _ = write!(out, "{v}");
         }
@@ -469,6 +472,12 @@ pub fn input_text(s: &str, typ: SqlType, opts: &OutputOptions) -> Result<Datum, 
             apply_time_typmod(d, typ.typmod)
         }
         TypeOid::UUID => Datum::Uuid(parse_uuid(s)?),
+        TypeOid::PG_LSN => Datum::Int8(
+            s.trim()
+                .parse::<wal::Lsn>()
+                .map_err(|_| DatumError::invalid_text("pg_lsn", s))?
+                .0 as i64,
+        ),
         TypeOid::JSON => {
             serde_json::from_str::<serde_json::Value>(s)
                 .map_err(|_| DatumError::invalid_text("json", s))?;
@@ -536,6 +545,7 @@ pub fn recv_binary(buf: &[u8], typ: SqlType) -> Result<Datum, DatumError> {
         TypeOid::INT2 => Datum::Int2(i16::from_be_bytes(exact(buf, "smallint")?)),
         TypeOid::INT4 => Datum::Int4(i32::from_be_bytes(exact(buf, "integer")?)),
         TypeOid::INT8 => Datum::Int8(i64::from_be_bytes(exact(buf, "bigint")?)),
+        TypeOid::PG_LSN => Datum::Int8(i64::from_be_bytes(exact(buf, "pg_lsn")?)),
         TypeOid::OID | TypeOid::REGCLASS | TypeOid::REGTYPE | TypeOid::REGPROC => {
             Datum::Oid(u32::from_be_bytes(exact(buf, "oid")?))
         }

@@ -17,8 +17,10 @@
 //! `HEAP_XMIN_INVALID`, `HEAP_XMAX_COMMITTED`, `HEAP_XMAX_INVALID`) instead of
 //! setting them: the caller may hold only a shared page lock and ORs them in
 //! later ([`super::htup::HeapTupleHeaderMut::add_hint_bits`]). With the WAL,
-//! a COMMITTED hint may only be set once the commit record is flushed; with
-//! `sync_commit` that is always true when the clog says committed.
+//! a COMMITTED hint may only be set once the commit record is flushed: with
+//! a synchronous commit that is always true when the clog says committed;
+//! after an asynchronous one the hint is left off until the walwriter has
+//! flushed the record ([`TransactionManager::hint_committed_ok`]).
 //!
 //! No function allocates: own-xid and snapshot lookups are binary searches.
 //!
@@ -174,6 +176,12 @@ fn did_commit(txns: &TransactionManager, xid: Xid) -> Result<XidStatus> {
     txns.status(xid)
 }
 
+/// `bit` (a COMMITTED hint for committed `xid`) if it may be set now: not
+/// before an asynchronous commit's record is flushed (`SetHintBits`).
+fn committed_hint(txns: &TransactionManager, xid: Xid, bit: u16) -> Result<u16> {
+    Ok(if txns.hint_committed_ok(xid)? { bit } else { 0 })
+}
+
 /// `HeapTupleSatisfiesMVCC`: is this row version visible to `snap`? Returns
 /// the visibility and the hint bits learned. See the module table.
 pub fn satisfies_mvcc(
@@ -211,7 +219,7 @@ pub fn satisfies_mvcc(
             return Ok((false, 0));
         } else {
             match did_commit(txns, xmin)? {
-                XidStatus::Committed => hints |= HEAP_XMIN_COMMITTED,
+                XidStatus::Committed => hints |= committed_hint(txns, xmin, HEAP_XMIN_COMMITTED)?,
                 XidStatus::InProgress => return Ok((false, 0)),
                 _ => return Ok((false, HEAP_XMIN_INVALID)),
             }
@@ -240,7 +248,7 @@ pub fn satisfies_mvcc(
             return Ok((true, hints));
         }
         match did_commit(txns, xmax)? {
-            XidStatus::Committed => hints |= HEAP_XMAX_COMMITTED,
+            XidStatus::Committed => hints |= committed_hint(txns, xmax, HEAP_XMAX_COMMITTED)?,
             XidStatus::InProgress => return Ok((true, hints)),
             _ => return Ok((true, hints | HEAP_XMAX_INVALID)),
         }
@@ -301,7 +309,7 @@ pub fn satisfies_update(
         } else {
             match did_commit(txns, xmin)? {
                 XidStatus::InProgress => return Ok((TmResult::Invisible, 0)),
-                XidStatus::Committed => hints |= HEAP_XMIN_COMMITTED,
+                XidStatus::Committed => hints |= committed_hint(txns, xmin, HEAP_XMIN_COMMITTED)?,
                 _ => return Ok((TmResult::Invisible, HEAP_XMIN_INVALID)),
             }
         }
@@ -345,7 +353,10 @@ pub fn satisfies_update(
                 // A finished locker leaves nothing of interest.
                 Ok((TmResult::Ok, hints | HEAP_XMAX_INVALID))
             } else {
-                Ok((updated_or_deleted(), hints | HEAP_XMAX_COMMITTED))
+                Ok((
+                    updated_or_deleted(),
+                    hints | committed_hint(txns, xmax, HEAP_XMAX_COMMITTED)?,
+                ))
             }
         }
         // it must have aborted or crashed
@@ -439,7 +450,7 @@ pub fn satisfies_vacuum(
                 }
                 return Ok((VacuumResult::InsertInProgress, 0));
             }
-            XidStatus::Committed => hints |= HEAP_XMIN_COMMITTED,
+            XidStatus::Committed => hints |= committed_hint(txns, xmin, HEAP_XMIN_COMMITTED)?,
             _ => return Ok((VacuumResult::Dead, HEAP_XMIN_INVALID)),
         }
     }
@@ -462,7 +473,7 @@ pub fn satisfies_vacuum(
     if mask & HEAP_XMAX_COMMITTED == 0 {
         match did_commit(txns, xmax)? {
             XidStatus::InProgress => return Ok((VacuumResult::DeleteInProgress, hints)),
-            XidStatus::Committed => hints |= HEAP_XMAX_COMMITTED,
+            XidStatus::Committed => hints |= committed_hint(txns, xmax, HEAP_XMAX_COMMITTED)?,
             _ => return Ok((VacuumResult::Live, hints | HEAP_XMAX_INVALID)),
         }
     }

@@ -39,6 +39,22 @@
 //! real source of truth and redo sets the bits again). Until our WAL exists,
 //! that window is accepted and documented here.
 //!
+//! # Asynchronous commit
+//!
+//! With `synchronous_commit = off` a commit's clog bits are set before its
+//! commit record is flushed. Two rules keep a crash from making such a
+//! transaction look committed once its commit record is lost (as
+//! PostgreSQL's clog "group LSNs" do):
+//!
+//! 1. Each cached page remembers, per group of 32 xids, the end LSN of the
+//!    latest asynchronous commit record in the group; before a dirty page
+//!    is written (eviction or [`Clog::flush`]) the WAL is flushed past the
+//!    largest of them (the engine's hook, [`Clog::set_wal_flush_hook`]).
+//! 2. [`Clog::commit_lsn`] gives that LSN for an xid; tuple visibility sets
+//!    a COMMITTED hint bit only once the WAL is flushed past it
+//!    ([`crate::txn::TransactionManager::hint_committed_ok`]). A page read
+//!    back from disk has no group LSNs: it was written after the flush.
+//!
 //! # Not done (yet)
 //!
 //! Truncation of segments below the oldest xid still needed; WAL-logging of
@@ -103,6 +119,14 @@ impl XidStatus {
     }
 }
 
+/// Xids per commit-LSN group (PostgreSQL's `CLOG_XACTS_PER_LSN_GROUP`).
+pub const CLOG_XACTS_PER_LSN_GROUP: u64 = 32;
+/// Commit-LSN groups per page.
+const CLOG_LSN_GROUPS_PER_PAGE: usize = (CLOG_XACTS_PER_PAGE / CLOG_XACTS_PER_LSN_GROUP) as usize;
+
+/// Makes the WAL durable up to an LSN (installed by the engine).
+pub type WalFlushHook = Box<dyn Fn(wal::Lsn) -> Result<()> + Send + Sync>;
+
 /// The segment file name for segment number `segno`.
 pub fn segment_file_name(segno: u64) -> String {
     format!("{segno:012X}")
@@ -112,6 +136,21 @@ struct CachedPage {
     data: Box<[u8]>,
     dirty: bool,
     last_used: u64,
+    /// Per group of [`CLOG_XACTS_PER_LSN_GROUP`] xids, the latest commit
+    /// record end LSN of an asynchronous commit recorded on this page;
+    /// empty until the page sees one. The page is not written before the
+    /// WAL is flushed past the largest (see the module doc).
+    group_lsns: Vec<wal::Lsn>,
+}
+
+impl CachedPage {
+    fn max_lsn(&self) -> wal::Lsn {
+        self.group_lsns
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(wal::Lsn::INVALID)
+    }
 }
 
 struct ClogInner {
@@ -128,6 +167,7 @@ struct ClogInner {
 pub struct Clog {
     dir: PathBuf,
     inner: Mutex<ClogInner>,
+    wal_flush: std::sync::OnceLock<WalFlushHook>,
 }
 
 fn page_of(xid: Xid) -> (u64, usize, u32) {
@@ -157,7 +197,23 @@ impl Clog {
                 unsynced: BTreeSet::new(),
                 dir_unsynced: false,
             }),
+            wal_flush: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Installs the WAL flush a page with asynchronous commits must wait
+    /// for before it is written (set once, by the engine).
+    pub fn set_wal_flush_hook(&self, hook: WalFlushHook) {
+        let _ = self.wal_flush.set(hook);
+    }
+
+    /// Flushes the WAL up to `lsn` before a clog page that depends on it is
+    /// written (the WAL rule for clog pages).
+    fn wal_flush_to(&self, lsn: wal::Lsn) -> Result<()> {
+        match self.wal_flush.get() {
+            Some(f) if lsn > wal::Lsn::INVALID => f(lsn),
+            _ => Ok(()),
+        }
     }
 
     fn segment_path(&self, segno: u64) -> PathBuf {
@@ -226,7 +282,9 @@ impl Clog {
                 if let Some(v) = victim
                     && let Some(p) = inner.pages.remove(&v)
                     && p.dirty
-                    && let Err(e) = self.write_page(inner, v, &p.data)
+                    && let Err(e) = self
+                        .wal_flush_to(p.max_lsn())
+                        .and_then(|()| self.write_page(inner, v, &p.data))
                 {
                     // Keep the unwritten page rather than lose the update.
                     inner.pages.insert(v, p);
@@ -240,6 +298,7 @@ impl Clog {
                     data,
                     dirty: false,
                     last_used: tick,
+                    group_lsns: Vec::new(),
                 },
             );
         }
@@ -302,6 +361,52 @@ impl Clog {
         self.set_locked(&mut inner, xid, status)
     }
 
+    /// Like [`Clog::set_tree_status`] for an asynchronous commit whose
+    /// commit record ends at `commit_lsn` (not yet flushed): the LSN is
+    /// remembered for each xid's group ([`Clog::commit_lsn`]) and the page
+    /// is not written before the WAL is flushed past it.
+    pub fn set_tree_status_async(
+        &self,
+        xid: Xid,
+        subxids: &[Xid],
+        status: XidStatus,
+        commit_lsn: wal::Lsn,
+    ) -> Result<()> {
+        let mut inner = self.inner.lock();
+        for x in subxids.iter().chain(std::iter::once(&xid)) {
+            self.set_locked(&mut inner, *x, status)?;
+            let (pageno, _, _) = page_of(*x);
+            let group = ((x.0 % CLOG_XACTS_PER_PAGE) / CLOG_XACTS_PER_LSN_GROUP) as usize;
+            let p = self.page(&mut inner, pageno)?;
+            if p.group_lsns.is_empty() {
+                p.group_lsns = vec![wal::Lsn::INVALID; CLOG_LSN_GROUPS_PER_PAGE];
+            }
+            if p.group_lsns[group] < commit_lsn {
+                p.group_lsns[group] = commit_lsn;
+            }
+        }
+        Ok(())
+    }
+
+    /// The WAL position that must be flushed before `xid`'s COMMITTED status
+    /// may be relied on outside the clog (hint bits): the latest
+    /// asynchronous commit LSN of its group, or [`wal::Lsn::INVALID`]
+    /// (PostgreSQL's `TransactionIdGetCommitLSN`). Conservative: another
+    /// xid of the group may have set it.
+    pub fn commit_lsn(&self, xid: Xid) -> Result<wal::Lsn> {
+        if !xid.is_normal() {
+            return Ok(wal::Lsn::INVALID);
+        }
+        let mut inner = self.inner.lock();
+        let (pageno, _, _) = page_of(xid);
+        let group = ((xid.0 % CLOG_XACTS_PER_PAGE) / CLOG_XACTS_PER_LSN_GROUP) as usize;
+        let p = self.page(&mut inner, pageno)?;
+        Ok(p.group_lsns
+            .get(group)
+            .copied()
+            .unwrap_or(wal::Lsn::INVALID))
+    }
+
     /// Marks every xid in `range` that is IN_PROGRESS or SUB_COMMITTED as
     /// ABORTED: after a crash, those transactions can never finish. Returns
     /// how many were changed. Not durable until [`Clog::flush`].
@@ -334,10 +439,11 @@ impl Clog {
             .map(|(n, _)| *n)
             .collect();
         for pageno in dirty {
-            let data = match inner.pages.get(&pageno) {
-                Some(p) => p.data.clone(),
+            let (data, lsn) = match inner.pages.get(&pageno) {
+                Some(p) => (p.data.clone(), p.max_lsn()),
                 None => continue,
             };
+            self.wal_flush_to(lsn)?;
             self.write_page(&mut inner, pageno, &data)?;
             if let Some(p) = inner.pages.get_mut(&pageno) {
                 p.dirty = false;

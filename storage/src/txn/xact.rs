@@ -29,6 +29,21 @@
 //!                        ABORTED (no fsync), same cleanup
 //! ```
 //!
+//! With `synchronous_commit = off` ([`TransactionManager::commit_with`])
+//! the commit record is inserted but not flushed before the clog says
+//! COMMITTED; the clog then remembers the record's LSN (see
+//! [`super::clog`], "Asynchronous commit") and hint bits wait for its flush
+//! ([`TransactionManager::hint_committed_ok`]). A crash may lose such a
+//! commit (at most about `wal_writer_delay` of them), never half of one.
+//!
+//! Relations dropped by a transaction (DROP TABLE, TRUNCATE's old file)
+//! are named in its commit record and their files removed right after the
+//! clog update; relations it created are named in its abort record and
+//! removed at abort. Redo of either record removes them too, so a crash
+//! between the record and the unlink leaves no orphan. (A crash before an
+//! abort record is written still leaves the files of relations created by
+//! the interrupted transaction behind, as in PostgreSQL.)
+//!
 //! Commit ordering is the contract readers depend on: the clog says
 //! COMMITTED (and, with `sync_commit`, is on disk) *before* the xid leaves
 //! the running set, and the xid leaves the running set before its lock is
@@ -66,7 +81,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::{Result, StorageError};
-use crate::types::{CommandId, Xid};
+use crate::types::{CommandId, RelFileLocator, Xid};
 
 use super::clog::{Clog, XidStatus};
 use super::lock::{LockManager, LockMode, LockTag, LockWait, OwnerId};
@@ -86,9 +101,19 @@ pub struct TransactionManager {
     sync_commit: AtomicBool,
     /// The WAL, once the engine has opened it: commit and abort records.
     xlog: std::sync::OnceLock<Arc<crate::xlog::XLog>>,
-    /// Read-held by a committer from its commit record to its clog update.
+    /// Read-held by a committer from its commit record to its clog update
+    /// (and the removal of the files its commit drops).
     commit_barrier: parking_lot::RwLock<()>,
+    /// End LSN of the latest asynchronous commit record: while the WAL is
+    /// flushed past it, no COMMITTED hint needs a clog group-LSN lookup.
+    latest_async_commit: std::sync::atomic::AtomicU64,
+    /// Removes relation files whose fate a commit or abort decided
+    /// (installed by the engine: drop buffers, unlink).
+    file_dropper: std::sync::OnceLock<FileDropper>,
 }
+
+/// Removes the files of relations a finished transaction dropped.
+pub type FileDropper = Box<dyn Fn(&[RelFileLocator]) + Send + Sync>;
 
 impl TransactionManager {
     /// Opens the clog under `data_dir` and starts assigning xids at the
@@ -107,7 +132,39 @@ impl TransactionManager {
             sync_commit: AtomicBool::new(true),
             xlog: std::sync::OnceLock::new(),
             commit_barrier: parking_lot::RwLock::new(()),
+            latest_async_commit: std::sync::atomic::AtomicU64::new(0),
+            file_dropper: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Installs what removes dropped relations' files at commit / abort.
+    pub fn set_file_dropper(&self, f: FileDropper) {
+        let _ = self.file_dropper.set(f);
+    }
+
+    fn drop_files(&self, rels: &[RelFileLocator]) {
+        if rels.is_empty() {
+            return;
+        }
+        if let Some(f) = self.file_dropper.get() {
+            f(rels);
+        }
+    }
+
+    /// May a COMMITTED hint bit be set for committed `xid`? Only once its
+    /// commit record is flushed (PostgreSQL's `SetHintBits` check of the
+    /// commit LSN): a page carrying the hint may reach disk before an
+    /// asynchronous commit's record, and a crash would then show the
+    /// transaction committed although its commit record is lost.
+    pub fn hint_committed_ok(&self, xid: Xid) -> Result<bool> {
+        let Some(x) = self.xlog.get() else {
+            return Ok(true);
+        };
+        let flushed = x.writer().flushed_lsn();
+        if flushed.0 >= self.latest_async_commit.load(Ordering::Acquire) {
+            return Ok(true);
+        }
+        Ok(self.clog.commit_lsn(xid)? <= flushed)
     }
 
     /// Holds off commits between inserting their commit record and setting
@@ -202,6 +259,24 @@ impl TransactionManager {
     /// invisible) and the error is returned; the caller should treat it as
     /// fatal (PostgreSQL PANICs here).
     pub fn commit(&self, xid: Xid, subxids: &[Xid]) -> Result<()> {
+        self.commit_with(xid, subxids, true, &[])
+    }
+
+    /// [`Self::commit`] with the session's `synchronous_commit` and the
+    /// relation files the commit drops. `synchronous` false: the commit
+    /// record is inserted but not flushed (the walwriter flushes it within
+    /// `wal_writer_delay`); the clog records its LSN so neither the clog
+    /// page nor a hint bit reaches disk before it. `drop_rels` go into the
+    /// commit record and are removed once the clog says COMMITTED, before
+    /// a checkpoint can take its redo point after the record (so either
+    /// the files are gone or redo of the record removes them).
+    pub fn commit_with(
+        &self,
+        xid: Xid,
+        subxids: &[Xid],
+        synchronous: bool,
+        drop_rels: &[RelFileLocator],
+    ) -> Result<()> {
         let owner = self.owner_of(xid)?;
         for s in subxids {
             match self.procs.get(*s) {
@@ -214,20 +289,32 @@ impl TransactionManager {
             }
         }
         if let Some(x) = self.xlog.get() {
-            // WAL first: the commit is durable once this flush returns.
             let _in_commit = self.commit_barrier.read();
-            let rec =
-                super::xact_xlog::xact_record(super::xact_xlog::XLOG_XACT_COMMIT, xid, subxids);
+            let rec = super::xact_xlog::xact_record(
+                super::xact_xlog::XLOG_XACT_COMMIT,
+                xid,
+                subxids,
+                drop_rels,
+            );
             let (_, end) = x.log(&rec)?;
-            x.flush(end)?;
-            self.clog
-                .set_tree_status(xid, subxids, XidStatus::Committed)?;
+            if synchronous {
+                // WAL first: the commit is durable once this flush returns.
+                x.flush(end)?;
+                self.clog
+                    .set_tree_status(xid, subxids, XidStatus::Committed)?;
+            } else {
+                self.latest_async_commit.fetch_max(end.0, Ordering::AcqRel);
+                self.clog
+                    .set_tree_status_async(xid, subxids, XidStatus::Committed, end)?;
+            }
+            self.drop_files(drop_rels);
         } else {
             self.clog
                 .set_tree_status(xid, subxids, XidStatus::Committed)?;
             if self.sync_commit.load(Ordering::Relaxed) {
                 self.clog.flush()?;
             }
+            self.drop_files(drop_rels);
         }
         self.finish(owner, xid, subxids);
         Ok(())
@@ -237,10 +324,23 @@ impl TransactionManager {
     /// Not fsynced: a crash before the clog page reaches disk leaves the xid
     /// IN_PROGRESS, which reads as aborted anyway.
     pub fn abort(&self, xid: Xid, subxids: &[Xid]) -> Result<()> {
+        self.abort_with(xid, subxids, &[])
+    }
+
+    /// [`Self::abort`], removing the files of relations the transaction
+    /// created (`drop_rels`, also named in the abort record so redo
+    /// removes them if the crash comes first).
+    pub fn abort_with(
+        &self,
+        xid: Xid,
+        subxids: &[Xid],
+        drop_rels: &[RelFileLocator],
+    ) -> Result<()> {
         let owner = self.owner_of(xid)?;
-        self.log_abort(xid, subxids);
-        self.clog
-            .set_tree_status(xid, subxids, XidStatus::Aborted)?;
+        self.log_abort(xid, subxids, drop_rels);
+        let r = self.clog.set_tree_status(xid, subxids, XidStatus::Aborted);
+        self.drop_files(drop_rels);
+        r?;
         self.finish(owner, xid, subxids);
         Ok(())
     }
@@ -249,7 +349,7 @@ impl TransactionManager {
     /// keeps running.
     pub fn abort_subxact(&self, subxid: Xid) -> Result<()> {
         let owner = self.owner_of(subxid)?;
-        self.log_abort(subxid, &[]);
+        self.log_abort(subxid, &[], &[]);
         self.clog.set_status(subxid, XidStatus::Aborted)?;
         self.finish(owner, subxid, &[]);
         Ok(())
@@ -258,10 +358,14 @@ impl TransactionManager {
     /// Logs an abort record (not flushed: without a commit record the xid
     /// is aborted after a crash anyway). A WAL failure is only logged: the
     /// abort must go on.
-    fn log_abort(&self, xid: Xid, subxids: &[Xid]) {
+    fn log_abort(&self, xid: Xid, subxids: &[Xid], drop_rels: &[RelFileLocator]) {
         if let Some(x) = self.xlog.get() {
-            let rec =
-                super::xact_xlog::xact_record(super::xact_xlog::XLOG_XACT_ABORT, xid, subxids);
+            let rec = super::xact_xlog::xact_record(
+                super::xact_xlog::XLOG_XACT_ABORT,
+                xid,
+                subxids,
+                drop_rels,
+            );
             if let Err(e) = x.log(&rec) {
                 tracing::warn!(error = %e, %xid, "could not log transaction abort");
             }
@@ -544,8 +648,20 @@ impl TransactionState {
     /// then releases the locks taken with [`Self::lock`], and returns to
     /// idle. Session-level locks stay.
     pub fn commit(&mut self, txns: &TransactionManager) -> Result<()> {
-        if let Some(top) = self.top_xid() {
-            txns.commit(top, &self.all_subxids())?;
+        self.commit_with(txns, true, &[])
+    }
+
+    /// COMMIT with the session's `synchronous_commit` and the files the
+    /// transaction drops ([`TransactionManager::commit_with`]).
+    pub fn commit_with(
+        &mut self,
+        txns: &TransactionManager,
+        synchronous: bool,
+        drop_rels: &[RelFileLocator],
+    ) -> Result<()> {
+        match self.top_xid() {
+            Some(top) => txns.commit_with(top, &self.all_subxids(), synchronous, drop_rels)?,
+            None => txns.drop_files(drop_rels),
         }
         self.release_locks(txns, &self.all_locks());
         self.reset();
@@ -555,9 +671,21 @@ impl TransactionState {
     /// ROLLBACK: aborts the tree, releases the locks taken with
     /// [`Self::lock`], and returns to idle.
     pub fn abort(&mut self, txns: &TransactionManager) -> Result<()> {
+        self.abort_with(txns, &[])
+    }
+
+    /// ROLLBACK, removing the files of relations the transaction created.
+    pub fn abort_with(
+        &mut self,
+        txns: &TransactionManager,
+        drop_rels: &[RelFileLocator],
+    ) -> Result<()> {
         let r = match self.top_xid() {
-            Some(top) => txns.abort(top, &self.all_subxids()),
-            None => Ok(()),
+            Some(top) => txns.abort_with(top, &self.all_subxids(), drop_rels),
+            None => {
+                txns.drop_files(drop_rels);
+                Ok(())
+            }
         };
         self.release_locks(txns, &self.all_locks());
         self.reset();
