@@ -200,8 +200,8 @@ async fn fallback_init(server: &Server, scale: u32) -> BenchResult<()> {
     check(&output(cmd).await?)
 }
 
-/// Initializes the pgbench tables at `scale`, recording the `-i` time;
-/// returns whether the tables are ready for runs (and why not).
+/// Initializes the pgbench tables at `scale`, recording the `-i` time when
+/// `record_init`; fails when no way of setting them up worked.
 pub async fn initialize(
     server: &Server,
     scale: u32,

@@ -9,10 +9,12 @@
 //! binary         target/release/heapgres           /usr/lib/postgresql/15/bin
 //! data dir       <tmp>/data (created by heapgres)  <tmp>/db (initdb --locale=C
 //!                                                   -E UTF8 -A trust)
-//! started by     this process (child)              pg_ctl, as user pgoracle
-//!                                                   when run as root
+//! started by     this process (child)              this process, `postgres` in
+//!                                                   the foreground, through su
+//!                                                   as pgoracle when root
 //! processes      one                               postmaster + its children
 //! kill -9        the child                         postmaster and children
+//! stopped        kill -9 (the data dir is deleted) likewise
 //! ```
 //!
 //! Unlike the test harness ([`crate::TestServer`], [`crate::oracle`]) nothing
@@ -53,10 +55,16 @@ enum How {
         /// The running process, `None` after a kill.
         child: Option<Child>,
     },
-    /// PostgreSQL: through pg_ctl, as `as_user` when we are root.
-    PgCtl {
+    /// PostgreSQL: `postgres` run in the foreground by a shell (through
+    /// `su` when we are root), so that this process can reap a killed
+    /// postmaster. A postmaster left to pg_ctl is reparented to init and,
+    /// where init does not reap, stays a zombie whose pid the next start
+    /// takes for a running server.
+    Postmaster {
         /// `pgoracle` when running as root.
         as_user: Option<String>,
+        /// `su`/`sh` whose child (or self, after `exec`) is the postmaster.
+        child: Option<Child>,
     },
 }
 
@@ -150,7 +158,10 @@ impl Server {
             port: crate::free_port(),
             data_dir,
             base,
-            how: How::PgCtl { as_user },
+            how: How::Postmaster {
+                as_user,
+                child: None,
+            },
         };
         s.launch()?;
         s.wait_accepting().await?;
@@ -180,12 +191,12 @@ impl Server {
         let log = self.log_path();
         let data_dir = self.data_dir.clone();
         let base = self.base.clone();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)?;
         match &mut self.how {
             How::Child { bin, child } => {
-                let log = std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(&log)?;
                 let c = Command::new(&*bin)
                     .arg("-D")
                     .arg(&data_dir)
@@ -198,16 +209,27 @@ impl Server {
                 *child = Some(c);
                 Ok(())
             }
-            How::PgCtl { as_user } => {
-                let opts = format!("-p {port} -k {} {}", base.display(), settings.join(" "));
-                sh(
-                    as_user,
-                    &format!(
-                        "{PG_BIN}/pg_ctl -D {} -o '{opts}' -l {} start -W",
-                        data_dir.display(),
-                        log.display()
-                    ),
-                )
+            How::Postmaster { as_user, child } => {
+                let cmd = format!(
+                    "exec {PG_BIN}/postgres -D {} -p {port} -k {} {}",
+                    data_dir.display(),
+                    base.display(),
+                    settings.join(" ")
+                );
+                let mut c = match as_user {
+                    Some(u) => {
+                        let mut c = Command::new("su");
+                        c.args([u.as_str(), "-s", "/bin/sh", "-c", &cmd]);
+                        c
+                    }
+                    None => {
+                        let mut c = Command::new("sh");
+                        c.args(["-c", &cmd]);
+                        c
+                    }
+                };
+                *child = Some(c.stdout(Stdio::null()).stderr(log).spawn()?);
+                Ok(())
             }
         }
     }
@@ -217,11 +239,7 @@ impl Server {
     pub async fn wait_accepting(&mut self) -> BenchResult<Duration> {
         let t0 = Instant::now();
         loop {
-            // pg_ctl returns before the new postmaster has replaced a stale
-            // postmaster.pid: give it a moment before judging it dead.
-            let grace =
-                matches!(self.how, How::PgCtl { .. }) && t0.elapsed() < Duration::from_secs(10);
-            if !grace && !self.is_alive() {
+            if !self.is_alive() {
                 return Err(format!(
                     "{} exited; log tail:\n{}",
                     self.system.name(),
@@ -271,11 +289,10 @@ impl Server {
     /// Whether the server process is still there (a zombie is not).
     pub fn is_alive(&mut self) -> bool {
         match &mut self.how {
-            How::Child { child, .. } => match child {
+            How::Child { child, .. } | How::Postmaster { child, .. } => match child {
                 Some(c) => matches!(c.try_wait(), Ok(None)),
                 None => false,
             },
-            How::PgCtl { .. } => self.postmaster_pid().is_some_and(process_running),
         }
     }
 
@@ -283,7 +300,7 @@ impl Server {
     pub fn processes(&self) -> Processes {
         match &self.how {
             How::Child { child, .. } => Processes::One(child.as_ref().map(|c| c.id())),
-            How::PgCtl { .. } => Processes::PostmasterTree(self.postmaster_pid()),
+            How::Postmaster { .. } => Processes::PostmasterTree(self.postmaster_pid()),
         }
     }
 
@@ -295,6 +312,7 @@ impl Server {
     /// Kills every process of the server with SIGKILL, as a crash would, and
     /// waits until they are gone.
     pub fn kill9(&mut self) {
+        let pids = self.pids();
         match &mut self.how {
             How::Child { child, .. } => {
                 if let Some(mut c) = child.take() {
@@ -302,20 +320,23 @@ impl Server {
                     let _ = c.wait();
                 }
             }
-            How::PgCtl { .. } => {
-                let pids = self.pids();
-                if pids.is_empty() {
-                    return;
+            How::Postmaster { child, .. } => {
+                if !pids.is_empty() {
+                    let mut kill = Command::new("kill");
+                    kill.arg("-9");
+                    for p in &pids {
+                        kill.arg(p.to_string());
+                    }
+                    let _ = kill.stderr(Stdio::null()).status();
+                    let deadline = Instant::now() + Duration::from_secs(30);
+                    while pids.iter().any(|p| process_running(*p)) && Instant::now() < deadline {
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
                 }
-                let mut kill = Command::new("kill");
-                kill.arg("-9");
-                for p in &pids {
-                    kill.arg(p.to_string());
-                }
-                let _ = kill.stderr(Stdio::null()).status();
-                let deadline = Instant::now() + Duration::from_secs(30);
-                while pids.iter().any(|p| process_running(*p)) && Instant::now() < deadline {
-                    std::thread::sleep(Duration::from_millis(5));
+                // su (or sh) exits once its postmaster is gone.
+                if let Some(mut c) = child.take() {
+                    let _ = c.kill();
+                    let _ = c.wait();
                 }
             }
         }
@@ -375,18 +396,7 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        match &self.how {
-            How::Child { .. } => self.kill9(),
-            How::PgCtl { as_user } => {
-                let _ = sh(
-                    as_user,
-                    &format!(
-                        "{PG_BIN}/pg_ctl -D {} -m immediate stop",
-                        self.data_dir.display()
-                    ),
-                );
-            }
-        }
+        self.kill9();
         let _ = std::fs::remove_dir_all(&self.base);
     }
 }

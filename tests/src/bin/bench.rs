@@ -103,6 +103,37 @@ fn cpu_model() -> String {
         .unwrap_or_default()
 }
 
+/// Every round: each selected workload on PostgreSQL, then on heapgres.
+async fn run_rounds(
+    selected: &[&str],
+    cfg: &Config,
+    pg: &mut Server,
+    hg: &mut Server,
+    results: &mut Results,
+) {
+    for round in 1..=cfg.rounds {
+        println!("round {round}/{}", cfg.rounds);
+        for w in selected {
+            for server in [&mut *pg, &mut *hg] {
+                println!("  {w} on {}", server.system.name());
+                if let Err(e) = server.ensure_running().await {
+                    println!("    {} cannot be restarted: {e}", server.system.name());
+                    continue;
+                }
+                match *w {
+                    "pgbench" => pgbench::run(server, cfg, results).await,
+                    "commit" => commit::run(server, cfg, results).await,
+                    "bulk" => bulk::run(server, cfg, results).await,
+                    "reads" => reads::run(server, cfg, results).await,
+                    "bloat" => bloat::run(server, cfg, results).await,
+                    "recovery" => recovery::run(server, cfg, results).await,
+                    other => unreachable!("workload {other} was validated against WORKLOADS"),
+                }
+            }
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
@@ -174,27 +205,14 @@ async fn main() {
     );
 
     let mut results = Results::default();
-    for round in 1..=cfg.rounds {
-        println!("round {round}/{}", cfg.rounds);
-        for w in &selected {
-            for server in [&mut pg, &mut hg] {
-                println!("  {w} on {}", server.system.name());
-                if let Err(e) = server.ensure_running().await {
-                    println!("    {} cannot be restarted: {e}", server.system.name());
-                    continue;
-                }
-                match *w {
-                    "pgbench" => pgbench::run(server, &cfg, &mut results).await,
-                    "commit" => commit::run(server, &cfg, &mut results).await,
-                    "bulk" => bulk::run(server, &cfg, &mut results).await,
-                    "reads" => reads::run(server, &cfg, &mut results).await,
-                    "bloat" => bloat::run(server, &cfg, &mut results).await,
-                    "recovery" => recovery::run(server, &cfg, &mut results).await,
-                    other => unreachable!("workload {other} was validated against WORKLOADS"),
-                }
-            }
+    tokio::select! {
+        () = run_rounds(&selected, &cfg, &mut pg, &mut hg, &mut results) => {}
+        _ = tokio::signal::ctrl_c() => {
+            println!("interrupted: the report has what was measured so far");
         }
     }
+    drop(pg);
+    drop(hg);
 
     let commit = command_output("git", &["rev-parse", "--short", "HEAD"]);
     let dirty =
