@@ -55,9 +55,30 @@ fn build_heapgres() -> Result<PathBuf, String> {
     println!("building heapgres: cargo build --release -p server --bin heapgres");
     let root = workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
+    let mut build = Command::new(cargo);
+    build
         .args(["build", "--release", "-p", "server", "--bin", "heapgres"])
-        .current_dir(&root)
+        .current_dir(&root);
+    // Under `cargo run`, cargo describes this package in the environment
+    // (CARGO_PKG_*, CARGO_MANIFEST_DIR, ...); left in, they change the
+    // nested build's fingerprints and it rebuilds from scratch.
+    for (name, _) in std::env::vars_os() {
+        let n = name.to_string_lossy();
+        if n.starts_with("CARGO_PKG_")
+            || n.starts_with("CARGO_BIN_")
+            || n.starts_with("CARGO_MANIFEST_")
+            || [
+                "CARGO_CRATE_NAME",
+                "CARGO_PRIMARY_PACKAGE",
+                "CARGO_RUSTC_CURRENT_DIR",
+                "OUT_DIR",
+            ]
+            .contains(&n.as_ref())
+        {
+            build.env_remove(&name);
+        }
+    }
+    let status = build
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if !status.success() {
