@@ -3,6 +3,7 @@
 //! tests, a PostgreSQL 15 server as the oracle) and drive them with real
 //! clients (tokio-postgres, psql).
 
+pub mod bench;
 pub mod diff;
 pub mod oracle;
 
