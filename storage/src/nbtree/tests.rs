@@ -79,6 +79,7 @@ fn open(dir: &Path, shared_buffers: usize) -> Arc<Engine> {
         shared_buffers,
         fsync: false,
         full_page_writes: true,
+        ..Default::default()
     };
     Engine::open(dir, &opts).expect("engine opens")
 }
