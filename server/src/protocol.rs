@@ -138,15 +138,16 @@ impl Conn {
     /// Reads the next frontend message.
     async fn next(&mut self) -> Result<PgWireFrontendMessage, ConnError> {
         loop {
-            if self.inbuf.len() >= 5
-                && !self.ctx.awaiting_frontend_startup
-                && !self.ctx.awaiting_frontend_ssl
-            {
+            // Check a length as soon as it is readable: a regular
+            // message's after its type byte, a startup packet's at the start
+            // (the first four bytes of a regular message are not one).
+            let starting = self.ctx.awaiting_frontend_startup || self.ctx.awaiting_frontend_ssl;
+            if !starting && self.inbuf.len() >= 5 {
                 let len = (&self.inbuf[1..5]).get_u32() as usize;
                 if !(4..=MAX_MESSAGE_LEN).contains(&len) {
                     return Err(ConnError::Protocol(format!("invalid message length {len}")));
                 }
-            } else if self.inbuf.len() >= 4 {
+            } else if starting && self.inbuf.len() >= 4 {
                 let len = (&self.inbuf[0..4]).get_u32() as usize;
                 if !(8..=10_000).contains(&len) {
                     return Err(ConnError::Protocol(format!(

@@ -597,3 +597,55 @@ async fn a_pipelined_batch_before_sync_is_one_transaction() {
         "the failed batch left nothing, the good one everything"
     );
 }
+
+/// Reads protocol messages until at least `n` bytes or a timeout.
+fn read_some(s: &mut std::net::TcpStream) -> Vec<u8> {
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut buf = [0u8; 4096];
+    match s.read(&mut buf) {
+        Ok(n) => buf[..n].to_vec(),
+        Err(_) => Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn copy_data_split_across_reads_is_reassembled() {
+    // libpq's PQputline (pgbench -i) sends many small CopyData messages;
+    // TCP may deliver the first four bytes of one on their own.
+    let server = TestServer::start();
+    let c = server.connect().await;
+    c.batch_execute("create table t (a int, b text)")
+        .await
+        .unwrap();
+    let port = server.port;
+    let status = tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_nodelay(true).unwrap();
+        s.write_all(&startup_packet()).unwrap();
+        read_until_ready_or_eof(&mut s);
+        s.write_all(&query_message("copy t from stdin")).unwrap();
+        let response = read_some(&mut s);
+        assert_eq!(response.first(), Some(&b'G'), "CopyInResponse");
+        for line in ["1\tone\n", "2\ttwo\n"] {
+            let mut m = vec![b'd'];
+            m.extend_from_slice(&((line.len() + 4) as u32).to_be_bytes());
+            m.extend_from_slice(line.as_bytes());
+            // One byte at a time, so the server sees partial headers.
+            for b in m {
+                s.write_all(&[b]).unwrap();
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        }
+        s.write_all(&[b'c', 0, 0, 0, 4]).unwrap();
+        ready_status(&read_until_ready_or_eof(&mut s))
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, b'I');
+    let n: i64 = c
+        .query_one("select count(*) from t", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 2);
+}
