@@ -5,6 +5,7 @@
 
 pub mod diff;
 pub mod oracle;
+pub mod slt;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
