@@ -31,6 +31,10 @@ use super::expr::{EvalCtx, Expr, SeqOp, SessionEnv, SubPlan, SubplanRunner};
 use super::plan::{AggCall, AggFunc, JoinKind, Plan, SetOpKind, SortKey};
 use crate::error::{SqlError, SqlResult};
 
+mod recursive;
+mod srf;
+mod window;
+
 /// A row of values.
 pub type Row = Vec<Datum>;
 
@@ -258,6 +262,54 @@ pub fn open<'a>(plan: &'a Plan, cx: &ExecCtx<'a>) -> SqlResult<Iter<'a>> {
             seen: HashSet::new(),
             counts: HashMap::new(),
             left_done: false,
+        }),
+        Plan::Window { input, calls } => Box::new(window::WindowIter {
+            input: Some(open(input, cx)?),
+            calls,
+            out: VecDeque::new(),
+        }),
+        Plan::RecursiveUnion {
+            base,
+            recursive,
+            all,
+            worktable,
+        } => Box::new(recursive::RecursiveUnionIter {
+            base: Some(open(base, cx)?),
+            recursive,
+            all: *all,
+            worktable: *worktable,
+            seen: HashSet::new(),
+            next: Vec::new(),
+            pending: VecDeque::new(),
+        }),
+        Plan::WorkTable { worktable } => Box::new(recursive::WorkTableIter {
+            rows: None,
+            worktable: *worktable,
+        }),
+        Plan::FunctionScan { call, ordinality } => Box::new(srf::FunctionScanIter {
+            call,
+            ordinality: *ordinality,
+            series: None,
+            count: 0,
+        }),
+        Plan::ProjectSet { input, calls } => Box::new(srf::ProjectSetIter {
+            input: open(input, cx)?,
+            calls,
+            current: None,
+        }),
+        Plan::LateralJoin {
+            left,
+            right,
+            kind,
+            condition,
+            right_width,
+        } => Box::new(srf::LateralJoinIter {
+            left: open(left, cx)?,
+            right,
+            kind: *kind,
+            condition: condition.as_ref(),
+            right_width: *right_width,
+            pending: VecDeque::new(),
         }),
         Plan::Truncate { input, width } => Box::new(TruncateIter {
             input: open(input, cx)?,
@@ -513,6 +565,7 @@ impl RowIter for JoinIter<'_> {
 }
 
 /// Running state of one aggregate in one group.
+#[derive(Clone)]
 enum AggState {
     Count(i64),
     SumInt(Option<i128>),

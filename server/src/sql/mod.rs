@@ -9,3 +9,5 @@ pub mod func;
 pub mod ops;
 pub mod parse;
 pub mod plan;
+pub mod srf;
+pub mod window;
