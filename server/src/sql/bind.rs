@@ -22,6 +22,7 @@ use super::ops::BinOp;
 use super::plan::{AggCall, AggFunc, JoinKind, Plan, SetOpKind, SortKey};
 use crate::error::{SqlError, SqlResult};
 
+mod aggregate;
 mod cte;
 mod from_function;
 mod window;
@@ -339,7 +340,21 @@ pub fn parse_type_name(dt: &ast::DataType) -> SqlResult<SqlType> {
 fn is_aggregate_name(name: &str) -> bool {
     matches!(
         name,
-        "count" | "sum" | "avg" | "min" | "max" | "bool_and" | "bool_or" | "every" | "string_agg"
+        "count"
+            | "sum"
+            | "avg"
+            | "min"
+            | "max"
+            | "bool_and"
+            | "bool_or"
+            | "every"
+            | "string_agg"
+            | "variance"
+            | "var_samp"
+            | "var_pop"
+            | "stddev"
+            | "stddev_samp"
+            | "stddev_pop"
     )
 }
 
@@ -2025,10 +2040,13 @@ impl<'a> Binder<'a> {
             window::no_window_in_aggregate(f)?;
             let from_scope = st.from_scope.clone();
             let mut inner = None;
+            let (f, order) = aggregate::split_aggregate_order(f)?;
             let lists = self.suspend_select_lists();
-            let bound = self.function_args(f, &from_scope, &mut inner);
+            let bound = self.function_args(&f, &from_scope, &mut inner);
+            let order_by = self.bind_aggregate_order(&order, &from_scope);
             self.resume_select_lists(lists);
             let (args, star, distinct) = bound?;
+            let order_by = order_by?;
             let filter = match &f.filter {
                 Some(fe) => Some(coerce(
                     self.bind_expr(fe, &from_scope, &mut None)?,
@@ -2037,7 +2055,8 @@ impl<'a> Binder<'a> {
                 )?),
                 None => None,
             };
-            let call = aggregate_call(&name, args, star, distinct, filter)?;
+            let mut call = aggregate_call(&name, args, star, distinct, filter)?;
+            call.order_by = order_by;
             let Some(st) = agg.as_mut() else {
                 return Err(SqlError::internal("aggregate state"));
             };
@@ -2996,6 +3015,7 @@ fn aggregate_call(
             args: vec![],
             distinct: false,
             filter,
+            order_by: Vec::new(),
             typ: t(TypeOid::INT8),
         });
     }
@@ -3090,6 +3110,22 @@ fn aggregate_call(
             args = vec![v, sep];
             (AggFunc::StringAgg, t(TypeOid::TEXT))
         }
+        "variance" | "var_samp" | "var_pop" | "stddev" | "stddev_samp" | "stddev_pop" => {
+            let rt = match arg_t.oid {
+                TypeOid::INT2 | TypeOid::INT4 | TypeOid::INT8 | TypeOid::NUMERIC => {
+                    TypeOid::NUMERIC
+                }
+                TypeOid::FLOAT4 | TypeOid::FLOAT8 => TypeOid::FLOAT8,
+                _ => return Err(bad(&args)),
+            };
+            let func = match name {
+                "var_pop" => AggFunc::VarPop,
+                "stddev" | "stddev_samp" => AggFunc::StddevSamp,
+                "stddev_pop" => AggFunc::StddevPop,
+                _ => AggFunc::VarSamp,
+            };
+            (func, t(rt))
+        }
         _ => return Err(bad(&args)),
     };
     Ok(AggCall {
@@ -3097,6 +3133,7 @@ fn aggregate_call(
         args,
         distinct,
         filter,
+        order_by: Vec::new(),
         typ,
     })
 }

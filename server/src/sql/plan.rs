@@ -230,6 +230,14 @@ pub enum AggFunc {
     BoolOr,
     /// string_agg(x, sep)
     StringAgg,
+    /// var_samp(x) / variance(x)
+    VarSamp,
+    /// var_pop(x)
+    VarPop,
+    /// stddev_samp(x) / stddev(x)
+    StddevSamp,
+    /// stddev_pop(x)
+    StddevPop,
 }
 
 /// One aggregate call.
@@ -243,6 +251,8 @@ pub struct AggCall {
     pub distinct: bool,
     /// FILTER (WHERE ...).
     pub filter: Option<Expr>,
+    /// ORDER BY inside the call: the rows are fed to it in this order.
+    pub order_by: Vec<SortKey>,
     /// Result type.
     pub typ: SqlType,
 }
