@@ -25,6 +25,7 @@ use crate::error::{SqlError, SqlResult};
 mod aggregate;
 mod cte;
 mod from_function;
+mod grouping_sets;
 mod window;
 
 /// Name lookups the binder needs from the catalog.
@@ -952,6 +953,7 @@ impl<'a> Binder<'a> {
             }
             ast::GroupByExpr::All(_) => return Err(SqlError::unsupported("GROUP BY ALL")),
         };
+        let (group_asts, grouping_sets) = grouping_sets::expand(group_asts)?;
         let has_aggs = sel.projection.iter().any(|item| match item {
             ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. } => {
                 contains_aggregate(e)
@@ -1121,10 +1123,13 @@ impl<'a> Binder<'a> {
             .as_ref()
             .map_or(scope.cols.len(), |st| st.group_exprs.len() + st.aggs.len());
         if let Some(st) = agg_state {
-            plan = Plan::Aggregate {
-                input: Box::new(plan),
-                group_by: st.group_exprs,
-                aggs: st.aggs,
+            plan = match &grouping_sets {
+                Some(sets) => grouping_sets::plan(plan, st.group_exprs, st.aggs, sets),
+                None => Plan::Aggregate {
+                    input: Box::new(plan),
+                    group_by: st.group_exprs,
+                    aggs: st.aggs,
+                },
             };
         }
         if let Some(h) = having {
