@@ -28,13 +28,14 @@ use crate::error::{SqlError, SqlResult};
 use crate::sql::expr::Expr;
 use crate::sql::plan::{AggCall, Plan, SetOpKind};
 
+/// The distinct key expressions and the grouping sets as key indexes.
+type Expanded = (Vec<ast::Expr>, Option<Vec<Vec<usize>>>);
+
 /// Expands `items` into (distinct key expressions, grouping sets as key
 /// indexes), or returns `items` unchanged with `None` when it has no
 /// ROLLUP, CUBE or GROUPING SETS.
 /// More than 4096 sets fails with 54001, as in PostgreSQL.
-pub(super) fn expand(
-    items: Vec<ast::Expr>,
-) -> SqlResult<(Vec<ast::Expr>, Option<Vec<Vec<usize>>>)> {
+pub(super) fn expand(items: Vec<ast::Expr>) -> SqlResult<Expanded> {
     let special = |e: &ast::Expr| {
         matches!(
             e,
@@ -55,7 +56,7 @@ pub(super) fn expand(
     let mut sets: Vec<Vec<usize>> = vec![Vec::new()];
     for item in &items {
         let group = |g: &[ast::Expr], index: &mut dyn FnMut(&ast::Expr) -> usize| {
-            g.iter().map(|e| index(e)).collect::<Vec<usize>>()
+            g.iter().map(&mut *index).collect::<Vec<usize>>()
         };
         let options: Vec<Vec<usize>> = match item {
             ast::Expr::Rollup(groups) => {
