@@ -47,7 +47,16 @@ macro_rules! slt_files {
     };
 }
 
-slt_files!(aggregate, basics, cte, grouping_sets, report, srf, window);
+slt_files!(
+    aggregate,
+    analytics,
+    basics,
+    cte,
+    grouping_sets,
+    report,
+    srf,
+    window
+);
 
 #[test]
 fn every_slt_file_has_a_test() {
