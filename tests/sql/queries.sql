@@ -58,6 +58,7 @@ select boss, count(*) as n from emp where boss is not null group by boss order b
 select count(*), sum(salary), avg(salary), min(name), max(name) from emp where false;
 select sum(id), avg(id), sum(id::int8), avg(id::float8) from emp;
 select dept, string_agg(name, ',') from emp where id in (1, 3, 6) group by dept;
+select dept, string_agg(name, ',' order by name) from emp group by dept;
 select bool_and(salary > 60000), bool_or(salary > 120000) from emp;
 select count(*) filter (where salary > 90000), sum(salary) filter (where dept = 'eng') from emp;
 select dept, round(avg(salary), 2) from emp group by dept having avg(salary) > 80000 order by 2;

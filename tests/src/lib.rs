@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod diff;
 pub mod oracle;
+pub mod slt;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

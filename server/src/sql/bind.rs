@@ -22,6 +22,12 @@ use super::ops::BinOp;
 use super::plan::{AggCall, AggFunc, JoinKind, Plan, SetOpKind, SortKey};
 use crate::error::{SqlError, SqlResult};
 
+mod aggregate;
+mod cte;
+mod from_function;
+mod grouping_sets;
+mod window;
+
 /// Name lookups the binder needs from the catalog.
 pub trait CatalogLookup {
     /// The table `schema.name` (or `name` on the search path).
@@ -139,6 +145,10 @@ pub struct Binder<'a> {
     ctes: Vec<(String, BoundQuery)>,
     /// FOR UPDATE / FOR SHARE of the top-level SELECT, taken by it.
     row_lock: Option<storage::heap::heapam::RowLockMode>,
+    /// Window calls of the target list being bound (see `bind::window`).
+    windows: Option<window::WindowCollector>,
+    /// Set-returning calls of the target list being bound.
+    srfs: Option<Vec<super::srf::SrfCall>>,
 }
 
 /// Folds an identifier as PostgreSQL does: unquoted names to lower case.
@@ -362,7 +372,21 @@ pub fn parse_type_name(dt: &ast::DataType) -> SqlResult<SqlType> {
 fn is_aggregate_name(name: &str) -> bool {
     matches!(
         name,
-        "count" | "sum" | "avg" | "min" | "max" | "bool_and" | "bool_or" | "every" | "string_agg"
+        "count"
+            | "sum"
+            | "avg"
+            | "min"
+            | "max"
+            | "bool_and"
+            | "bool_or"
+            | "every"
+            | "string_agg"
+            | "variance"
+            | "var_samp"
+            | "var_pop"
+            | "stddev"
+            | "stddev_samp"
+            | "stddev_pop"
     )
 }
 
@@ -401,6 +425,8 @@ impl<'a> Binder<'a> {
             subplans: 0,
             ctes: Vec::new(),
             row_lock: None,
+            windows: None,
+            srfs: None,
         }
     }
 
@@ -467,19 +493,11 @@ impl<'a> Binder<'a> {
     /// Binds a query (SELECT, VALUES, set operations, WITH).
     pub fn bind_query(&mut self, q: &ast::Query) -> SqlResult<BoundQuery> {
         let saved_ctes = self.ctes.len();
-        if let Some(with) = &q.with {
-            if with.recursive {
-                return Err(SqlError::unsupported("WITH RECURSIVE"));
-            }
-            for cte in &with.cte_tables {
-                let mut bound = self.bind_query(&cte.query)?;
-                for (i, col) in cte.alias.columns.iter().enumerate() {
-                    if let Some(c) = bound.columns.get_mut(i) {
-                        c.0 = ident_name(&col.name);
-                    }
-                }
-                self.ctes.push((ident_name(&cte.alias.name), bound));
-            }
+        if let Some(with) = &q.with
+            && let Err(e) = self.bind_ctes(with)
+        {
+            self.ctes.truncate(saved_ctes);
+            return Err(e);
         }
         let result = self.bind_query_body(q);
         self.ctes.truncate(saved_ctes);
@@ -663,10 +681,19 @@ impl<'a> Binder<'a> {
     fn bind_from(&mut self, from: &[ast::TableWithJoins]) -> SqlResult<(Plan, Scope)> {
         let mut acc: Option<(Plan, Scope)> = None;
         for twj in from {
+            if from_function::is_lateral(&twj.relation)
+                && let Some((lp, ls)) = acc.take()
+            {
+                let (mut plan, mut scope) = self.bind_lateral(lp, ls, &twj.relation, None)?;
+                for join in &twj.joins {
+                    (plan, scope) = self.bind_join_item(plan, scope, join)?;
+                }
+                acc = Some((plan, scope));
+                continue;
+            }
             let (mut plan, mut scope) = self.bind_table_factor(&twj.relation)?;
             for join in &twj.joins {
-                let (rplan, rscope) = self.bind_table_factor(&join.relation)?;
-                (plan, scope) = self.bind_join(plan, scope, rplan, rscope, &join.join_operator)?;
+                (plan, scope) = self.bind_join_item(plan, scope, join)?;
             }
             acc = Some(match acc {
                 None => (plan, scope),
@@ -682,14 +709,37 @@ impl<'a> Binder<'a> {
         )))
     }
 
+    /// One `JOIN` of a FROM item, lateral or not.
+    fn bind_join_item(
+        &mut self,
+        lp: Plan,
+        ls: Scope,
+        join: &ast::Join,
+    ) -> SqlResult<(Plan, Scope)> {
+        if from_function::is_lateral(&join.relation) {
+            return self.bind_lateral(lp, ls, &join.relation, Some(&join.join_operator));
+        }
+        let (rplan, rscope) = self.bind_table_factor(&join.relation)?;
+        self.bind_join(lp, ls, rplan, rscope, &join.join_operator)
+    }
+
     fn bind_table_factor(&mut self, tf: &ast::TableFactor) -> SqlResult<(Plan, Scope)> {
         match tf {
             ast::TableFactor::Table {
-                name, alias, args, ..
-            } => {
-                if args.is_some() {
-                    return Err(SqlError::unsupported("table functions in FROM"));
-                }
+                name,
+                alias,
+                args: Some(args),
+                with_ordinality,
+                ..
+            } => self.bind_from_function(name, &args.args, alias.as_ref(), *with_ordinality),
+            ast::TableFactor::Function {
+                name,
+                args,
+                alias,
+                with_ordinality,
+                ..
+            } => self.bind_from_function(name, args, alias.as_ref(), *with_ordinality),
+            ast::TableFactor::Table { name, alias, .. } => {
                 let parts = object_name_parts(name)?;
                 if parts.len() == 1
                     && let Some((_, cte)) = self.ctes.iter().rev().find(|(n, _)| *n == parts[0])
@@ -713,15 +763,10 @@ impl<'a> Binder<'a> {
                 let scope = aliased_scope(&qual, &cols, alias.as_ref());
                 Ok((Plan::SeqScan { table }, scope))
             }
+            // LATERAL with nothing to its left is an ordinary subquery.
             ast::TableFactor::Derived {
-                lateral,
-                subquery,
-                alias,
-                ..
+                subquery, alias, ..
             } => {
-                if *lateral {
-                    return Err(SqlError::unsupported("LATERAL"));
-                }
                 let bound = self.bind_query(subquery)?;
                 let qual = alias
                     .as_ref()
@@ -878,7 +923,7 @@ impl<'a> Binder<'a> {
         })
     }
 
-    fn bind_select(
+    fn bind_select_core(
         &mut self,
         sel: &ast::Select,
         order_by: &[ast::OrderByExpr],
@@ -940,6 +985,7 @@ impl<'a> Binder<'a> {
             }
             ast::GroupByExpr::All(_) => return Err(SqlError::unsupported("GROUP BY ALL")),
         };
+        let (group_asts, grouping_sets) = grouping_sets::expand(group_asts)?;
         let has_aggs = sel.projection.iter().any(|item| match item {
             ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. } => {
                 contains_aggregate(e)
@@ -1059,6 +1105,7 @@ impl<'a> Binder<'a> {
             out_scope = Scope::default();
         }
 
+        self.begin_select_lists(sel)?;
         let mut exprs = Vec::new();
         let mut columns = Vec::new();
         for (name, e, col) in &targets {
@@ -1078,8 +1125,10 @@ impl<'a> Binder<'a> {
         }
         let mut having = None;
         if let Some(h) = &sel.having {
-            let e = self.bind_expr(h, &out_scope, &mut agg_state)?;
-            having = Some(coerce(e, t(TypeOid::BOOL), CastContext::Implicit)?);
+            let lists = self.suspend_select_lists();
+            let e = self.bind_expr(h, &out_scope, &mut agg_state);
+            self.resume_select_lists(lists);
+            having = Some(coerce(e?, t(TypeOid::BOOL), CastContext::Implicit)?);
         }
         // ORDER BY keys: output columns by name/position, else expressions
         // over the input (hidden columns).
@@ -1102,11 +1151,17 @@ impl<'a> Binder<'a> {
             };
             sort_keys.push(sort_key(expr, &ob.options));
         }
+        let window_base = agg_state
+            .as_ref()
+            .map_or(scope.cols.len(), |st| st.group_exprs.len() + st.aggs.len());
         if let Some(st) = agg_state {
-            plan = Plan::Aggregate {
-                input: Box::new(plan),
-                group_by: st.group_exprs,
-                aggs: st.aggs,
+            plan = match &grouping_sets {
+                Some(sets) => grouping_sets::plan(plan, st.group_exprs, st.aggs, sets),
+                None => Plan::Aggregate {
+                    input: Box::new(plan),
+                    group_by: st.group_exprs,
+                    aggs: st.aggs,
+                },
             };
         }
         if let Some(h) = having {
@@ -1115,6 +1170,7 @@ impl<'a> Binder<'a> {
                 predicate: h,
             };
         }
+        plan = self.finish_select_lists(plan, &mut exprs, window_base);
         let width = columns.len();
         let hidden = exprs.len() > width;
         plan = Plan::Project {
@@ -2006,7 +2062,10 @@ impl<'a> Binder<'a> {
             return self.bind_index_check(f, scope, agg);
         }
         if f.over.is_some() {
-            return Err(SqlError::unsupported("window functions"));
+            return self.bind_window_function(&name, f, scope, agg);
+        }
+        if super::srf::is_srf_name(&name) {
+            return self.bind_srf_target(&name, f, scope, agg);
         }
         if !f.within_group.is_empty() {
             return Err(SqlError::unsupported("WITHIN GROUP"));
@@ -2018,9 +2077,16 @@ impl<'a> Binder<'a> {
                     format!("aggregate functions are not allowed here ({name})"),
                 ));
             };
+            window::no_window_in_aggregate(f)?;
             let from_scope = st.from_scope.clone();
             let mut inner = None;
-            let (args, star, distinct) = self.function_args(f, &from_scope, &mut inner)?;
+            let (f, order) = aggregate::split_aggregate_order(f)?;
+            let lists = self.suspend_select_lists();
+            let bound = self.function_args(&f, &from_scope, &mut inner);
+            let order_by = self.bind_aggregate_order(&order, &from_scope);
+            self.resume_select_lists(lists);
+            let (args, star, distinct) = bound?;
+            let order_by = order_by?;
             let filter = match &f.filter {
                 Some(fe) => Some(coerce(
                     self.bind_expr(fe, &from_scope, &mut None)?,
@@ -2029,7 +2095,8 @@ impl<'a> Binder<'a> {
                 )?),
                 None => None,
             };
-            let call = aggregate_call(&name, args, star, distinct, filter)?;
+            let mut call = aggregate_call(&name, args, star, distinct, filter)?;
+            call.order_by = order_by;
             let Some(st) = agg.as_mut() else {
                 return Err(SqlError::internal("aggregate state"));
             };
@@ -3151,6 +3218,7 @@ fn aggregate_call(
             args: vec![],
             distinct: false,
             filter,
+            order_by: Vec::new(),
             typ: t(TypeOid::INT8),
         });
     }
@@ -3245,6 +3313,22 @@ fn aggregate_call(
             args = vec![v, sep];
             (AggFunc::StringAgg, t(TypeOid::TEXT))
         }
+        "variance" | "var_samp" | "var_pop" | "stddev" | "stddev_samp" | "stddev_pop" => {
+            let rt = match arg_t.oid {
+                TypeOid::INT2 | TypeOid::INT4 | TypeOid::INT8 | TypeOid::NUMERIC => {
+                    TypeOid::NUMERIC
+                }
+                TypeOid::FLOAT4 | TypeOid::FLOAT8 => TypeOid::FLOAT8,
+                _ => return Err(bad(&args)),
+            };
+            let func = match name {
+                "var_pop" => AggFunc::VarPop,
+                "stddev" | "stddev_samp" => AggFunc::StddevSamp,
+                "stddev_pop" => AggFunc::StddevPop,
+                _ => AggFunc::VarSamp,
+            };
+            (func, t(rt))
+        }
         _ => return Err(bad(&args)),
     };
     Ok(AggCall {
@@ -3252,6 +3336,7 @@ fn aggregate_call(
         args,
         distinct,
         filter,
+        order_by: Vec::new(),
         typ,
     })
 }

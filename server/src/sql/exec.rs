@@ -31,6 +31,10 @@ use super::expr::{EvalCtx, Expr, SeqOp, SessionEnv, SubPlan, SubplanRunner};
 use super::plan::{AggCall, AggFunc, JoinKind, Plan, SetOpKind, SortKey};
 use crate::error::{SqlError, SqlResult};
 
+mod recursive;
+mod srf;
+mod window;
+
 /// A row of values.
 pub type Row = Vec<Datum>;
 
@@ -315,6 +319,54 @@ pub fn open<'a>(plan: &'a Plan, cx: &ExecCtx<'a>) -> SqlResult<Iter<'a>> {
             counts: HashMap::new(),
             left_done: false,
         }),
+        Plan::Window { input, calls } => Box::new(window::WindowIter {
+            input: Some(open(input, cx)?),
+            calls,
+            out: VecDeque::new(),
+        }),
+        Plan::RecursiveUnion {
+            base,
+            recursive,
+            all,
+            worktable,
+        } => Box::new(recursive::RecursiveUnionIter {
+            base: Some(open(base, cx)?),
+            recursive,
+            all: *all,
+            worktable: *worktable,
+            seen: HashSet::new(),
+            next: Vec::new(),
+            pending: VecDeque::new(),
+        }),
+        Plan::WorkTable { worktable } => Box::new(recursive::WorkTableIter {
+            rows: None,
+            worktable: *worktable,
+        }),
+        Plan::FunctionScan { call, ordinality } => Box::new(srf::FunctionScanIter {
+            call,
+            ordinality: *ordinality,
+            series: None,
+            count: 0,
+        }),
+        Plan::ProjectSet { input, calls } => Box::new(srf::ProjectSetIter {
+            input: open(input, cx)?,
+            calls,
+            current: None,
+        }),
+        Plan::LateralJoin {
+            left,
+            right,
+            kind,
+            condition,
+            right_width,
+        } => Box::new(srf::LateralJoinIter {
+            left: open(left, cx)?,
+            right,
+            kind: *kind,
+            condition: condition.as_ref(),
+            right_width: *right_width,
+            pending: VecDeque::new(),
+        }),
         Plan::Truncate { input, width } => Box::new(TruncateIter {
             input: open(input, cx)?,
             width: *width,
@@ -569,18 +621,40 @@ impl RowIter for JoinIter<'_> {
 }
 
 /// Running state of one aggregate in one group.
+#[derive(Clone)]
 enum AggState {
     Count(i64),
     SumInt(Option<i128>),
     SumNumeric(Option<Numeric>),
     SumFloat(Option<f64>),
     SumInterval(Option<Interval>),
-    Avg { sum: Numeric, count: i64 },
-    AvgFloat { sum: f64, count: i64 },
-    AvgInterval { sum: Interval, count: i64 },
+    Avg {
+        sum: Numeric,
+        count: i64,
+    },
+    AvgFloat {
+        sum: f64,
+        count: i64,
+    },
+    AvgInterval {
+        sum: Interval,
+        count: i64,
+    },
     MinMax(Option<Datum>),
     Bool(Option<bool>),
     Str(Option<String>),
+    /// Youngs-Cramer running sums, as PostgreSQL's float8_accum.
+    VarFloat {
+        n: f64,
+        sx: f64,
+        sxx: f64,
+    },
+    /// Exact sums of x and x², as PostgreSQL's numeric_accum.
+    VarNumeric {
+        n: i64,
+        sx: Numeric,
+        sxx: Numeric,
+    },
 }
 
 fn new_state(call: &AggCall) -> AggState {
@@ -612,6 +686,21 @@ fn new_state(call: &AggCall) -> AggState {
         AggFunc::Min | AggFunc::Max => AggState::MinMax(None),
         AggFunc::BoolAnd | AggFunc::BoolOr => AggState::Bool(None),
         AggFunc::StringAgg => AggState::Str(None),
+        AggFunc::VarSamp | AggFunc::VarPop | AggFunc::StddevSamp | AggFunc::StddevPop => {
+            if call.typ.oid == TypeOid::NUMERIC {
+                AggState::VarNumeric {
+                    n: 0,
+                    sx: Numeric::zero(),
+                    sxx: Numeric::zero(),
+                }
+            } else {
+                AggState::VarFloat {
+                    n: 0.0,
+                    sx: 0.0,
+                    sxx: 0.0,
+                }
+            }
+        }
     }
 }
 
@@ -710,6 +799,21 @@ fn advance(state: &mut AggState, call: &AggCall, args: &[Datum]) -> SqlResult<()
                 (Some(a), _) => a || b,
             });
         }
+        AggState::VarFloat { n, sx, sxx } => {
+            let x = as_f64(v);
+            *n += 1.0;
+            *sx += x;
+            if *n > 1.0 {
+                let tmp = x * *n - *sx;
+                *sxx += tmp * tmp / (*n * (*n - 1.0));
+            }
+        }
+        AggState::VarNumeric { n, sx, sxx } => {
+            let x = as_numeric(v);
+            *n += 1;
+            *sxx = sxx.add(&x.mul(&x));
+            *sx = sx.add(&x);
+        }
         AggState::Str(acc) => {
             let s = match v {
                 Datum::Text(s) => s.as_str(),
@@ -765,16 +869,60 @@ fn finish(state: AggState, call: &AggCall) -> SqlResult<Datum> {
         AggState::AvgInterval { sum, count } => Datum::Interval(
             storage::datum::datetime::interval_div_f64(&sum, &(count as f64))?,
         ),
+        AggState::VarFloat { n, sxx, .. } => {
+            let samp = matches!(call.func, AggFunc::VarSamp | AggFunc::StddevSamp);
+            let denom = if samp { n - 1.0 } else { n };
+            if n == 0.0 || denom <= 0.0 {
+                Datum::Null
+            } else {
+                let var = sxx / denom;
+                Datum::Float8(if matches!(call.func, AggFunc::VarSamp | AggFunc::VarPop) {
+                    var
+                } else {
+                    var.sqrt()
+                })
+            }
+        }
+        AggState::VarNumeric { n, sx, sxx } => numeric_variance(call.func, n, &sx, &sxx)?,
         AggState::MinMax(Some(d)) => d,
         AggState::Bool(Some(b)) => Datum::Bool(b),
         AggState::Str(Some(s)) => Datum::Text(s),
     })
 }
 
+/// PostgreSQL's numeric variance: (N·Σx² − (Σx)²) / (N·(N−1)) (or N² for
+/// the population), divided at the usual numeric division scale; the
+/// standard deviation is its square root rounded to that scale.
+fn numeric_variance(func: AggFunc, n: i64, sx: &Numeric, sxx: &Numeric) -> SqlResult<Datum> {
+    let samp = matches!(func, AggFunc::VarSamp | AggFunc::StddevSamp);
+    if n == 0 || (samp && n == 1) {
+        return Ok(Datum::Null);
+    }
+    let nn = Numeric::from_i64(n);
+    let num = nn.mul(sxx).sub(&sx.mul(sx));
+    let var = if num.is_negative() || num.is_zero() {
+        Numeric::zero()
+    } else {
+        let denom = if samp {
+            nn.mul(&Numeric::from_i64(n - 1))
+        } else {
+            nn.mul(&nn)
+        };
+        num.div(&denom)?
+    };
+    if matches!(func, AggFunc::VarSamp | AggFunc::VarPop) {
+        return Ok(Datum::Numeric(var));
+    }
+    let scale = var.scale().unwrap_or(0);
+    Ok(Datum::Numeric(var.sqrt()?.round(scale)))
+}
+
 struct Group {
     key: Row,
     states: Vec<AggState>,
     distinct: Vec<HashSet<GroupKey>>,
+    /// Calls with ORDER BY: (sort keys, arguments) of each input row.
+    ordered: Vec<Vec<(Row, Row)>>,
 }
 
 struct AggIter<'a> {
@@ -809,6 +957,7 @@ impl AggIter<'_> {
                         key: gk.0.clone(),
                         states: self.aggs.iter().map(new_state).collect(),
                         distinct: self.aggs.iter().map(|_| HashSet::new()).collect(),
+                        ordered: self.aggs.iter().map(|_| Vec::new()).collect(),
                     });
                     index.insert(gk, groups.len() - 1);
                     groups.len() - 1
@@ -825,6 +974,15 @@ impl AggIter<'_> {
                 for a in &call.args {
                     args.push(a.eval(&row, &ecx)?);
                 }
+                if !call.order_by.is_empty() {
+                    let keys = call
+                        .order_by
+                        .iter()
+                        .map(|k| k.expr.eval(&row, &ecx))
+                        .collect::<SqlResult<Row>>()?;
+                    g.ordered[ai].push((keys, args.clone()));
+                    continue;
+                }
                 if call.distinct && !g.distinct[ai].insert(GroupKey(args.clone())) {
                     continue;
                 }
@@ -836,17 +994,43 @@ impl AggIter<'_> {
                 key: vec![],
                 states: self.aggs.iter().map(new_state).collect(),
                 distinct: vec![],
+                ordered: vec![],
             });
         }
-        for g in groups {
+        for mut g in groups {
             let mut row = g.key;
-            for (state, call) in g.states.into_iter().zip(self.aggs) {
+            for (ai, (mut state, call)) in g.states.into_iter().zip(self.aggs).enumerate() {
+                if let Some(fed) = g.ordered.get_mut(ai).filter(|f| !f.is_empty()) {
+                    feed_ordered(&mut state, call, fed)?;
+                }
                 row.push(finish(state, call)?);
             }
             self.out.push_back(row);
         }
         Ok(())
     }
+}
+
+/// Feeds an ORDER BY aggregate its buffered rows in key order (stable, so
+/// ties keep input order), dropping repeated arguments under DISTINCT.
+fn feed_ordered(state: &mut AggState, call: &AggCall, fed: &mut [(Row, Row)]) -> SqlResult<()> {
+    fed.sort_by(|a, b| {
+        for (i, k) in call.order_by.iter().enumerate() {
+            let o = cmp_sort_key(&a.0[i], &b.0[i], k.descending, k.nulls_first);
+            if !o.is_eq() {
+                return o;
+            }
+        }
+        std::cmp::Ordering::Equal
+    });
+    let mut seen = HashSet::new();
+    for (_, args) in fed.iter() {
+        if call.distinct && !seen.insert(GroupKey(args.clone())) {
+            continue;
+        }
+        advance(state, call, args)?;
+    }
+    Ok(())
 }
 
 impl RowIter for AggIter<'_> {

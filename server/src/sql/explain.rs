@@ -377,6 +377,37 @@ impl<'a> Explainer<'a> {
                     self.detail(depth + 1, format!("Filter: {}", and_text(rest)));
                 }
             }
+            Plan::Window { input, .. } => {
+                self.header(depth, "WindowAgg", est);
+                self.node(input, depth + 1);
+            }
+            Plan::ProjectSet { input, .. } => {
+                self.header(depth, "ProjectSet", est);
+                self.node(input, depth + 1);
+            }
+            Plan::RecursiveUnion {
+                base, recursive, ..
+            } => {
+                self.header(depth, "Recursive Union", est);
+                self.node(base, depth + 1);
+                self.node(recursive, depth + 1);
+            }
+            Plan::WorkTable { .. } => self.header(depth, "WorkTable Scan", est),
+            Plan::FunctionScan { .. } => {
+                self.header(depth, "Function Scan on generate_series", est)
+            }
+            Plan::LateralJoin {
+                left, right, kind, ..
+            } => {
+                let label = if *kind == JoinKind::Left {
+                    "Nested Loop Left Join"
+                } else {
+                    "Nested Loop"
+                };
+                self.header(depth, label, est);
+                self.node(left, depth + 1);
+                self.node(right, depth + 1);
+            }
             Plan::Aggregate {
                 input, group_by, ..
             } => {
@@ -603,6 +634,72 @@ impl<'a> Explainer<'a> {
                     ln.into_iter()
                         .chain(self.table_names(table, self.qualify))
                         .collect(),
+                )
+            }
+            Plan::Window { input, calls } => {
+                let (e, mut n) = self.estimate(input);
+                n.extend(calls.iter().map(|c| format!("{:?}", c.func).to_lowercase()));
+                (e, n)
+            }
+            Plan::ProjectSet { input, calls } => {
+                let (e, mut n) = self.estimate(input);
+                n.extend(calls.iter().map(|_| "generate_series".to_string()));
+                (
+                    Estimate {
+                        rows: e.rows * 1000.0,
+                        ..e
+                    },
+                    n,
+                )
+            }
+            Plan::RecursiveUnion {
+                base, recursive, ..
+            } => {
+                let (b, n) = self.estimate(base);
+                let (r, _) = self.estimate(recursive);
+                (
+                    Estimate {
+                        startup: 0.0,
+                        total: b.total + 10.0 * r.total,
+                        rows: b.rows + 10.0 * r.rows,
+                        width: b.width,
+                    },
+                    n,
+                )
+            }
+            Plan::WorkTable { .. } => (
+                Estimate {
+                    startup: 0.0,
+                    total: 10.0 * CPU_TUPLE_COST,
+                    rows: 10.0,
+                    width: 32,
+                },
+                Vec::new(),
+            ),
+            Plan::FunctionScan { ordinality, .. } => (
+                Estimate {
+                    startup: 0.0,
+                    total: 1000.0 * CPU_OPERATOR_COST,
+                    rows: 1000.0,
+                    width: 4,
+                },
+                if *ordinality {
+                    vec!["generate_series".into(), "ordinality".into()]
+                } else {
+                    vec!["generate_series".into()]
+                },
+            ),
+            Plan::LateralJoin { left, right, .. } => {
+                let (l, ln) = self.estimate(left);
+                let (r, rn) = self.estimate(right);
+                (
+                    Estimate {
+                        startup: l.startup,
+                        total: l.total + l.rows * r.total,
+                        rows: l.rows * r.rows,
+                        width: l.width + r.width,
+                    },
+                    ln.into_iter().chain(rn).collect(),
                 )
             }
             Plan::Aggregate {
@@ -924,6 +1021,12 @@ fn count_relations(plan: &Plan) -> usize {
             count_relations(left) + count_relations(right)
         }
         Plan::IndexNestLoop { left, .. } => count_relations(left) + 1,
+        Plan::LateralJoin { left, right, .. } => count_relations(left) + count_relations(right),
+        Plan::RecursiveUnion {
+            base, recursive, ..
+        } => count_relations(base) + count_relations(recursive),
+        Plan::Window { input, .. } | Plan::ProjectSet { input, .. } => count_relations(input),
+        Plan::WorkTable { .. } | Plan::FunctionScan { .. } => 1,
         Plan::Filter { input, .. }
         | Plan::Project { input, .. }
         | Plan::Aggregate { input, .. }

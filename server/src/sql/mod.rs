@@ -12,5 +12,7 @@ pub mod ops;
 pub mod parse;
 pub mod path;
 pub mod plan;
+pub mod srf;
 pub mod upsert;
 pub mod walfuncs;
+pub mod window;

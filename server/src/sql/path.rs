@@ -221,6 +221,38 @@ fn rewrite(plan: Plan, limited: bool) -> Plan {
             left: Box::new(rewrite(*left, false)),
             right: Box::new(rewrite(*right, false)),
         },
+        Plan::Window { input, calls } => Plan::Window {
+            input: Box::new(rewrite(*input, false)),
+            calls,
+        },
+        Plan::ProjectSet { input, calls } => Plan::ProjectSet {
+            input: Box::new(rewrite(*input, false)),
+            calls,
+        },
+        Plan::RecursiveUnion {
+            base,
+            recursive,
+            all,
+            worktable,
+        } => Plan::RecursiveUnion {
+            base: Box::new(rewrite(*base, false)),
+            recursive: Box::new(rewrite(*recursive, false)),
+            all,
+            worktable,
+        },
+        Plan::LateralJoin {
+            left,
+            right,
+            kind,
+            condition,
+            right_width,
+        } => Plan::LateralJoin {
+            left: Box::new(rewrite(*left, false)),
+            right: Box::new(rewrite(*right, false)),
+            kind,
+            condition,
+            right_width,
+        },
         other => other,
     }
 }

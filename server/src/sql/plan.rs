@@ -146,6 +146,63 @@ pub enum Plan {
         /// Right input.
         right: Box<Plan>,
     },
+    /// Window functions (see `sql::window`): each input row followed by
+    /// one column per call.
+    Window {
+        /// Input (grouped rows when the query aggregates).
+        input: Box<Plan>,
+        /// The calls, in output column order.
+        calls: Vec<super::window::WindowCall>,
+    },
+    /// WITH RECURSIVE (see `sql::cte`): `base`'s rows, then `recursive`'s
+    /// rows run again and again over the rows the previous round added,
+    /// until a round adds none.
+    RecursiveUnion {
+        /// The non-recursive term.
+        base: Box<Plan>,
+        /// The recursive term; reads the previous round through WorkTable.
+        recursive: Box<Plan>,
+        /// UNION ALL keeps duplicates; UNION drops rows seen before.
+        all: bool,
+        /// The statement slot that holds the previous round's rows.
+        worktable: usize,
+    },
+    /// The previous round's rows of the enclosing RecursiveUnion.
+    WorkTable {
+        /// The slot RecursiveUnion fills.
+        worktable: usize,
+    },
+    /// A set-returning function in FROM (see `sql::srf`); arguments may
+    /// read LATERAL columns through outer references.
+    FunctionScan {
+        /// The call.
+        call: super::srf::SrfCall,
+        /// WITH ORDINALITY: a bigint row number after the value.
+        ordinality: bool,
+    },
+    /// Set-returning functions in the target list: each input row followed
+    /// by one column per call, repeated for the longest call's rows (the
+    /// shorter ones padded with NULL), as PostgreSQL's ProjectSet.
+    ProjectSet {
+        /// Input.
+        input: Box<Plan>,
+        /// The calls, in output column order.
+        calls: Vec<super::srf::SrfCall>,
+    },
+    /// A join whose right side is run again for each left row, the left
+    /// row being its innermost outer row (LATERAL).
+    LateralJoin {
+        /// Left input.
+        left: Box<Plan>,
+        /// Right input, bound with the left scope as its innermost outer scope.
+        right: Box<Plan>,
+        /// Inner or left.
+        kind: JoinKind,
+        /// The join condition over the combined row.
+        condition: Option<Expr>,
+        /// Right width, to build NULL-extended rows.
+        right_width: usize,
+    },
     /// Keeps the first `width` columns (drops sort-only columns).
     Truncate {
         /// Input.
@@ -211,6 +268,14 @@ pub enum AggFunc {
     BoolOr,
     /// string_agg(x, sep)
     StringAgg,
+    /// var_samp(x) / variance(x)
+    VarSamp,
+    /// var_pop(x)
+    VarPop,
+    /// stddev_samp(x) / stddev(x)
+    StddevSamp,
+    /// stddev_pop(x)
+    StddevPop,
 }
 
 /// One aggregate call.
@@ -224,6 +289,8 @@ pub struct AggCall {
     pub distinct: bool,
     /// FILTER (WHERE ...).
     pub filter: Option<Expr>,
+    /// ORDER BY inside the call: the rows are fed to it in this order.
+    pub order_by: Vec<SortKey>,
     /// Result type.
     pub typ: SqlType,
 }

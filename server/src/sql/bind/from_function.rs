@@ -1,0 +1,167 @@
+//! FROM items beyond tables and subqueries: set-returning functions and
+//! LATERAL.
+//!
+//! A function in FROM, and a subquery marked LATERAL, may read the columns
+//! of the FROM items to its left (a function always may, as in
+//! PostgreSQL). Such an item is bound with the left items' scope pushed as
+//! its innermost outer scope, so its references to them become outer
+//! references, and it is joined with a [`Plan::LateralJoin`], which runs
+//! it once per left row. Only inner (comma, CROSS, INNER) and LEFT joins
+//! may be lateral, as in PostgreSQL (42P10 otherwise).
+
+use sqlparser::ast;
+use storage::datum::{SqlType, TypeOid};
+
+use super::{
+    Binder, Scope, ScopeCol, aliased_scope, coerce, ident_name, if_no_cast, object_name_parts, t,
+};
+use crate::error::{SqlError, SqlResult};
+use crate::sql::cast::CastContext;
+use crate::sql::plan::{JoinKind, Plan};
+use crate::sql::srf::{is_srf_name, resolve_srf};
+
+/// True for a FROM item that may read the items to its left.
+pub(super) fn is_lateral(tf: &ast::TableFactor) -> bool {
+    matches!(
+        tf,
+        ast::TableFactor::Derived { lateral: true, .. }
+            | ast::TableFactor::Function { .. }
+            | ast::TableFactor::Table { args: Some(_), .. }
+    )
+}
+
+impl Binder<'_> {
+    /// Binds a set-returning function call in FROM.
+    pub(super) fn bind_from_function(
+        &mut self,
+        name: &ast::ObjectName,
+        args: &[ast::FunctionArg],
+        alias: Option<&ast::TableAlias>,
+        ordinality: bool,
+    ) -> SqlResult<(Plan, Scope)> {
+        let fname = match object_name_parts(name)?.as_slice() {
+            [n] => n.clone(),
+            [s, n] if s == "pg_catalog" => n.clone(),
+            _ => return Err(SqlError::undefined_function(&name.to_string())),
+        };
+        let mut bound = Vec::new();
+        let empty = Scope::default();
+        for a in args {
+            match a {
+                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
+                    bound.push(self.bind_expr(e, &empty, &mut None)?)
+                }
+                other => {
+                    return Err(SqlError::unsupported(format!("function argument {other}")));
+                }
+            }
+        }
+        if !is_srf_name(&fname) {
+            return Err(SqlError::unsupported(format!(
+                "function {fname} in FROM (only set-returning functions)"
+            )));
+        }
+        let call = resolve_srf(&fname, bound)?;
+        let col_name = match alias {
+            Some(a) if a.columns.is_empty() => ident_name(&a.name),
+            _ => fname.clone(),
+        };
+        let mut cols: Vec<(String, SqlType)> = vec![(col_name, call.typ)];
+        if ordinality {
+            cols.push(("ordinality".into(), t(TypeOid::INT8)));
+        }
+        let qual = alias.map_or(fname, |a| ident_name(&a.name));
+        let scope = aliased_scope(&qual, &cols, alias);
+        Ok((Plan::FunctionScan { call, ordinality }, scope))
+    }
+
+    /// Joins `tf` to the items on its left (`lp`, `ls`) laterally.
+    pub(super) fn bind_lateral(
+        &mut self,
+        lp: Plan,
+        ls: Scope,
+        tf: &ast::TableFactor,
+        op: Option<&ast::JoinOperator>,
+    ) -> SqlResult<(Plan, Scope)> {
+        use ast::JoinOperator as J;
+        let (kind, on) = match op {
+            None => (JoinKind::Inner, None),
+            Some(J::CrossJoin(c) | J::Join(c) | J::Inner(c)) => (JoinKind::Inner, Some(c)),
+            Some(J::Left(c) | J::LeftOuter(c)) => (JoinKind::Left, Some(c)),
+            Some(_) => {
+                return Err(SqlError::new(
+                    "42P10",
+                    "invalid reference to FROM-clause entry for table in a LATERAL item",
+                )
+                .with_hint(
+                    "The combining JOIN type must be INNER or LEFT for a LATERAL reference.",
+                ));
+            }
+        };
+        self.outer.push(ls.clone());
+        let right = match tf {
+            ast::TableFactor::Derived {
+                subquery, alias, ..
+            } => self.bind_query(subquery).map(|b| {
+                let qual = alias
+                    .as_ref()
+                    .map(|a| ident_name(&a.name))
+                    .unwrap_or_default();
+                let scope = aliased_scope(&qual, &b.columns, alias.as_ref());
+                (b.plan, scope)
+            }),
+            ast::TableFactor::Function {
+                name,
+                args,
+                alias,
+                with_ordinality,
+                ..
+            } => self.bind_from_function(name, args, alias.as_ref(), *with_ordinality),
+            ast::TableFactor::Table {
+                name,
+                alias,
+                args: Some(args),
+                with_ordinality,
+                ..
+            } => self.bind_from_function(name, &args.args, alias.as_ref(), *with_ordinality),
+            other => Err(SqlError::unsupported(format!("LATERAL {other}"))),
+        };
+        self.outer.pop();
+        let (rp, rs) = right?;
+        let right_width = rs.cols.len();
+        let scope = Scope {
+            cols: ls
+                .cols
+                .iter()
+                .chain(&rs.cols)
+                .cloned()
+                .collect::<Vec<ScopeCol>>(),
+        };
+        let condition = match on {
+            None | Some(ast::JoinConstraint::None) => None,
+            Some(ast::JoinConstraint::On(e)) => {
+                let c = self.bind_expr(e, &scope, &mut None)?;
+                Some(
+                    coerce(c, t(TypeOid::BOOL), CastContext::Implicit).map_err(|err| {
+                        if_no_cast(err, || {
+                            SqlError::datatype_mismatch(format!(
+                                "argument of JOIN/ON must be type boolean, not type {e}"
+                            ))
+                        })
+                    })?,
+                )
+            }
+            Some(_) => return Err(SqlError::unsupported("USING or NATURAL with LATERAL")),
+        };
+        Ok((
+            Plan::LateralJoin {
+                left: Box::new(lp),
+                right: Box::new(rp),
+                kind,
+                condition,
+                right_width,
+            },
+            scope,
+        ))
+    }
+}

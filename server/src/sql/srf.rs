@@ -1,0 +1,239 @@
+//! Set-returning functions: `generate_series`.
+//!
+//! A set-returning call appears in two places, with PostgreSQL's meaning:
+//!
+//! - in FROM (`FROM generate_series(1, 3) AS g(n)`, also `LATERAL` and
+//!   `WITH ORDINALITY`): a [`Plan::FunctionScan`](super::plan::Plan)
+//!   whose rows are the values; arguments may read earlier FROM items
+//!   (LATERAL) through outer references;
+//! - in the target list (`SELECT generate_series(1, x) FROM t`): a
+//!   [`Plan::ProjectSet`](super::plan::Plan) below the projection, bound
+//!   with placeholder columns [`SRF_BASE`]` + k` as window calls are. Each
+//!   input row yields as many rows as its longest call, shorter calls
+//!   padded with NULL (PostgreSQL 10+ semantics); a call yielding no rows
+//!   for every SRF drops the input row.
+//!
+//! Values are produced one at a time by [`Series`], never materialised,
+//! so `generate_series(1, 1e9) LIMIT 3` costs three rows.
+//!
+//! Argument types, as PostgreSQL resolves them: integer (int4 unless an
+//! argument is int8), numeric, and timestamp / timestamptz with an
+//! interval step (a date start resolves to timestamptz). Arrays do not
+//! exist in heapgres yet, so `unnest` is not here.
+
+use std::cmp::Ordering;
+
+use storage::datum::{Datum, Interval, Numeric, SqlType, TypeOid};
+
+use super::compare::cmp_values;
+use super::expr::{Expr, SessionEnv};
+use super::ops::{BinOp, eval_binop};
+use crate::error::{SqlError, SqlResult};
+
+/// Set-returning calls in a target list are bound as references to column
+/// `SRF_BASE + k` until the ProjectSet's input width is known.
+pub const SRF_BASE: usize = usize::MAX / 8;
+
+/// Which set-returning function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SrfFunc {
+    /// `generate_series(start, stop [, step])`.
+    GenerateSeries,
+}
+
+/// A bound set-returning call.
+#[derive(Clone, Debug)]
+pub struct SrfCall {
+    /// The function.
+    pub func: SrfFunc,
+    /// Arguments, already coerced to the resolved signature.
+    pub args: Vec<Expr>,
+    /// The element type.
+    pub typ: SqlType,
+}
+
+/// True if `name` is a set-returning function heapgres knows.
+pub fn is_srf_name(name: &str) -> bool {
+    matches!(name, "generate_series")
+}
+
+/// Resolves `name(args)` to a set-returning call, coercing the arguments.
+pub fn resolve_srf(name: &str, args: Vec<Expr>) -> SqlResult<SrfCall> {
+    use super::bind::coerce;
+    use super::cast::CastContext;
+    let sig = || {
+        let t: Vec<&str> = args.iter().map(|a| a.typ().oid.sql_name()).collect();
+        SqlError::undefined_function(&format!("{name}({})", t.join(", ")))
+    };
+    if name != "generate_series" || !(2..=3).contains(&args.len()) {
+        return Err(sig());
+    }
+    let bounds = [args[0].typ(), args[1].typ()];
+    let step = args.get(2).map(Expr::typ);
+    let is_int = |t: TypeOid| matches!(t, TypeOid::INT2 | TypeOid::INT4 | TypeOid::INT8);
+    let is_num = |t: TypeOid| is_int(t) || t == TypeOid::NUMERIC || t == TypeOid::UNKNOWN;
+    let all = |f: &dyn Fn(TypeOid) -> bool| {
+        bounds.iter().all(|t| f(t.oid)) && step.is_none_or(|s| f(s.oid))
+    };
+    if bounds.iter().all(|t| t.oid == TypeOid::UNKNOWN)
+        && step.is_none_or(|s| s.oid == TypeOid::UNKNOWN)
+    {
+        let t: Vec<&str> = args.iter().map(|_| "unknown").collect();
+        return Err(SqlError::new(
+            "42725",
+            format!("function {name}({}) is not unique", t.join(", ")),
+        )
+        .with_hint("Could not choose a best candidate function. You might need to add explicit type casts."));
+    }
+    let is_time =
+        |t: TypeOid| matches!(t, TypeOid::TIMESTAMP | TypeOid::TIMESTAMPTZ | TypeOid::DATE);
+    let timed = bounds.iter().any(|t| is_time(t.oid))
+        && step.is_some_and(|s| matches!(s.oid, TypeOid::INTERVAL | TypeOid::UNKNOWN));
+    let (elem, step_t) = if timed || step.is_some_and(|s| s.oid == TypeOid::INTERVAL) {
+        let common = super::func::common_type(&bounds, "generate_series").map_err(|_| sig())?;
+        let elem = match common.oid {
+            TypeOid::TIMESTAMP => TypeOid::TIMESTAMP,
+            TypeOid::TIMESTAMPTZ | TypeOid::DATE | TypeOid::UNKNOWN => TypeOid::TIMESTAMPTZ,
+            _ => return Err(sig()),
+        };
+        (elem, TypeOid::INTERVAL)
+    } else if all(&|t| is_int(t) || t == TypeOid::UNKNOWN) {
+        let wide = bounds
+            .iter()
+            .chain(step.iter())
+            .any(|t| t.oid == TypeOid::INT8);
+        let t = if wide { TypeOid::INT8 } else { TypeOid::INT4 };
+        (t, t)
+    } else if all(&is_num) {
+        (TypeOid::NUMERIC, TypeOid::NUMERIC)
+    } else {
+        return Err(sig());
+    };
+    let mut out = Vec::with_capacity(args.len());
+    for (i, a) in args.into_iter().enumerate() {
+        let to = if i < 2 { elem } else { step_t };
+        out.push(coerce(a, SqlType::new(to), CastContext::Implicit)?);
+    }
+    Ok(SrfCall {
+        func: SrfFunc::GenerateSeries,
+        args: out,
+        typ: SqlType::new(elem),
+    })
+}
+
+/// The values of one call, produced lazily.
+pub struct Series {
+    next: Option<Datum>,
+    stop: Datum,
+    step: Datum,
+    descending: bool,
+}
+
+impl Series {
+    /// Starts `call` with its evaluated arguments. NULL arguments give no
+    /// rows, as the function is strict.
+    pub fn start(call: &SrfCall, args: Vec<Datum>) -> SqlResult<Series> {
+        let empty = Series {
+            next: None,
+            stop: Datum::Null,
+            step: Datum::Null,
+            descending: false,
+        };
+        if args.iter().any(|a| matches!(a, Datum::Null)) {
+            return Ok(empty);
+        }
+        let mut args = args.into_iter();
+        let start = args.next().unwrap_or(Datum::Null);
+        let stop = args.next().unwrap_or(Datum::Null);
+        let step = match args.next() {
+            Some(s) => s,
+            None => match call.typ.oid {
+                TypeOid::INT4 => Datum::Int4(1),
+                TypeOid::INT8 => Datum::Int8(1),
+                _ => Datum::Numeric(Numeric::from_i64(1)),
+            },
+        };
+        let zero = match &step {
+            Datum::Int4(_) => Datum::Int4(0),
+            Datum::Int8(_) => Datum::Int8(0),
+            Datum::Interval(_) => Datum::Interval(Interval {
+                months: 0,
+                days: 0,
+                micros: 0,
+            }),
+            _ => Datum::Numeric(Numeric::zero()),
+        };
+        if let Datum::Numeric(n) = &step
+            && n.is_nan()
+        {
+            return Err(SqlError::new("22023", "step size cannot be NaN"));
+        }
+        for d in [&start, &stop] {
+            if let Datum::Numeric(n) = d {
+                if n.is_nan() {
+                    return Err(SqlError::new(
+                        "22023",
+                        format!(
+                            "{} value cannot be NaN",
+                            if std::ptr::eq(d, &start) {
+                                "start"
+                            } else {
+                                "stop"
+                            }
+                        ),
+                    ));
+                }
+                if n.is_infinite() {
+                    return Err(SqlError::new(
+                        "22023",
+                        format!(
+                            "{} value cannot be infinity",
+                            if std::ptr::eq(d, &start) {
+                                "start"
+                            } else {
+                                "stop"
+                            }
+                        ),
+                    ));
+                }
+            }
+        }
+        let descending = match cmp_values(&step, &zero) {
+            Ordering::Equal => {
+                return Err(SqlError::new("22023", "step size cannot equal zero"));
+            }
+            o => o == Ordering::Less,
+        };
+        Ok(Series {
+            next: Some(start),
+            stop,
+            step,
+            descending,
+        })
+    }
+
+    /// The next value, or `None` past `stop`.
+    pub fn next_value(&mut self, env: &SessionEnv) -> SqlResult<Option<Datum>> {
+        let Some(cur) = self.next.take() else {
+            return Ok(None);
+        };
+        let past = match cmp_values(&cur, &self.stop) {
+            Ordering::Greater => !self.descending,
+            Ordering::Less => self.descending,
+            Ordering::Equal => false,
+        };
+        if past {
+            return Ok(None);
+        }
+        // Integers step in i64/i128 so the last value may sit at the
+        // type's limit without the following step overflowing.
+        self.next = match (&cur, &self.step) {
+            (Datum::Int4(c), Datum::Int4(s)) => i32::try_from(i64::from(*c) + i64::from(*s))
+                .ok()
+                .map(Datum::Int4),
+            (Datum::Int8(c), Datum::Int8(s)) => c.checked_add(*s).map(Datum::Int8),
+            _ => Some(eval_binop(BinOp::Add, cur.clone(), self.step.clone(), env)?),
+        };
+        Ok(Some(cur))
+    }
+}
