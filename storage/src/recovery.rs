@@ -64,8 +64,8 @@ use std::path::Path;
 
 use wal::record::{BKP_WILL_INIT, BlockRef};
 use wal::rmgr::{
-    CheckPoint, RM_HEAP_ID, RM_SMGR_ID, RM_XACT_ID, RM_XLOG_ID, XLOG_CHECKPOINT_ONLINE,
-    XLOG_CHECKPOINT_SHUTDOWN, XLOG_FPI_FOR_HINT,
+    CheckPoint, RM_HEAP_ID, RM_HEAP2_ID, RM_SMGR_ID, RM_XACT_ID, RM_XLOG_ID,
+    XLOG_CHECKPOINT_ONLINE, XLOG_CHECKPOINT_SHUTDOWN, XLOG_FPI_FOR_HINT,
 };
 use wal::{ControlFile, DbState, DecodedRecord, Lsn, TimeLineId, WalReader};
 
@@ -132,6 +132,7 @@ pub fn redo(pool: &BufferPool, clog: &Clog, rec: &DecodedRecord) -> Result<()> {
         RM_XACT_ID => crate::txn::xact_xlog::xact_redo(clog, rec),
         RM_SMGR_ID => crate::smgr_xlog::smgr_redo(pool, rec.record.info, &rec.record.main_data),
         RM_HEAP_ID => crate::heap::heapam_xlog::heap_redo(pool, rec),
+        RM_HEAP2_ID => crate::heap::prune::heap2_redo(pool, rec),
         other => Err(StorageError::Corrupted(format!(
             "unknown resource manager {other} in WAL record at {}",
             rec.lsn
@@ -165,6 +166,7 @@ pub fn describe(rec: &DecodedRecord) -> String {
         RM_XACT_ID => crate::txn::xact_xlog::xact_describe(rec),
         RM_SMGR_ID => crate::smgr_xlog::smgr_describe(r.info, &r.main_data),
         RM_HEAP_ID => crate::heap::heapam_xlog::heap_describe(rec),
+        RM_HEAP2_ID => crate::heap::prune::heap2_describe(rec),
         _ => format!("info {:#x}", r.info),
     };
     let mut s = format!(

@@ -64,6 +64,7 @@ use crate::heap::htup::{
     HEAP_XMAX_KEYSHR_LOCK, HEAP_XMAX_LOCK_ONLY, HeapTupleHeader, HeapTupleHeaderMut,
 };
 use crate::heap::visibility::{TmResult, satisfies_mvcc, satisfies_update};
+use crate::heap::{prune, visibilitymap};
 use crate::page;
 use crate::txn::{LockWait, OwnXids, OwnerId, Snapshot, TransactionManager};
 use crate::types::{
@@ -201,6 +202,7 @@ impl Heap {
         xid: Xid,
         apply: &mut impl FnMut(&mut [u8], OffsetNumber) -> Result<R>,
     ) -> Result<R> {
+        visibilitymap::clear_for_change(&self.pool, g, tag)?;
         self.check_wal()?;
         let lps_before = g[page::PAGE_HEADER_SIZE..page::lower(g)].to_vec();
         let r = apply(g, off)?;
@@ -228,6 +230,10 @@ impl Heap {
         } else {
             XLOG_HEAP_DELETE
         };
+        if info != XLOG_HEAP_LOCK {
+            prune::page_set_prunable(g, xid);
+        }
+        let item = page::get_item(g, off).unwrap_or_default();
         ops.header(off, item);
         self.log_heap(g, tag, info, xid, ops, false);
         Ok(r)
@@ -274,6 +280,7 @@ impl Heap {
             self.pool
                 .truncate_relation(rel, ForkNumber::Fsm, BlockNumber(0))?;
         }
+        visibilitymap::truncate(&self.pool, rel, BlockNumber(0))?;
         Ok(())
     }
 
@@ -372,6 +379,7 @@ impl Heap {
         Self::stamp_new_version(tuple, xid, cid, updated)?;
         let needed = page::maxalign(tuple.len()) + page::ITEM_ID_SIZE;
         self.with_room(rel, needed, None, |g, tag| {
+            visibilitymap::clear_for_change(&self.pool, g, tag)?;
             self.check_wal()?;
             let was_empty = page::max_offset_number(g) == 0;
             let Some(off) = page::add_item(g, tuple, None) else {
@@ -415,6 +423,7 @@ impl Heap {
         while next < tuples.len() {
             let needed = page::maxalign(tuples[next].len()) + page::ITEM_ID_SIZE;
             next = self.with_room(rel, needed, Some(ring), |g, tag| {
+                visibilitymap::clear_for_change(&self.pool, g, tag)?;
                 self.check_wal()?;
                 let was_empty = page::max_offset_number(g) == 0;
                 let mut ops = HeapOps::default();
@@ -668,6 +677,7 @@ impl Heap {
                     .pool
                     .read_buffer(rel, ForkNumber::Main, tid.block, None)?;
                 let mut g = buf.write();
+                visibilitymap::clear_for_change(&self.pool, &mut g, buf.tag())?;
                 self.check_wal()?;
                 let item = page::get_item_mut(&mut g, tid.offset)
                     .ok_or_else(|| StorageError::Internal("updated tuple vanished".into()))?;
@@ -675,6 +685,7 @@ impl Heap {
                 let mut h = HeapTupleHeaderMut(item);
                 set_xmax(&mut h, w.xid, w.cid, 0);
                 h.set_ctid(new_tid);
+                prune::page_set_prunable(&mut g, w.xid);
                 g.mark_dirty();
                 let mut ops = HeapOps::default();
                 ops.header(
@@ -747,6 +758,7 @@ impl HeapScan<'_> {
             self.heap
                 .pool
                 .read_buffer(self.rel, ForkNumber::Main, block, self.ring.as_ref())?;
+        prune::prune_opt(self.heap, self.rel, &buf);
         {
             let g = buf.read();
             if page::is_new(&g) {
