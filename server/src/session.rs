@@ -20,6 +20,9 @@
 //! take one per transaction. Every statement's snapshot is registered so
 //! vacuum keeps what it may see.
 
+#[path = "commands/vacuum.rs"]
+pub mod vacuum_cmd;
+
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
@@ -716,6 +719,7 @@ impl Session {
                 self.engine.checkpoint()?;
                 Ok(QueryResult::Command("CHECKPOINT".into()))
             }
+            StatementKind::Utility(Utility::Vacuum(v)) => self.run_vacuum(v),
             StatementKind::Utility(Utility::NotSupported(what)) => Err(SqlError::unsupported(what)),
             StatementKind::Sql(ast) => self.dispatch_sql(ast, params),
         }

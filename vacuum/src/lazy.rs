@@ -63,13 +63,17 @@ use storage::{Result, StorageError};
 
 use crate::cost::{CostBalance, CostParams};
 
+/// An index's bulk delete: called with "is this heap TID dead?", removes
+/// those entries, returns how many it removed.
+pub type BulkDelete<'a> = Box<dyn FnMut(&dyn Fn(ItemPointer) -> bool) -> Result<u64> + 'a>;
+
 /// One index of the table, as VACUUM sees it (module doc, "The index hook").
 pub struct IndexCleanup<'a> {
     /// The index's name, for VERBOSE output.
     pub name: String,
     /// Removes the entries whose heap TID the predicate calls dead; returns
     /// how many it removed.
-    pub bulk_delete: Box<dyn FnMut(&dyn Fn(ItemPointer) -> bool) -> Result<u64> + 'a>,
+    pub bulk_delete: BulkDelete<'a>,
 }
 
 /// How to vacuum.
@@ -162,7 +166,7 @@ impl VacuumReport {
             self.scanned_pages,
             pct(self.scanned_pages, self.rel_pages),
             self.tuples_removed,
-            self.live_tuples,
+            self.new_rel_tuples.round() as u64,
             self.recently_dead,
             self.removable_cutoff.0,
             self.next_xid_at_end
@@ -333,7 +337,7 @@ impl Vacuum<'_, '_, '_> {
             table,
             pages,
             self.report.new_rel_tuples,
-            self.report.all_visible_pages.min(pages),
+            Some(self.report.all_visible_pages.min(pages)),
         )
     }
 
@@ -493,22 +497,23 @@ pub fn read_rel_stats(engine: &Engine, table: &TableInfo) -> Result<(u32, f64)> 
     Ok((pages, tuples))
 }
 
-/// Writes `relpages`, `reltuples` and `relallvisible` of `table` in place
-/// (non-transactionally, as PostgreSQL's `vac_update_relstats`).
+/// Writes `relpages`, `reltuples` and (if given) `relallvisible` of `table`
+/// in place (non-transactionally, as PostgreSQL's `vac_update_relstats`).
 pub fn write_rel_stats(
     engine: &Engine,
     table: &TableInfo,
     pages: u32,
     tuples: f64,
-    all_visible: u32,
+    all_visible: Option<u32>,
 ) -> Result<()> {
     let Some((tid, mut row)) = class_row(engine, table)? else {
         return Ok(());
     };
     row[PG_CLASS.col("relpages")] = Datum::Int4(i32::try_from(pages).unwrap_or(i32::MAX));
     row[PG_CLASS.col("reltuples")] = Datum::Float4(tuples as f32);
-    row[PG_CLASS.col("relallvisible")] =
-        Datum::Int4(i32::try_from(all_visible).unwrap_or(i32::MAX));
+    if let Some(av) = all_visible {
+        row[PG_CLASS.col("relallvisible")] = Datum::Int4(i32::try_from(av).unwrap_or(i32::MAX));
+    }
     let mut buf = Vec::new();
     form_tuple(&PG_CLASS.desc(), &row, &mut buf)?;
     let hoff = storage::heap::htup::HeapTupleHeader(&buf).hoff();

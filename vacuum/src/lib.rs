@@ -35,6 +35,7 @@
 
 #![deny(unsafe_code)]
 
+pub mod analyze;
 pub mod cost;
 pub mod lazy;
 

@@ -40,7 +40,9 @@ pub enum StatementKind {
 pub enum Utility {
     /// CHECKPOINT
     Checkpoint,
-    /// VACUUM / ANALYZE / REINDEX / CLUSTER ...: named, not yet supported.
+    /// VACUUM / ANALYZE.
+    Vacuum(crate::session::vacuum_cmd::VacuumStmt),
+    /// REINDEX / CLUSTER ...: named, not yet supported.
     NotSupported(String),
 }
 
@@ -133,9 +135,10 @@ fn parse_one(text: &str, offset: usize, words: &[String]) -> SqlResult<ParsedSta
     let first = words.first().map(String::as_str).unwrap_or("");
     let kind = match first {
         "CHECKPOINT" if words.len() == 1 => StatementKind::Utility(Utility::Checkpoint),
-        "VACUUM" | "ANALYZE" | "ANALYSE" | "REINDEX" | "CLUSTER" => {
-            StatementKind::Utility(Utility::NotSupported(first.to_string()))
+        "VACUUM" | "ANALYZE" | "ANALYSE" => {
+            StatementKind::Utility(Utility::Vacuum(crate::session::vacuum_cmd::parse(text)?))
         }
+        "REINDEX" | "CLUSTER" => StatementKind::Utility(Utility::NotSupported(first.to_string())),
         _ => {
             let d = dialect();
             let normalized;

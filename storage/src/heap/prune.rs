@@ -277,7 +277,7 @@ pub fn prune_page(
             }
             LpFlags::Normal => {}
         }
-        let item = page::get_item(g, off).ok_or_else(|| StorageError::DataCorrupted {
+        let item = page::get_item(g, off).ok_or(StorageError::DataCorrupted {
             rel: tag.rel,
             block: tag.block,
         })?;

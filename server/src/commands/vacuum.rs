@@ -1,0 +1,308 @@
+//! `VACUUM` and `ANALYZE` statements: parsing (sqlparser does not know
+//! PostgreSQL's VACUUM options) and execution through [`vacuum`].
+//!
+//! ```text
+//! VACUUM [ ( option [ value ] [, ...] ) ] [ table [, ...] ]
+//! VACUUM [ FULL ] [ FREEZE ] [ VERBOSE ] [ ANALYZE ] [ table [, ...] ]
+//! ANALYZE [ ( option [, ...] ) ] [ VERBOSE ] [ table [, ...] ]
+//! ```
+//!
+//! Rules: not inside a transaction block (25001); a missing table is 42P01;
+//! no table named means every user table of the database. `FULL` answers
+//! 0A000. `ANALYZE` updates `reltuples`/`relpages` from a full count.
+//! VACUUM passes no index hooks until indexes are in the catalog: the
+//! lead wires B-tree `bulk_delete` in [`index_hooks`].
+//!
+//! This file is a child module of `session` (declared there with `#[path]`)
+//! so it can use the session's catalog lookup and notices.
+
+use storage::catalog::TableInfo;
+use storage::catalog::defs::PG_CLASS;
+use storage::datum::Datum;
+use storage::types::Oid;
+use vacuum::{IndexCleanup, VacuumOptions};
+
+use super::{Block, Notice, QueryResult, Session};
+use crate::error::{SqlError, SqlResult};
+
+/// A parsed VACUUM or ANALYZE.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VacuumStmt {
+    /// ANALYZE rather than VACUUM.
+    pub is_analyze: bool,
+    /// VERBOSE.
+    pub verbose: bool,
+    /// VACUUM ... ANALYZE.
+    pub analyze: bool,
+    /// FULL (not supported).
+    pub full: bool,
+    /// Tables: (schema, name).
+    pub tables: Vec<(Option<String>, String)>,
+}
+
+/// Parses the statement's text (first word VACUUM, ANALYZE or ANALYSE).
+pub fn parse(text: &str) -> SqlResult<VacuumStmt> {
+    let words = tokenize(text)?;
+    let mut it = words.into_iter().peekable();
+    let first = it.next().unwrap_or_default().to_uppercase();
+    let mut s = VacuumStmt {
+        is_analyze: first != "VACUUM",
+        verbose: false,
+        analyze: false,
+        full: false,
+        tables: Vec::new(),
+    };
+    if it.peek().map(String::as_str) == Some("(") {
+        it.next();
+        loop {
+            let opt = it.next().unwrap_or_default().to_uppercase();
+            let mut on = true;
+            if let Some(v) = it.peek()
+                && v != ","
+                && v != ")"
+            {
+                on = !matches!(v.to_uppercase().as_str(), "FALSE" | "OFF" | "0");
+                it.next();
+            }
+            match opt.as_str() {
+                "VERBOSE" => s.verbose = on,
+                "ANALYZE" | "ANALYSE" => s.analyze = on,
+                "FULL" => s.full = on,
+                "FREEZE"
+                | "SKIP_LOCKED"
+                | "INDEX_CLEANUP"
+                | "TRUNCATE"
+                | "PROCESS_TOAST"
+                | "DISABLE_PAGE_SKIPPING"
+                | "PARALLEL" => {}
+                "" => return Err(SqlError::syntax("syntax error at end of input")),
+                other => {
+                    return Err(SqlError::new(
+                        "42601",
+                        format!(
+                            "unrecognized {} option \"{}\"",
+                            if s.is_analyze { "ANALYZE" } else { "VACUUM" },
+                            other.to_lowercase()
+                        ),
+                    ));
+                }
+            }
+            match it.next().as_deref() {
+                Some(",") => continue,
+                Some(")") => break,
+                _ => return Err(SqlError::syntax("syntax error at end of input")),
+            }
+        }
+    } else {
+        while let Some(w) = it.peek() {
+            match w.to_uppercase().as_str() {
+                "FULL" if !s.is_analyze => s.full = true,
+                "FREEZE" if !s.is_analyze => {}
+                "VERBOSE" => s.verbose = true,
+                "ANALYZE" | "ANALYSE" if !s.is_analyze => s.analyze = true,
+                _ => break,
+            }
+            it.next();
+        }
+    }
+    let rest: Vec<String> = it.collect();
+    for part in rest.split(|w| w == ",") {
+        // A column list (ANALYZE t (a, b)) is accepted and ignored.
+        let name: Vec<&String> = part.iter().take_while(|w| *w != "(").collect();
+        match name.as_slice() {
+            [] if part.is_empty() && s.tables.is_empty() && rest.is_empty() => {}
+            [t] => s.tables.push((None, ident(t))),
+            [sch, dot, t] if *dot == "." => s.tables.push((Some(ident(sch)), ident(t))),
+            _ => return Err(SqlError::syntax("syntax error in table list")),
+        }
+    }
+    Ok(s)
+}
+
+/// Unquoted identifiers fold to lower case; quoted ones keep theirs.
+fn ident(w: &str) -> String {
+    match w.strip_prefix('"').and_then(|x| x.strip_suffix('"')) {
+        Some(q) => q.replace("\"\"", "\""),
+        None => w.to_lowercase(),
+    }
+}
+
+/// Words, quoted identifiers and the punctuation `( ) , .`.
+fn tokenize(text: &str) -> SqlResult<Vec<String>> {
+    let mut out = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+        } else if matches!(c, '(' | ')' | ',' | '.') {
+            out.push(c.to_string());
+            chars.next();
+        } else if c == '"' {
+            let mut w = String::from('"');
+            chars.next();
+            loop {
+                match chars.next() {
+                    Some('"') if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        w.push_str("\"\"");
+                    }
+                    Some('"') => break,
+                    Some(x) => w.push(x),
+                    None => return Err(SqlError::syntax("unterminated quoted identifier")),
+                }
+            }
+            w.push('"');
+            out.push(w);
+        } else if c.is_alphanumeric() || c == '_' || c == '$' {
+            let mut w = String::new();
+            while let Some(&x) = chars.peek() {
+                if x.is_alphanumeric() || x == '_' || x == '$' {
+                    w.push(x);
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            out.push(w);
+        } else {
+            return Err(SqlError::syntax(format!("syntax error at or near \"{c}\"")));
+        }
+    }
+    Ok(out)
+}
+
+/// The index hooks of `table`. None yet: indexes are not in the catalog.
+/// Once they are, return one [`IndexCleanup`] per index whose
+/// `bulk_delete` calls the B-tree's `bulk_delete(rel, &mut |tid| is_dead(tid))`.
+fn index_hooks<'a>(_session: &'a Session, _table: &TableInfo) -> Vec<IndexCleanup<'a>> {
+    Vec::new()
+}
+
+impl Session {
+    /// Runs VACUUM / ANALYZE.
+    pub(super) fn run_vacuum(&mut self, s: &VacuumStmt) -> SqlResult<QueryResult> {
+        let what = if s.is_analyze { "ANALYZE" } else { "VACUUM" };
+        if s.full {
+            return Err(SqlError::unsupported("VACUUM FULL"));
+        }
+        if self.block != Block::Idle {
+            return Err(SqlError::new(
+                "25001",
+                format!("{what} cannot run inside a transaction block"),
+            ));
+        }
+        let tables = self.vacuum_targets(&s.tables)?;
+        let db = self.env.database.clone();
+        for t in &tables {
+            let qualified = format!("{db}.{}.{}", t.schema, t.name);
+            if !s.is_analyze {
+                let opts = VacuumOptions {
+                    wait: self.lock_wait(),
+                    ..Default::default()
+                };
+                let mut hooks = index_hooks(self, t);
+                let report =
+                    vacuum::vacuum_table(&self.engine, t, self.txn.owner(), &opts, &mut hooks)?;
+                drop(hooks);
+                if s.verbose {
+                    for m in report.verbose_messages(&qualified) {
+                        self.info(m);
+                    }
+                }
+            }
+            if s.is_analyze || s.analyze {
+                let n = vacuum::analyze::analyze_table(&self.engine, t)?;
+                if s.verbose {
+                    self.info(format!("analyzing \"{}.{}\"", t.schema, t.name));
+                    self.info(format!(
+                        "\"{}\": scanned {} of {} pages, containing {} live rows; {} rows in sample, {} estimated total rows",
+                        t.name, n.pages, n.pages, n.live, n.live, n.live
+                    ));
+                }
+            }
+        }
+        Ok(QueryResult::Command(what.into()))
+    }
+
+    fn info(&mut self, message: String) {
+        self.notices.push(Notice {
+            severity: "INFO",
+            code: "00000",
+            message,
+        });
+    }
+
+    /// The named tables, or every user table.
+    fn vacuum_targets(
+        &mut self,
+        names: &[(Option<String>, String)],
+    ) -> SqlResult<Vec<std::sync::Arc<TableInfo>>> {
+        let mut out = Vec::new();
+        if names.is_empty() {
+            let snap = self.engine.txns.snapshot();
+            let mut oids = Vec::new();
+            let kind = PG_CLASS.col("relkind");
+            self.engine.catalog.scan_table(&PG_CLASS, &snap, |_, row| {
+                if let Datum::Oid(o) = row[0]
+                    && o >= Oid::FIRST_NORMAL.0
+                    && matches!(&row[kind], Datum::Text(k) if k == "r")
+                {
+                    oids.push(Oid(o));
+                }
+                Ok(true)
+            })?;
+            for o in oids {
+                if let Some(t) = self.engine.catalog.table_by_oid(o, &snap)? {
+                    out.push(t);
+                }
+            }
+            return Ok(out);
+        }
+        let lookup = super::Lookup {
+            session: self,
+            tables: Default::default(),
+        };
+        for (schema, name) in names {
+            use crate::sql::bind::CatalogLookup;
+            match lookup.table(schema.as_deref(), name)? {
+                Some(t) if t.relkind == 'r' => out.push(t),
+                _ => {
+                    let full = match schema {
+                        Some(s) => format!("{s}.{name}"),
+                        None => name.clone(),
+                    };
+                    return Err(SqlError::new(
+                        "42P01",
+                        format!("relation \"{full}\" does not exist"),
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_both_syntaxes() {
+        let s = parse("VACUUM").unwrap();
+        assert!(!s.verbose && s.tables.is_empty() && !s.is_analyze);
+        let s = parse("vacuum verbose analyze t, public.\"U\"").unwrap();
+        assert!(s.verbose && s.analyze);
+        assert_eq!(
+            s.tables,
+            vec![(None, "t".into()), (Some("public".into()), "U".into())]
+        );
+        let s = parse("VACUUM (VERBOSE, ANALYZE false) t").unwrap();
+        assert!(s.verbose && !s.analyze);
+        let s = parse("ANALYZE t (a, b)").unwrap();
+        assert!(s.is_analyze);
+        assert_eq!(s.tables, vec![(None, "t".into())]);
+        assert!(parse("VACUUM FULL t").unwrap().full);
+        assert!(parse("VACUUM (BOGUS) t").is_err());
+        assert!(parse("VACUUM t,").is_err());
+    }
+}
