@@ -158,6 +158,7 @@ pub fn run(data_dir: &Path, overrides: &[(String, String)]) -> Result<(), Server
     let checkpoint_timeout = settings.get_int("checkpoint_timeout").unwrap_or(300).max(1) as u64;
     let max_wal_size = settings.get_int("max_wal_size").unwrap_or(1 << 20).max(1) as u64 * 1024;
     engine.start_checkpointer(Duration::from_secs(checkpoint_timeout), max_wal_size);
+    crate::session::vacuum_cmd::start_autovacuum(&engine, &settings);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

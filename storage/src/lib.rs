@@ -23,6 +23,7 @@ pub mod error;
 pub mod fsm;
 pub mod heap;
 pub mod page;
+pub mod pgstat;
 pub mod recovery;
 pub mod smgr;
 pub mod smgr_xlog;

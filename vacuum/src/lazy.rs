@@ -466,6 +466,17 @@ impl Vacuum<'_, '_, '_> {
     }
 }
 
+/// Tells the activity counters what a VACUUM found: live and
+/// not-yet-removable dead tuples, and that (auto)vacuum ran.
+pub fn report_to_stats(engine: &Engine, table: &TableInfo, r: &VacuumReport, auto: bool) {
+    engine.txns.stats().report_vacuum(
+        table.locator,
+        r.new_rel_tuples.round() as i64,
+        r.recently_dead as i64,
+        auto,
+    );
+}
+
 /// The pg_class row of `table`: its TID and values.
 fn class_row(engine: &Engine, table: &TableInfo) -> Result<Option<(ItemPointer, Vec<Datum>)>> {
     let snap = engine.txns.snapshot();

@@ -36,6 +36,7 @@
 #![deny(unsafe_code)]
 
 pub mod analyze;
+pub mod autovacuum;
 pub mod cost;
 pub mod lazy;
 

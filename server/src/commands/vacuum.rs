@@ -22,8 +22,11 @@ use storage::datum::Datum;
 use storage::types::Oid;
 use vacuum::{IndexCleanup, VacuumOptions};
 
+use std::time::Duration;
+
 use super::{Block, Notice, QueryResult, Session};
 use crate::error::{SqlError, SqlResult};
+use crate::guc::Settings;
 
 /// A parsed VACUUM or ANALYZE.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,12 +201,14 @@ impl Session {
             if !s.is_analyze {
                 let opts = VacuumOptions {
                     wait: self.lock_wait(),
+                    cost: manual_cost(&self.settings),
                     ..Default::default()
                 };
                 let mut hooks = index_hooks(self, t);
                 let report =
                     vacuum::vacuum_table(&self.engine, t, self.txn.owner(), &opts, &mut hooks)?;
                 drop(hooks);
+                vacuum::lazy::report_to_stats(&self.engine, t, &report, false);
                 if s.verbose {
                     for m in report.verbose_messages(&qualified) {
                         self.info(m);
@@ -212,6 +217,10 @@ impl Session {
             }
             if s.is_analyze || s.analyze {
                 let n = vacuum::analyze::analyze_table(&self.engine, t)?;
+                self.engine
+                    .txns
+                    .stats()
+                    .report_analyze(t.locator, n.live as i64, false);
                 if s.verbose {
                     self.info(format!("analyzing \"{}.{}\"", t.schema, t.name));
                     self.info(format!(
@@ -279,6 +288,65 @@ impl Session {
             }
         }
         Ok(out)
+    }
+}
+
+/// Starts the autovacuum launcher with the server's settings, unless
+/// `autovacuum = off`.
+pub fn start_autovacuum(engine: &std::sync::Arc<storage::engine::Engine>, settings: &Settings) {
+    if !settings.get_bool("autovacuum") {
+        return;
+    }
+    let real = |name: &str, default: f64| {
+        settings
+            .get(name)
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .unwrap_or(default)
+    };
+    let int = |name: &str, default: i64| settings.get_int(name).unwrap_or(default);
+    let cost_limit = match int("autovacuum_vacuum_cost_limit", -1) {
+        n if n > 0 => n,
+        _ => int("vacuum_cost_limit", 200),
+    };
+    let cost_delay = match int("autovacuum_vacuum_cost_delay", 2) {
+        n if n >= 0 => n,
+        _ => int("vacuum_cost_delay", 0),
+    };
+    let cfg = vacuum::autovacuum::AutovacuumConfig {
+        naptime: Duration::from_secs(int("autovacuum_naptime", 60).max(1) as u64),
+        vacuum_threshold: int("autovacuum_vacuum_threshold", 50) as f64,
+        vacuum_scale_factor: real("autovacuum_vacuum_scale_factor", 0.2),
+        insert_threshold: match int("autovacuum_vacuum_insert_threshold", 1000) {
+            n if n >= 0 => Some(n as f64),
+            _ => None,
+        },
+        insert_scale_factor: real("autovacuum_vacuum_insert_scale_factor", 0.2),
+        analyze_threshold: int("autovacuum_analyze_threshold", 50) as f64,
+        analyze_scale_factor: real("autovacuum_analyze_scale_factor", 0.1),
+        cost: vacuum::cost::CostParams {
+            delay: Duration::from_millis(cost_delay.max(0) as u64),
+            limit: cost_limit.clamp(1, 10_000) as u32,
+            page_hit: int("vacuum_cost_page_hit", 1).max(0) as u32,
+            page_miss: int("vacuum_cost_page_miss", 2).max(0) as u32,
+            page_dirty: int("vacuum_cost_page_dirty", 20).max(0) as u32,
+        },
+        log_min_duration: match int("log_autovacuum_min_duration", 600_000) {
+            n if n >= 0 => Some(Duration::from_millis(n as u64)),
+            _ => None,
+        },
+    };
+    vacuum::autovacuum::start(engine, cfg);
+}
+
+/// The cost settings of a manual VACUUM (`vacuum_cost_*`).
+fn manual_cost(settings: &Settings) -> vacuum::cost::CostParams {
+    let int = |name: &str, default: i64| settings.get_int(name).unwrap_or(default).max(0);
+    vacuum::cost::CostParams {
+        delay: Duration::from_millis(int("vacuum_cost_delay", 0) as u64),
+        limit: int("vacuum_cost_limit", 200).clamp(1, 10_000) as u32,
+        page_hit: int("vacuum_cost_page_hit", 1) as u32,
+        page_miss: int("vacuum_cost_page_miss", 2) as u32,
+        page_dirty: int("vacuum_cost_page_dirty", 20) as u32,
     }
 }
 

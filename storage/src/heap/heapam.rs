@@ -66,6 +66,7 @@ use crate::heap::htup::{
 use crate::heap::visibility::{TmResult, satisfies_mvcc, satisfies_update};
 use crate::heap::{prune, visibilitymap};
 use crate::page;
+use crate::pgstat::Change;
 use crate::txn::{LockWait, OwnXids, OwnerId, Snapshot, TransactionManager};
 use crate::types::{
     BlockNumber, CommandId, ForkNumber, ItemPointer, OffsetNumber, RelFileLocator, Xid,
@@ -419,6 +420,9 @@ impl Heap {
         for t in tuples.iter_mut() {
             Self::stamp_new_version(t, xid, cid, false)?;
         }
+        self.txns
+            .stats()
+            .count(xid, rel, Change::Insert, tuples.len() as u64);
         let mut next = 0;
         while next < tuples.len() {
             let needed = page::maxalign(tuples[next].len()) + page::ITEM_ID_SIZE;
@@ -458,7 +462,9 @@ impl Heap {
         xid: Xid,
         cid: CommandId,
     ) -> Result<ItemPointer> {
-        self.place_tuple(rel, tuple, xid, cid, false)
+        let tid = self.place_tuple(rel, tuple, xid, cid, false)?;
+        self.txns.stats().count(xid, rel, Change::Insert, 1);
+        Ok(tid)
     }
 
     /// A sequential scan of `rel` under `snapshot`.
@@ -586,7 +592,10 @@ impl Heap {
             Ok(())
         })?;
         Ok(match r {
-            Ok(()) => ModifyResult::Ok,
+            Ok(()) => {
+                self.txns.stats().count(w.xid, rel, Change::Delete, 1);
+                ModifyResult::Ok
+            }
             Err(m) => m,
         })
     }
@@ -670,7 +679,10 @@ impl Heap {
         })?;
         match same_page {
             Err(m) => Ok((m, None)),
-            Ok(Some(new_tid)) => Ok((ModifyResult::Ok, Some(new_tid))),
+            Ok(Some(new_tid)) => {
+                self.txns.stats().count(w.xid, rel, Change::Update, 1);
+                Ok((ModifyResult::Ok, Some(new_tid)))
+            }
             Ok(None) => {
                 let new_tid = self.place_tuple(rel, new_tuple, w.xid, w.cid, true)?;
                 let buf = self
@@ -693,6 +705,7 @@ impl Heap {
                     page::get_item(&g, tid.offset).unwrap_or_default(),
                 );
                 self.log_heap(&mut g, buf.tag(), XLOG_HEAP_UPDATE, w.xid, ops, false);
+                self.txns.stats().count(w.xid, rel, Change::Update, 1);
                 Ok((ModifyResult::Ok, Some(new_tid)))
             }
         }

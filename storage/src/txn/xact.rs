@@ -88,6 +88,8 @@ pub struct TransactionManager {
     xlog: std::sync::OnceLock<Arc<crate::xlog::XLog>>,
     /// Read-held by a committer from its commit record to its clog update.
     commit_barrier: parking_lot::RwLock<()>,
+    /// Per-table activity counters, settled at commit and abort.
+    stats: crate::pgstat::PgStat,
 }
 
 impl TransactionManager {
@@ -107,6 +109,7 @@ impl TransactionManager {
             sync_commit: AtomicBool::new(true),
             xlog: std::sync::OnceLock::new(),
             commit_barrier: parking_lot::RwLock::new(()),
+            stats: Default::default(),
         })
     }
 
@@ -230,7 +233,14 @@ impl TransactionManager {
             }
         }
         self.finish(owner, xid, subxids);
+        self.stats.end_of_xact(&[xid], true);
+        self.stats.end_of_xact(subxids, true);
         Ok(())
+    }
+
+    /// The per-table activity counters.
+    pub fn stats(&self) -> &crate::pgstat::PgStat {
+        &self.stats
     }
 
     /// Aborts top-level `xid` and `subxids` (those not already rolled back).
@@ -242,6 +252,8 @@ impl TransactionManager {
         self.clog
             .set_tree_status(xid, subxids, XidStatus::Aborted)?;
         self.finish(owner, xid, subxids);
+        self.stats.end_of_xact(&[xid], false);
+        self.stats.end_of_xact(subxids, false);
         Ok(())
     }
 
@@ -252,6 +264,7 @@ impl TransactionManager {
         self.log_abort(subxid, &[]);
         self.clog.set_status(subxid, XidStatus::Aborted)?;
         self.finish(owner, subxid, &[]);
+        self.stats.end_of_xact(&[subxid], false);
         Ok(())
     }
 
