@@ -261,6 +261,83 @@ async fn autovacuum_keeps_an_update_heavy_table_small() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn vacuum_alongside_inserts_updates_and_deletes_loses_nothing() {
+    let server = TestServer::start_with(&["-c", "fsync=off"]);
+    let c = server.connect().await;
+    c.batch_execute(
+        "create table acct (id int not null, bal int not null);
+         create table log (client int not null, k int not null)",
+    )
+    .await
+    .expect("create");
+    let values: Vec<String> = (1..=200).map(|i| format!("({i}, 100)")).collect();
+    c.batch_execute(&format!("insert into acct values {}", values.join(", ")))
+        .await
+        .expect("seed");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let vac = {
+        let v = server.connect().await;
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                v.batch_execute("vacuum acct").await.expect("vacuum acct");
+                v.batch_execute("vacuum log").await.expect("vacuum log");
+                n += 1;
+            }
+            n
+        })
+    };
+    let mut tasks = Vec::new();
+    for client in 0..4 {
+        let cl = server.connect().await;
+        tasks.push(tokio::spawn(async move {
+            let mut kept = Vec::new();
+            for i in 0..150 {
+                let from = (i * 7 + client * 13) % 200 + 1;
+                let to = (i * 11 + client * 3) % 200 + 1;
+                cl.batch_execute(&format!(
+                    "begin; update acct set bal = bal - 1 where id = {from};
+                     update acct set bal = bal + 1 where id = {to}; commit"
+                ))
+                .await
+                .expect("transfer");
+                cl.batch_execute(&format!("insert into log values ({client}, {i})"))
+                    .await
+                    .expect("insert");
+                if i % 3 == 0 {
+                    cl.batch_execute(&format!(
+                        "delete from log where client = {client} and k = {i}"
+                    ))
+                    .await
+                    .expect("delete");
+                } else {
+                    kept.push(i);
+                }
+            }
+            kept.len() as i64
+        }));
+    }
+    let mut expected_log = 0;
+    for t in tasks {
+        expected_log += t.await.expect("client");
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let vacuums = vac.await.expect("vacuum loop");
+    assert!(vacuums > 0);
+    assert_eq!(count(&c, "select count(*) from acct").await, 200);
+    assert_eq!(
+        count(&c, "select sum(bal)::int8 from acct").await,
+        200 * 100
+    );
+    assert_eq!(count(&c, "select count(*) from log").await, expected_log);
+    assert_eq!(
+        count(&c, "select count(*) from log where k % 3 = 0").await,
+        0
+    );
+}
+
 #[tokio::test]
 async fn crash_during_vacuum_loses_nothing() {
     let mut server = TestServer::start();

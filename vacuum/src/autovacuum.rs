@@ -146,9 +146,9 @@ fn launcher(weak: Weak<Engine>, cfg: AutovacuumConfig) {
     }
 }
 
-/// User tables: (OID) of every relkind 'r' row at or above the first
+/// The user tables: every relkind 'r' row of pg_class at or above the first
 /// normal OID.
-fn user_tables(engine: &Engine) -> storage::Result<Vec<Arc<TableInfo>>> {
+pub fn user_tables(engine: &Engine) -> storage::Result<Vec<Arc<TableInfo>>> {
     let snap = engine.txns.snapshot();
     let kind = PG_CLASS.col("relkind");
     let mut oids = Vec::new();

@@ -17,9 +17,6 @@
 //! so it can use the session's catalog lookup and notices.
 
 use storage::catalog::TableInfo;
-use storage::catalog::defs::PG_CLASS;
-use storage::datum::Datum;
-use storage::types::Oid;
 use vacuum::{IndexCleanup, VacuumOptions};
 
 use std::time::Duration;
@@ -248,24 +245,7 @@ impl Session {
     ) -> SqlResult<Vec<std::sync::Arc<TableInfo>>> {
         let mut out = Vec::new();
         if names.is_empty() {
-            let snap = self.engine.txns.snapshot();
-            let mut oids = Vec::new();
-            let kind = PG_CLASS.col("relkind");
-            self.engine.catalog.scan_table(&PG_CLASS, &snap, |_, row| {
-                if let Datum::Oid(o) = row[0]
-                    && o >= Oid::FIRST_NORMAL.0
-                    && matches!(&row[kind], Datum::Text(k) if k == "r")
-                {
-                    oids.push(Oid(o));
-                }
-                Ok(true)
-            })?;
-            for o in oids {
-                if let Some(t) = self.engine.catalog.table_by_oid(o, &snap)? {
-                    out.push(t);
-                }
-            }
-            return Ok(out);
+            return Ok(vacuum::autovacuum::user_tables(&self.engine)?);
         }
         let lookup = super::Lookup {
             session: self,
