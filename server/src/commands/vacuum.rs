@@ -106,7 +106,22 @@ pub fn parse(text: &str) -> SqlResult<VacuumStmt> {
         }
     }
     let rest: Vec<String> = it.collect();
-    for part in rest.split(|w| w == ",") {
+    // Split at commas outside parentheses.
+    let mut parts: Vec<&[String]> = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (i, w) in rest.iter().enumerate() {
+        match w.as_str() {
+            "(" => depth += 1,
+            ")" => depth = depth.saturating_sub(1),
+            "," if depth == 0 => {
+                parts.push(&rest[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&rest[start..]);
+    for part in parts {
         // A column list (ANALYZE t (a, b)) is accepted and ignored.
         let name: Vec<&String> = part.iter().take_while(|w| *w != "(").collect();
         match name.as_slice() {

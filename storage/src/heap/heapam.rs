@@ -44,8 +44,12 @@
 //!    logged, except that the first hint-bit change of a page after the redo
 //!    point logs the page's image (torn-page protection under checksums).
 //!
-//! Not done yet: HOT chains and
-//! pruning (issue #6), shared row locks held by several transactions at
+//! 7. Before a page's tuples are changed, its all-visible flag and
+//!    visibility-map bit are cleared ([`crate::heap::visibilitymap`]); a
+//!    delete or update notes its xid in `pd_prune_xid`; a scan may prune a
+//!    nearly full page it reads ([`crate::heap::prune::prune_opt`]).
+//!
+//! Not done yet: HOT chains (issue #6), shared row locks held by several transactions at
 //! once (FOR SHARE takes an exclusive row lock), TOAST.
 
 use std::collections::HashMap;

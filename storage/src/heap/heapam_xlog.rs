@@ -28,6 +28,10 @@
 //!
 //! Redo applies the ops only if the page LSN is older than the record's end
 //! ([`crate::recovery::redo_block`]), so replaying twice changes nothing.
+//! Every HEAP redo also clears the page's `PD_ALL_VISIBLE` and its
+//! visibility-map bit, and DELETE / UPDATE set `pd_prune_xid`
+//! ([`crate::heap::visibilitymap`], [`crate::heap::prune`]). The HEAP2
+//! records (prune, vacuum, visible, in-place) are in [`crate::heap::prune`].
 
 use wal::DecodedRecord;
 

@@ -1,4 +1,7 @@
-//! The heap access method: row versions in slotted pages.
+//! The heap access method: row versions in slotted pages ([`heapam`],
+//! [`visibility`], WAL in [`heapam_xlog`]), and the page-level side of
+//! VACUUM: pruning and the HEAP2 records ([`prune`]), the visibility map
+//! ([`visibilitymap`]).
 
 pub mod heapam;
 pub mod heapam_xlog;
