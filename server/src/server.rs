@@ -170,6 +170,7 @@ pub fn run(data_dir: &Path, overrides: &[(String, String)]) -> Result<(), Server
             .and_then(|v| v.parse().ok())
             .unwrap_or(0.9),
     });
+    crate::session::vacuum_cmd::start_autovacuum(&engine, &settings);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

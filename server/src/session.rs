@@ -22,6 +22,8 @@
 
 mod explain;
 mod indexcmds;
+#[path = "commands/vacuum.rs"]
+pub mod vacuum_cmd;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -724,6 +726,7 @@ impl Session {
                 Ok(QueryResult::Command("CHECKPOINT".into()))
             }
             StatementKind::Utility(Utility::Reindex(target)) => self.reindex(target),
+            StatementKind::Utility(Utility::Vacuum(v)) => self.run_vacuum(v),
             StatementKind::Utility(Utility::NotSupported(what)) => Err(SqlError::unsupported(what)),
             StatementKind::Sql(ast) => self.dispatch_sql(ast, params),
         }

@@ -622,4 +622,65 @@ fn a_spread_checkpoint_paces_its_writes_and_an_immediate_one_hurries_it() {
     e.crash();
     let e = open(dir.path(), 1000);
     assert_eq!(values(&e), (1..20_001).collect());
+
+/// Prunes every page of REL as VACUUM's one-pass mode does and sets the
+/// visibility map; returns the number of NORMAL line pointers left.
+fn prune_all(e: &Engine) -> usize {
+    use crate::heap::prune::{PruneMode, prune_page};
+    let horizon = e.txns.oldest_xmin();
+    let mut normal = 0;
+    for b in 0..e.heap.nblocks(REL).unwrap().0 {
+        let buf = e
+            .pool
+            .read_buffer(REL, ForkNumber::Main, crate::types::BlockNumber(b), None)
+            .unwrap();
+        let mut g = buf.cleanup_lock();
+        prune_page(&e.heap, &mut g, buf.tag(), horizon, PruneMode::Unused, true).unwrap();
+        if page::flags(&g) & page::PD_ALL_VISIBLE != 0 {
+            crate::heap::visibilitymap::set_all_visible(&e.heap, REL, buf.block()).unwrap();
+        }
+        normal += (1..=page::max_offset_number(&g))
+            .filter(|i| page::get_item(&g, crate::types::OffsetNumber(*i)).is_some())
+            .count();
+    }
+    normal
+}
+
+#[test]
+fn pruned_pages_and_visibility_map_bits_survive_a_crash() {
+    use crate::heap::visibilitymap::is_all_visible;
+    let dir = tempfile::tempdir().unwrap();
+    let e = open(dir.path(), 24);
+    txn(&e, 1, Some(true), |e, _| {
+        e.heap.create_relation(REL).unwrap()
+    });
+    txn(&e, 1, Some(true), |e, w| insert(e, w, 0..2000));
+    e.checkpoint().unwrap();
+    txn(&e, 1, Some(true), |e, w| modify(e, w, |v| v % 2 == 0, None));
+    txn(&e, 1, Some(false), |e, w| insert(e, w, 5000..5100));
+    let expect: BTreeSet<i32> = (0..2000).filter(|v| v % 2 == 1).collect();
+    assert_eq!(prune_all(&e), 1000, "dead and aborted versions removed");
+    assert_eq!(prune_all(&e), 1000, "pruning twice changes nothing");
+    assert_values(&e, &expect);
+    let nblocks = e.heap.nblocks(REL).unwrap().0;
+    for b in 0..nblocks {
+        assert!(is_all_visible(&e.pool, REL, crate::types::BlockNumber(b)).unwrap());
+    }
+    // Pruning does not flush the WAL; the next commit would. Flush it here.
+    e.xlog.flush(e.xlog.writer().insert_lsn()).unwrap();
+    e.crash();
+    let e = open(dir.path(), 24);
+    assert_values(&e, &expect);
+    for b in 0..nblocks {
+        assert!(
+            is_all_visible(&e.pool, REL, crate::types::BlockNumber(b)).unwrap(),
+            "VM bit of block {b} lost by the crash"
+        );
+    }
+    // Redo rebuilt the pruned pages: nothing left to prune.
+    assert_eq!(prune_all(&e), 1000);
+    // A change after recovery clears the bit of its page.
+    txn(&e, 1, Some(true), |e, w| insert(e, w, [7000]));
+    let changed = rows(&e).iter().find(|r| r.1 == 7000).unwrap().0.block;
+    assert!(!is_all_visible(&e.pool, REL, changed).unwrap());
 }

@@ -7,7 +7,9 @@
 //! storage side of the write-ahead log: logging page changes ([`xlog`],
 //! with each resource manager's records beside its code:
 //! [`heap::heapam_xlog`], [`nbtree::xlog`], [`txn::xact_xlog`], [`smgr_xlog`]), crash
-//! recovery and checkpoints ([`recovery`], [`engine`]).
+//! recovery and checkpoints ([`recovery`], [`engine`]); pruning and the
+//! visibility map for VACUUM ([`heap::prune`], [`heap::visibilitymap`],
+//! HEAP2 records) and per-table activity counters ([`pgstat`]).
 //!
 //! Layering (DESIGN.md): `wal` ← `storage` ← `vacuum` ← `server`. Nothing
 //! here knows SQL; the server's catalog and executor call down into these
@@ -25,6 +27,7 @@ pub mod heap;
 pub mod indexing;
 pub mod nbtree;
 pub mod page;
+pub mod pgstat;
 pub mod recovery;
 pub mod smgr;
 pub mod smgr_xlog;

@@ -68,7 +68,7 @@ use std::path::Path;
 
 use wal::record::{BKP_WILL_INIT, BlockRef};
 use wal::rmgr::{
-    CheckPoint, RM_BTREE_ID, RM_HEAP_ID, RM_SEQ_ID, RM_SMGR_ID, RM_XACT_ID, RM_XLOG_ID,
+    CheckPoint, RM_BTREE_ID, RM_HEAP_ID, RM_HEAP2_ID, RM_SEQ_ID, RM_SMGR_ID, RM_XACT_ID, RM_XLOG_ID,
     XLOG_CHECKPOINT_ONLINE, XLOG_CHECKPOINT_SHUTDOWN, XLOG_FPI_FOR_HINT,
 };
 use wal::{ControlFile, DbState, DecodedRecord, Lsn, TimeLineId, WalReader};
@@ -138,6 +138,7 @@ pub fn redo(pool: &BufferPool, clog: &Clog, rec: &DecodedRecord) -> Result<()> {
         RM_HEAP_ID => crate::heap::heapam_xlog::heap_redo(pool, rec),
         RM_BTREE_ID => crate::nbtree::xlog::btree_redo(pool, rec),
         RM_SEQ_ID => crate::catalog::sequence_xlog::seq_redo(pool, rec),
+        RM_HEAP2_ID => crate::heap::prune::heap2_redo(pool, rec),
         other => Err(StorageError::Corrupted(format!(
             "unknown resource manager {other} in WAL record at {}",
             rec.lsn
@@ -174,6 +175,7 @@ pub fn describe(rec: &DecodedRecord) -> String {
         RM_HEAP_ID => crate::heap::heapam_xlog::heap_describe(rec),
         RM_BTREE_ID => crate::nbtree::xlog::btree_describe(rec),
         RM_SEQ_ID => crate::catalog::sequence_xlog::seq_describe(rec),
+        RM_HEAP2_ID => crate::heap::prune::heap2_describe(rec),
         _ => format!("info {:#x}", r.info),
     };
     let mut s = format!(

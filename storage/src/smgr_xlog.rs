@@ -76,6 +76,7 @@ pub fn smgr_redo(pool: &BufferPool, info: u8, d: &[u8]) -> Result<()> {
                     pool.truncate_relation(rel, fork, n)?;
                 }
             }
+            crate::heap::visibilitymap::truncate(pool, rel, n)?;
         }
         _ => return Err(StorageError::Corrupted("invalid SMGR WAL record".into())),
     }

@@ -43,7 +43,9 @@ pub enum Utility {
     Checkpoint,
     /// REINDEX {INDEX | TABLE} name
     Reindex(ReindexTarget),
-    /// VACUUM / ANALYZE / REINDEX / CLUSTER ...: named, not yet supported.
+    /// VACUUM / ANALYZE.
+    Vacuum(crate::session::vacuum_cmd::VacuumStmt),
+    /// CLUSTER ...: named, not yet supported.
     NotSupported(String),
 }
 
@@ -187,9 +189,10 @@ fn parse_one(text: &str, offset: usize, words: &[String]) -> SqlResult<ParsedSta
     let kind = match first {
         "CHECKPOINT" if words.len() == 1 => StatementKind::Utility(Utility::Checkpoint),
         "REINDEX" => StatementKind::Utility(parse_reindex(text, offset)?),
-        "VACUUM" | "ANALYZE" | "ANALYSE" | "CLUSTER" => {
-            StatementKind::Utility(Utility::NotSupported(first.to_string()))
+        "VACUUM" | "ANALYZE" | "ANALYSE" => {
+            StatementKind::Utility(Utility::Vacuum(crate::session::vacuum_cmd::parse(text)?))
         }
+        "CLUSTER" => StatementKind::Utility(Utility::NotSupported(first.to_string())),
         _ => {
             let d = dialect();
             let normalized;

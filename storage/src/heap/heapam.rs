@@ -45,8 +45,12 @@
 //!    logged, except that the first hint-bit change of a page after the redo
 //!    point logs the page's image (torn-page protection under checksums).
 //!
-//! Not done yet: HOT chains and
-//! pruning (issue #6), shared row locks held by several transactions at
+//! 7. Before a page's tuples are changed, its all-visible flag and
+//!    visibility-map bit are cleared ([`crate::heap::visibilitymap`]); a
+//!    delete or update notes its xid in `pd_prune_xid`; a scan may prune a
+//!    nearly full page it reads ([`crate::heap::prune::prune_opt`]).
+//!
+//! Not done yet: HOT chains (issue #6), shared row locks held by several transactions at
 //! once (FOR SHARE takes an exclusive row lock), TOAST.
 
 use std::collections::HashMap;
@@ -67,7 +71,9 @@ use crate::heap::htup::{
 use crate::heap::visibility::{
     Liveness, TmResult, satisfies_dirty, satisfies_mvcc, satisfies_update,
 };
+use crate::heap::{prune, visibilitymap};
 use crate::page;
+use crate::pgstat::Change;
 use crate::txn::{LockWait, OwnXids, OwnerId, Snapshot, TransactionManager};
 use crate::types::{
     BlockNumber, CommandId, ForkNumber, ItemPointer, OffsetNumber, RelFileLocator, Xid,
@@ -232,6 +238,7 @@ impl Heap {
         xid: Xid,
         apply: &mut impl FnMut(&mut [u8], OffsetNumber) -> Result<R>,
     ) -> Result<R> {
+        visibilitymap::clear_for_change(&self.pool, g, tag)?;
         self.check_wal()?;
         let lps_before = g[page::PAGE_HEADER_SIZE..page::lower(g)].to_vec();
         let r = apply(g, off)?;
@@ -259,6 +266,10 @@ impl Heap {
         } else {
             XLOG_HEAP_DELETE
         };
+        if info != XLOG_HEAP_LOCK {
+            prune::page_set_prunable(g, xid);
+        }
+        let item = page::get_item(g, off).unwrap_or_default();
         ops.header(off, item);
         self.log_heap(g, tag, info, xid, ops, false);
         Ok(r)
@@ -305,6 +316,7 @@ impl Heap {
             self.pool
                 .truncate_relation(rel, ForkNumber::Fsm, BlockNumber(0))?;
         }
+        visibilitymap::truncate(&self.pool, rel, BlockNumber(0))?;
         Ok(())
     }
 
@@ -403,6 +415,7 @@ impl Heap {
         Self::stamp_new_version(tuple, xid, cid, updated)?;
         let needed = page::maxalign(tuple.len()) + page::ITEM_ID_SIZE;
         self.with_room(rel, needed, None, |g, tag| {
+            visibilitymap::clear_for_change(&self.pool, g, tag)?;
             self.check_wal()?;
             let was_empty = page::max_offset_number(g) == 0;
             let Some(off) = page::add_item(g, tuple, None) else {
@@ -445,10 +458,14 @@ impl Heap {
             Self::stamp_new_version(t, xid, cid, false)?;
         }
         tids.reserve(tuples.len());
+        self.txns
+            .stats()
+            .count(xid, rel, Change::Insert, tuples.len() as u64);
         let mut next = 0;
         while next < tuples.len() {
             let needed = page::maxalign(tuples[next].len()) + page::ITEM_ID_SIZE;
             next = self.with_room(rel, needed, Some(ring), |g, tag| {
+                visibilitymap::clear_for_change(&self.pool, g, tag)?;
                 self.check_wal()?;
                 let was_empty = page::max_offset_number(g) == 0;
                 let mut ops = HeapOps::default();
@@ -525,7 +542,9 @@ impl Heap {
         xid: Xid,
         cid: CommandId,
     ) -> Result<ItemPointer> {
-        self.place_tuple(rel, tuple, xid, cid, false)
+        let tid = self.place_tuple(rel, tuple, xid, cid, false)?;
+        self.txns.stats().count(xid, rel, Change::Insert, 1);
+        Ok(tid)
     }
 
     /// A sequential scan of `rel` under `snapshot`.
@@ -664,7 +683,10 @@ impl Heap {
             Ok(())
         })?;
         Ok(match r {
-            Ok(()) => ModifyResult::Ok,
+            Ok(()) => {
+                self.txns.stats().count(w.xid, rel, Change::Delete, 1);
+                ModifyResult::Ok
+            }
             Err(m) => m,
         })
     }
@@ -748,13 +770,17 @@ impl Heap {
         })?;
         match same_page {
             Err(m) => Ok((m, None)),
-            Ok(Some(new_tid)) => Ok((ModifyResult::Ok, Some(new_tid))),
+            Ok(Some(new_tid)) => {
+                self.txns.stats().count(w.xid, rel, Change::Update, 1);
+                Ok((ModifyResult::Ok, Some(new_tid)))
+            }
             Ok(None) => {
                 let new_tid = self.place_tuple(rel, new_tuple, w.xid, w.cid, true)?;
                 let buf = self
                     .pool
                     .read_buffer(rel, ForkNumber::Main, tid.block, None)?;
                 let mut g = buf.write();
+                visibilitymap::clear_for_change(&self.pool, &mut g, buf.tag())?;
                 self.check_wal()?;
                 let item = page::get_item_mut(&mut g, tid.offset)
                     .ok_or_else(|| StorageError::Internal("updated tuple vanished".into()))?;
@@ -762,6 +788,7 @@ impl Heap {
                 let mut h = HeapTupleHeaderMut(item);
                 set_xmax(&mut h, w.xid, w.cid, 0);
                 h.set_ctid(new_tid);
+                prune::page_set_prunable(&mut g, w.xid);
                 g.mark_dirty();
                 let mut ops = HeapOps::default();
                 ops.header(
@@ -769,6 +796,7 @@ impl Heap {
                     page::get_item(&g, tid.offset).unwrap_or_default(),
                 );
                 self.log_heap(&mut g, buf.tag(), XLOG_HEAP_UPDATE, w.xid, ops, false);
+                self.txns.stats().count(w.xid, rel, Change::Update, 1);
                 Ok((ModifyResult::Ok, Some(new_tid)))
             }
         }
@@ -834,6 +862,7 @@ impl HeapScan<'_> {
             self.heap
                 .pool
                 .read_buffer(self.rel, ForkNumber::Main, block, self.ring.as_ref())?;
+        prune::prune_opt(self.heap, self.rel, &buf);
         {
             let g = buf.read();
             if page::is_new(&g) {

@@ -28,6 +28,10 @@
 //!
 //! Redo applies the ops only if the page LSN is older than the record's end
 //! ([`crate::recovery::redo_block`]), so replaying twice changes nothing.
+//! Every HEAP redo also clears the page's `PD_ALL_VISIBLE` and its
+//! visibility-map bit, and DELETE / UPDATE set `pd_prune_xid`
+//! ([`crate::heap::visibilitymap`], [`crate::heap::prune`]). The HEAP2
+//! records (prune, vacuum, visible, in-place) are in [`crate::heap::prune`].
 
 use wal::DecodedRecord;
 
@@ -122,8 +126,21 @@ pub fn apply_ops(pg: &mut [u8], init: bool, ops: &[u8]) -> Result<()> {
 /// Redo of a HEAP record.
 pub fn heap_redo(pool: &BufferPool, rec: &DecodedRecord) -> Result<()> {
     let init = rec.record.info & XLOG_HEAP_INIT_PAGE != 0;
+    let kind = rec.record.info & 0x70;
+    let deleter = kind == XLOG_HEAP_DELETE || kind == XLOG_HEAP_UPDATE;
     for blk in &rec.record.blocks {
-        crate::recovery::redo_block(pool, rec, blk, |pg| apply_ops(pg, init, &blk.data))?;
+        crate::recovery::redo_block(pool, rec, blk, |pg| {
+            apply_ops(pg, init, &blk.data)?;
+            // The visibility map's invariant 2, and PageSetPrunable.
+            page::clear_flag(pg, page::PD_ALL_VISIBLE);
+            if deleter {
+                crate::heap::prune::page_set_prunable(pg, crate::types::Xid(rec.record.xid));
+            }
+            Ok(())
+        })?;
+        if let Some(tag) = crate::xlog::buffer_tag(&blk.target) {
+            crate::heap::visibilitymap::clear_on_redo(pool, tag)?;
+        }
     }
     Ok(())
 }

@@ -110,6 +110,8 @@ pub struct TransactionManager {
     /// Removes relation files whose fate a commit or abort decided
     /// (installed by the engine: drop buffers, unlink).
     file_dropper: std::sync::OnceLock<FileDropper>,
+    /// Per-table activity counters, settled at commit and abort.
+    stats: crate::pgstat::PgStat,
 }
 
 /// Removes the files of relations a finished transaction dropped.
@@ -134,6 +136,7 @@ impl TransactionManager {
             commit_barrier: parking_lot::RwLock::new(()),
             latest_async_commit: std::sync::atomic::AtomicU64::new(0),
             file_dropper: std::sync::OnceLock::new(),
+            stats: Default::default(),
         })
     }
 
@@ -317,7 +320,14 @@ impl TransactionManager {
             self.drop_files(drop_rels);
         }
         self.finish(owner, xid, subxids);
+        self.stats.end_of_xact(&[xid], true);
+        self.stats.end_of_xact(subxids, true);
         Ok(())
+    }
+
+    /// The per-table activity counters.
+    pub fn stats(&self) -> &crate::pgstat::PgStat {
+        &self.stats
     }
 
     /// Aborts top-level `xid` and `subxids` (those not already rolled back).
@@ -342,6 +352,8 @@ impl TransactionManager {
         self.drop_files(drop_rels);
         r?;
         self.finish(owner, xid, subxids);
+        self.stats.end_of_xact(&[xid], false);
+        self.stats.end_of_xact(subxids, false);
         Ok(())
     }
 
@@ -352,6 +364,7 @@ impl TransactionManager {
         self.log_abort(subxid, &[], &[]);
         self.clog.set_status(subxid, XidStatus::Aborted)?;
         self.finish(owner, subxid, &[]);
+        self.stats.end_of_xact(&[subxid], false);
         Ok(())
     }
 
