@@ -622,6 +622,7 @@ fn a_spread_checkpoint_paces_its_writes_and_an_immediate_one_hurries_it() {
     e.crash();
     let e = open(dir.path(), 1000);
     assert_eq!(values(&e), (1..20_001).collect());
+}
 
 /// Prunes every page of REL as VACUUM's one-pass mode does and sets the
 /// visibility map; returns the number of NORMAL line pointers left.

@@ -68,8 +68,8 @@ use std::path::Path;
 
 use wal::record::{BKP_WILL_INIT, BlockRef};
 use wal::rmgr::{
-    CheckPoint, RM_BTREE_ID, RM_HEAP_ID, RM_HEAP2_ID, RM_SEQ_ID, RM_SMGR_ID, RM_XACT_ID, RM_XLOG_ID,
-    XLOG_CHECKPOINT_ONLINE, XLOG_CHECKPOINT_SHUTDOWN, XLOG_FPI_FOR_HINT,
+    CheckPoint, RM_BTREE_ID, RM_HEAP_ID, RM_HEAP2_ID, RM_SEQ_ID, RM_SMGR_ID, RM_XACT_ID,
+    RM_XLOG_ID, XLOG_CHECKPOINT_ONLINE, XLOG_CHECKPOINT_SHUTDOWN, XLOG_FPI_FOR_HINT,
 };
 use wal::{ControlFile, DbState, DecodedRecord, Lsn, TimeLineId, WalReader};
 
