@@ -19,7 +19,8 @@ use crate::heap::build_scan::index_build_scan;
 use crate::heap::heapam::Writer;
 use crate::heap::tuple::deform_tuple;
 use crate::nbtree::{IndexColumn, IndexKeyDesc, UniqueCheck};
-use crate::types::ItemPointer;
+use crate::page::{self, LpFlags};
+use crate::types::{ForkNumber, ItemPointer};
 
 /// The B-tree key description of `index` on `table`.
 pub fn key_desc(table: &TableInfo, index: &IndexInfo) -> IndexKeyDesc {
@@ -105,11 +106,20 @@ pub fn insert_index_entry(
 }
 
 /// `bt_index_check`: verifies `index`'s structure and that every entry
-/// points at a stored heap version of `table`.
+/// points at a line pointer of `table` that is in use: a stored version,
+/// or one pruned to LP_DEAD whose entries vacuum has yet to remove. An
+/// entry pointing at an unused (reusable) line pointer is corruption:
+/// vacuum freed the pointer without removing the entry.
 pub fn check_index(engine: &Engine, table: &TableInfo, index: &IndexInfo) -> Result<()> {
     let desc = key_desc(table, index);
-    let heap = &engine.heap;
+    let pool = engine.heap.pool();
+    let nblocks = engine.heap.nblocks(table.locator)?;
     engine.btree.check(index.locator, &desc, &mut |tid| {
-        Ok(heap.fetch_any(table.locator, tid)?.is_some())
+        if tid.block.0 >= nblocks.0 {
+            return Ok(false);
+        }
+        let buf = pool.read_buffer(table.locator, ForkNumber::Main, tid.block, None)?;
+        let g = buf.read();
+        Ok(page::item_id(&g, tid.offset).is_some_and(|lp| lp.flags != LpFlags::Unused))
     })
 }
