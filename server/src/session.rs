@@ -1666,9 +1666,13 @@ impl Session {
         for (idx, typ) in &serials {
             let seq_name = format!("{name}_{}_seq", columns[*idx].name);
             let qualified = if ns_name == "public" {
-                quote_ident(&seq_name)
+                crate::sql::bind::quote_ident(&seq_name)
             } else {
-                format!("{}.{}", quote_ident(&ns_name), quote_ident(&seq_name))
+                format!(
+                    "{}.{}",
+                    crate::sql::bind::quote_ident(&ns_name),
+                    crate::sql::bind::quote_ident(&seq_name)
+                )
             };
             let def = default_sequence(*typ, None, None, None, 1, 1, false);
             let seq = engine
@@ -2122,22 +2126,6 @@ fn const_i64(e: &ast::Expr) -> SqlResult<i64> {
     let text = e.to_string().replace(' ', "");
     text.parse::<i64>()
         .map_err(|_| SqlError::new("22023", format!("invalid sequence option value {e}")))
-}
-
-/// Quotes an identifier when PostgreSQL's `quote_ident` would.
-fn quote_ident(name: &str) -> String {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if plain {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
 }
 
 fn copy_columns(table: &TableInfo, columns: &[ast::Ident]) -> SqlResult<Vec<usize>> {

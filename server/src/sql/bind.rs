@@ -151,6 +151,22 @@ pub struct Binder<'a> {
     srfs: Option<Vec<super::srf::SrfCall>>,
 }
 
+/// Quotes an identifier when PostgreSQL's `quote_ident` would.
+pub fn quote_ident(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
 /// Folds an identifier as PostgreSQL does: unquoted names to lower case.
 pub fn ident_name(id: &ast::Ident) -> String {
     if id.quote_style.is_some() {

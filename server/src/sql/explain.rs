@@ -25,7 +25,7 @@ use storage::catalog::TableInfo;
 use storage::datum::io::OutputOptions;
 use storage::datum::{Datum, SqlType, TypeOid};
 
-use super::bind::{DeletePlan, InsertPlan, UpdatePlan};
+use super::bind::{DeletePlan, InsertPlan, UpdatePlan, quote_ident};
 use super::expr::{Expr, SubKind};
 use super::path::{ColumnQual, IndexPath};
 use super::plan::{JoinKind, Plan, SetOpKind, SortKey};
@@ -475,9 +475,9 @@ impl<'a> Explainer<'a> {
             .iter()
             .map(|c| {
                 if qualify {
-                    format!("{}.{}", table.name, quote(&c.name))
+                    format!("{}.{}", table.name, quote_ident(&c.name))
                 } else {
-                    quote(&c.name)
+                    quote_ident(&c.name)
                 }
             })
             .collect()
@@ -1034,21 +1034,5 @@ fn count_relations(plan: &Plan) -> usize {
         | Plan::Limit { input, .. }
         | Plan::Distinct { input }
         | Plan::Truncate { input, .. } => count_relations(input),
-    }
-}
-
-/// A column name as PostgreSQL prints it: quoted when it must be.
-fn quote(name: &str) -> String {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if plain {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
     }
 }
