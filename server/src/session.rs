@@ -1799,13 +1799,14 @@ impl Session {
         }
         let w = txn_writer(&self.txn, &wait)?;
         for table in &targets {
-            engine.catalog.new_relfilenode(
+            let new = engine.catalog.new_relfilenode(
                 table.oid,
                 table.locator,
                 &snap,
                 &w,
                 &mut self.pending,
             )?;
+            engine.heap.create_relation(new)?;
         }
         for table in &targets {
             self.truncate_indexes(table, &snap)?;

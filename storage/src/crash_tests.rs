@@ -74,9 +74,8 @@ fn tuple(v: i32) -> Vec<u8> {
     b
 }
 
-/// Runs `f` in a transaction; commits if `commit`, else aborts or (None)
-/// leaves it running.
-fn txn(e: &Engine, owner: u64, end: Option<bool>, f: impl FnOnce(&Engine, &Writer<'_>)) {
+/// Begins a transaction for `owner`, assigns its xid and runs `f` in it.
+fn run_in(e: &Engine, owner: u64, f: impl FnOnce(&Engine, &Writer<'_>)) -> TransactionState {
     let mut t = TransactionState::new(OwnerId(owner));
     t.begin().unwrap();
     let xid = t.assign_xid(&e.txns).unwrap();
@@ -91,6 +90,13 @@ fn txn(e: &Engine, owner: u64, end: Option<bool>, f: impl FnOnce(&Engine, &Write
         };
         f(e, &w);
     }
+    t
+}
+
+/// Runs `f` in a transaction; commits if `end` is `Some(true)`, aborts if
+/// `Some(false)`, leaves it running if `None`.
+fn txn(e: &Engine, owner: u64, end: Option<bool>, f: impl FnOnce(&Engine, &Writer<'_>)) {
+    let mut t = run_in(e, owner, f);
     match end {
         Some(true) => t.commit(&e.txns).unwrap(),
         Some(false) => t.abort(&e.txns).unwrap(),
@@ -446,20 +452,7 @@ fn a_multi_insert_survives_a_crash_whole_and_an_unfinished_one_leaves_nothing() 
 /// Runs `f` in a transaction committed with `synchronous_commit = off`
 /// (commit record inserted, not flushed).
 fn txn_async(e: &Engine, f: impl FnOnce(&Engine, &Writer<'_>)) {
-    let mut t = TransactionState::new(OwnerId(7));
-    t.begin().unwrap();
-    let xid = t.assign_xid(&e.txns).unwrap();
-    let wait = LockWait::nowait();
-    {
-        let w = Writer {
-            xid,
-            cid: t.curcid(),
-            own: t.own_xids(),
-            owner: t.owner(),
-            wait: &wait,
-        };
-        f(e, &w);
-    }
+    let mut t = run_in(e, 7, f);
     t.commit_with(&e.txns, false, &[]).unwrap();
 }
 

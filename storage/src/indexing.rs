@@ -18,25 +18,9 @@ use crate::error::{Result, StorageError};
 use crate::heap::build_scan::index_build_scan;
 use crate::heap::heapam::Writer;
 use crate::heap::tuple::deform_tuple;
-use crate::nbtree::{IndexColumn, IndexKeyDesc, UniqueCheck};
+use crate::nbtree::UniqueCheck;
 use crate::page::{self, LpFlags};
 use crate::types::{ForkNumber, ItemPointer};
-
-/// The B-tree key description of `index` on `table`.
-pub fn key_desc(table: &TableInfo, index: &IndexInfo) -> IndexKeyDesc {
-    IndexKeyDesc {
-        columns: index
-            .columns
-            .iter()
-            .zip(&index.orders)
-            .map(|(&c, o)| IndexColumn {
-                typ: table.columns[c].typ,
-                descending: o.descending,
-                nulls_first: o.nulls_first,
-            })
-            .collect(),
-    }
-}
 
 /// The key of `index` in `row` (a full table row).
 pub fn index_key(index: &IndexInfo, row: &[Datum]) -> Vec<Datum> {
@@ -57,7 +41,7 @@ pub fn init_index(engine: &Engine, index: &IndexInfo) -> Result<()> {
 /// with [`StorageError::UniqueViolation`] if two live versions share a key
 /// with no NULL in it.
 pub fn build_index(engine: &Engine, table: &TableInfo, index: &IndexInfo) -> Result<()> {
-    let desc = key_desc(table, index);
+    let desc = &index.key;
     let mut entries: Vec<(Vec<Datum>, ItemPointer)> = Vec::new();
     let mut alive_keys: Vec<usize> = Vec::new();
     let mut row = Vec::with_capacity(table.columns.len());
@@ -81,7 +65,7 @@ pub fn build_index(engine: &Engine, table: &TableInfo, index: &IndexInfo) -> Res
         }
     }
     engine.btree.create(index.locator)?;
-    engine.btree.build(index.locator, &desc, entries, false)
+    engine.btree.build(index.locator, desc, entries, false)
 }
 
 /// Inserts the entry of the new heap version `tid` (with values `row`)
@@ -94,7 +78,7 @@ pub fn insert_index_entry(
     tid: ItemPointer,
     w: &Writer<'_>,
 ) -> Result<()> {
-    let desc = key_desc(table, index);
+    let desc = &index.key;
     let key = index_key(index, row);
     let unique = index.unique.then_some(UniqueCheck {
         heap: table.locator,
@@ -102,7 +86,7 @@ pub fn insert_index_entry(
         owner: w.owner,
         wait: w.wait,
     });
-    engine.btree.insert(index.locator, &desc, &key, tid, unique)
+    engine.btree.insert(index.locator, desc, &key, tid, unique)
 }
 
 /// `bt_index_check`: verifies `index`'s structure and that every entry
@@ -111,10 +95,10 @@ pub fn insert_index_entry(
 /// entry pointing at an unused (reusable) line pointer is corruption:
 /// vacuum freed the pointer without removing the entry.
 pub fn check_index(engine: &Engine, table: &TableInfo, index: &IndexInfo) -> Result<()> {
-    let desc = key_desc(table, index);
+    let desc = &index.key;
     let pool = engine.heap.pool();
     let nblocks = engine.heap.nblocks(table.locator)?;
-    engine.btree.check(index.locator, &desc, &mut |tid| {
+    engine.btree.check(index.locator, desc, &mut |tid| {
         if tid.block.0 >= nblocks.0 {
             return Ok(false);
         }

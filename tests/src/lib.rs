@@ -34,6 +34,20 @@ pub fn heapgres_bin() -> PathBuf {
     .clone()
 }
 
+/// The stems of the files in `dir` ending in `.ext`, sorted: the suites'
+/// "every file has a test" checks compare them with their lists.
+pub fn file_stems(dir: &Path, ext: &str) -> Vec<String> {
+    let mut found: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
+        .filter_map(|e| {
+            let p = e.ok()?.path();
+            (p.extension()? == ext).then(|| p.file_stem()?.to_str().map(str::to_string))?
+        })
+        .collect();
+    found.sort();
+    found
+}
+
 /// A port nobody listens on right now.
 pub fn free_port() -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");

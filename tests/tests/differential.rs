@@ -49,18 +49,11 @@ sql_files!(types, expressions, queries, dml, ddl, indexes);
 
 #[test]
 fn every_sql_file_has_a_test() {
-    let mut found: Vec<String> = std::fs::read_dir(sql_dir())
-        .expect("read tests/sql")
-        .filter_map(|e| {
-            let p = e.ok()?.path();
-            (p.extension()? == "sql").then(|| p.file_stem()?.to_str().map(str::to_string))?
-        })
-        .collect();
-    found.sort();
     let mut listed: Vec<String> = FILES.iter().map(|s| s.to_string()).collect();
     listed.sort();
     assert_eq!(
-        found, listed,
+        tests::file_stems(&sql_dir(), "sql"),
+        listed,
         "list every tests/sql/*.sql file in sql_files!"
     );
 }

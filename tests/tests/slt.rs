@@ -60,18 +60,11 @@ slt_files!(
 
 #[test]
 fn every_slt_file_has_a_test() {
-    let mut found: Vec<String> = std::fs::read_dir(slt_dir())
-        .expect("read tests/slt")
-        .filter_map(|e| {
-            let p = e.ok()?.path();
-            (p.extension()? == "slt").then(|| p.file_stem()?.to_str().map(str::to_string))?
-        })
-        .collect();
-    found.sort();
     let mut listed: Vec<String> = FILES.iter().map(|s| s.to_string()).collect();
     listed.sort();
     assert_eq!(
-        found, listed,
+        tests::file_stems(&slt_dir(), "slt"),
+        listed,
         "list every tests/slt/*.slt file in slt_files!"
     );
 }

@@ -125,12 +125,9 @@ fn check_nulls_distinct(n: &ast::NullsDistinctOption) -> SqlResult<()> {
     Ok(())
 }
 
-/// Cuts `name` to at most 63 bytes on a character boundary.
-fn truncate_identifier(name: &str) -> &str {
-    if name.len() <= MAX_IDENTIFIER_BYTES {
-        return name;
-    }
-    let mut end = MAX_IDENTIFIER_BYTES;
+/// Cuts `name` to at most `max` bytes on a character boundary.
+fn truncate_to(name: &str, max: usize) -> &str {
+    let mut end = name.len().min(max);
     while !name.is_char_boundary(end) {
         end -= 1;
     }
@@ -176,17 +173,7 @@ impl Session {
             } else {
                 format!("_{suffix}{n}")
             };
-            let head = truncate_identifier(&base[..]);
-            let room = MAX_IDENTIFIER_BYTES.saturating_sub(tail.len());
-            let head = truncate_identifier(if head.len() > room {
-                let mut end = room;
-                while !head.is_char_boundary(end) {
-                    end -= 1;
-                }
-                &head[..end]
-            } else {
-                head
-            });
+            let head = truncate_to(&base, MAX_IDENTIFIER_BYTES.saturating_sub(tail.len()));
             let candidate = format!("{head}{tail}");
             if !taken.contains(&candidate) && !self.relation_exists(ns.0, ns.1, &candidate, snap)? {
                 return Ok(candidate);

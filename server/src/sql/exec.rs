@@ -490,6 +490,30 @@ impl RowIter for TruncateIter<'_> {
     }
 }
 
+/// The left row followed by the right one, if `condition` (over the
+/// combined row) holds: one candidate pair of a join.
+pub(crate) fn join_pair(
+    left: &[Datum],
+    right: Row,
+    condition: Option<&Expr>,
+    ecx: &EvalCtx<'_>,
+) -> SqlResult<Option<Row>> {
+    let mut row = Vec::with_capacity(left.len() + right.len());
+    row.extend(left.iter().cloned());
+    row.extend(right);
+    let ok = match condition {
+        Some(c) => c.eval_qual(&row, ecx)?,
+        None => true,
+    };
+    Ok(ok.then_some(row))
+}
+
+/// An unmatched left row of a LEFT JOIN, NULL-extended by `right_width`.
+pub(crate) fn null_extended(mut left: Row, right_width: usize) -> Row {
+    left.extend(std::iter::repeat_n(Datum::Null, right_width));
+    left
+}
+
 /// The inner side of a join, read once.
 struct JoinInner {
     rows: Vec<Row>,
@@ -598,23 +622,15 @@ impl RowIter for JoinIter<'_> {
             };
             let mut any = false;
             for i in candidates {
-                let mut row = Vec::with_capacity(self.left_width + self.right_width);
-                row.extend(lrow.iter().cloned());
-                row.extend(inner.rows[i].iter().cloned());
-                let ok = match self.condition {
-                    Some(c) => c.eval_qual(&row, &ecx)?,
-                    None => true,
-                };
-                if ok {
+                if let Some(row) = join_pair(&lrow, inner.rows[i].clone(), self.condition, &ecx)? {
                     any = true;
                     inner.matched[i] = true;
                     self.pending.push_back(row);
                 }
             }
             if !any && matches!(self.kind, JoinKind::Left | JoinKind::Full) {
-                let mut row = lrow;
-                row.extend(std::iter::repeat_n(Datum::Null, self.right_width));
-                self.pending.push_back(row);
+                self.pending
+                    .push_back(null_extended(lrow, self.right_width));
             }
         }
     }

@@ -933,7 +933,10 @@ impl<'a> Explainer<'a> {
             {
                 text
             }
-            TypeOid::BOOL => text.replace('t', "true").replace('f', "false"),
+            TypeOid::BOOL => match d {
+                Datum::Bool(true) => "true".into(),
+                _ => "false".into(),
+            },
             other => format!("'{}'::{}", text.replace('\'', "''"), other.sql_name()),
         }
     }

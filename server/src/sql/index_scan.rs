@@ -30,11 +30,11 @@ use storage::datum::compare::{cmp_sort_key, cmp_values};
 use storage::datum::{Datum, SqlType, TypeOid};
 use storage::engine::Engine;
 use storage::heap::tuple::deform_tuple;
-use storage::nbtree::{BTreeScan, IndexKeyDesc, ScanDirection};
+use storage::nbtree::{BTreeScan, ScanDirection};
 use storage::txn::Snapshot;
 use storage::types::ItemPointer;
 
-use super::exec::{ExecCtx, Row, RowIter};
+use super::exec::{ExecCtx, Row, RowIter, join_pair, null_extended};
 use super::expr::Expr;
 use super::path::{ColumnQual, IndexPath};
 use crate::error::SqlResult;
@@ -63,30 +63,31 @@ pub fn key_ranges(
                 None => return Ok(Vec::new()),
             },
             ColumnQual::Range { lower, upper } => {
-                let bound = |b: &Option<(Expr, bool)>| -> SqlResult<Bound<Vec<Datum>>> {
-                    Ok(match b {
-                        Some((e, inclusive)) => match eval(e, i)? {
-                            Some(v) => {
-                                let mut key = prefix.clone();
-                                key.push(v);
-                                if *inclusive {
-                                    Bound::Included(key)
-                                } else {
-                                    Bound::Excluded(key)
+                let typ = table.columns[path.index.columns[i]].typ;
+                let mut bounds = [Bound::Unbounded, Bound::Unbounded];
+                for (slot, b) in bounds.iter_mut().zip([lower, upper]) {
+                    *slot = match b {
+                        Some((e, inclusive)) => match e.eval(&[], &ecx)? {
+                            // `c > NULL` holds for no row.
+                            Datum::Null => return Ok(Vec::new()),
+                            v => match to_key_type(v, typ) {
+                                Some(v) => {
+                                    let mut key = prefix.clone();
+                                    key.push(v);
+                                    if *inclusive {
+                                        Bound::Included(key)
+                                    } else {
+                                        Bound::Excluded(key)
+                                    }
                                 }
-                            }
-                            None => prefix_bound(&prefix),
+                                None => prefix_bound(&prefix),
+                            },
                         },
                         None => prefix_bound(&prefix),
-                    })
-                };
-                // A NULL bound: `c > NULL` holds for no row.
-                for (e, _) in lower.iter().chain(upper.iter()) {
-                    if matches!(e.eval(&[], &ecx)?, Datum::Null) {
-                        return Ok(Vec::new());
-                    }
+                    };
                 }
-                return Ok(vec![(bound(lower)?, bound(upper)?)]);
+                let [lower, upper] = bounds;
+                return Ok(vec![(lower, upper)]);
             }
             ColumnQual::In(list) => {
                 let mut values = Vec::with_capacity(list.len());
@@ -153,7 +154,6 @@ pub struct IndexScanIter<'a> {
     path: Option<&'a IndexPath>,
     backward: bool,
     filter: Option<&'a Expr>,
-    desc: IndexKeyDesc,
     ranges: Option<std::vec::IntoIter<KeyRange>>,
     scan: Option<BTreeScan>,
     row: Row,
@@ -170,7 +170,6 @@ impl<'a> IndexScanIter<'a> {
         IndexScanIter {
             engine: cx.engine,
             snapshot: cx.snapshot,
-            desc: storage::indexing::key_desc(table, &path.index),
             table,
             index: &path.index,
             path: Some(path),
@@ -204,7 +203,6 @@ impl<'a> IndexScanIter<'a> {
         IndexScanIter {
             engine,
             snapshot,
-            desc: storage::indexing::key_desc(table, index),
             table,
             index,
             path: None,
@@ -243,7 +241,7 @@ impl<'a> IndexScanIter<'a> {
                     };
                     self.scan.insert(self.engine.btree.scan(
                         self.index.locator,
-                        &self.desc,
+                        &self.index.key,
                         lower,
                         upper,
                         direction,
@@ -345,23 +343,15 @@ impl RowIter for IndexNestLoopIter<'_> {
                     if !equal {
                         continue;
                     }
-                    let mut row = Vec::with_capacity(lrow.len() + rrow.len());
-                    row.extend(lrow.iter().cloned());
-                    row.extend(rrow);
-                    let ok = match self.condition {
-                        Some(c) => c.eval_qual(&row, &ecx)?,
-                        None => true,
-                    };
-                    if ok {
+                    if let Some(row) = join_pair(&lrow, rrow, self.condition, &ecx)? {
                         any = true;
                         self.pending.push_back(row);
                     }
                 }
             }
             if !any && self.left_join {
-                let mut row = lrow;
-                row.extend(std::iter::repeat_n(Datum::Null, self.right_width));
-                self.pending.push_back(row);
+                self.pending
+                    .push_back(null_extended(lrow, self.right_width));
             }
         }
     }

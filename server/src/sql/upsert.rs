@@ -140,10 +140,9 @@ fn probe(
         if key.iter().any(|d| matches!(d, Datum::Null)) {
             continue;
         }
-        let desc = storage::indexing::key_desc(table, index);
         let mut scan = engine.btree.scan(
             index.locator,
-            &desc,
+            &index.key,
             std::ops::Bound::Included(key.clone()),
             std::ops::Bound::Included(key),
             storage::nbtree::ScanDirection::Forward,

@@ -23,6 +23,7 @@ use crate::datum::Datum;
 use crate::error::{Result, StorageError};
 use crate::heap::heapam::Writer;
 use crate::heap::tuple::{TupleDesc, form_tuple};
+use crate::nbtree::{IndexColumn, IndexKeyDesc};
 use crate::txn::Snapshot;
 use crate::types::{Oid, RelFileLocator};
 
@@ -88,6 +89,29 @@ pub struct IndexInfo {
     pub primary: bool,
     /// `'p'` or `'u'` if a constraint owns the index.
     pub constraint: Option<char>,
+    /// The B-tree's key description (column types and orderings), made
+    /// once here rather than for every entry inserted or probe made.
+    pub key: IndexKeyDesc,
+}
+
+/// The B-tree key description of an index on `columns` (table column
+/// positions) ordered by `orders`, for a table with `table_columns`.
+fn key_desc(
+    table_columns: &[ColumnInfo],
+    columns: &[usize],
+    orders: &[IndexColumnOrder],
+) -> IndexKeyDesc {
+    IndexKeyDesc {
+        columns: columns
+            .iter()
+            .zip(orders)
+            .map(|(&c, o)| IndexColumn {
+                typ: table_columns[c].typ,
+                descending: o.descending,
+                nulls_first: o.nulls_first,
+            })
+            .collect(),
+    }
 }
 
 /// What CREATE INDEX (or a constraint) asks for.
@@ -229,6 +253,7 @@ impl Catalog {
             unique: def.unique,
             primary: def.primary,
             constraint: def.constraint,
+            key: key_desc(&table.columns, &def.columns, &def.orders),
         }))
     }
 
@@ -265,7 +290,12 @@ impl Catalog {
     }
 
     /// The indexes of table `rel`, in creation (OID) order.
-    pub(crate) fn load_indexes(&self, rel: Oid, snap: &Snapshot) -> Result<Vec<Arc<IndexInfo>>> {
+    pub(crate) fn load_indexes(
+        &self,
+        rel: Oid,
+        table_columns: &[ColumnInfo],
+        snap: &Snapshot,
+    ) -> Result<Vec<Arc<IndexInfo>>> {
         let mut rows: Vec<Vec<Datum>> = Vec::new();
         self.scan_table(&PG_INDEX, snap, |_, row| {
             if oid(&row[1]) == rel {
@@ -310,22 +340,29 @@ impl Catalog {
                 .map_err(|_| {
                     StorageError::Corrupted(format!("invalid indkey of index {index_oid}"))
                 })?;
-            let orders = parse_int2vector(text(&row[PG_INDEX.col("indoption")]))?
-                .into_iter()
-                .map(IndexColumnOrder::from_bits)
-                .collect();
+            let orders: Vec<IndexColumnOrder> =
+                parse_int2vector(text(&row[PG_INDEX.col("indoption")]))?
+                    .into_iter()
+                    .map(IndexColumnOrder::from_bits)
+                    .collect();
+            if orders.len() != columns.len() || columns.iter().any(|&c| c >= table_columns.len()) {
+                return Err(StorageError::Corrupted(format!(
+                    "pg_index row of index {index_oid} does not match its table"
+                )));
+            }
             out.push(Arc::new(IndexInfo {
                 oid: index_oid,
                 name: name.clone(),
                 locator: self.locator(*filenode),
-                columns,
-                orders,
                 unique: bool_at(row, PG_INDEX.col("indisunique")),
                 primary: bool_at(row, PG_INDEX.col("indisprimary")),
                 constraint: constraints
                     .iter()
                     .find(|(o, _)| *o == index_oid)
                     .map(|(_, k)| *k),
+                key: key_desc(table_columns, &columns, &orders),
+                columns,
+                orders,
             }));
         }
         out.sort_by_key(|i| i.oid);

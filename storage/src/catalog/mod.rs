@@ -667,7 +667,7 @@ impl Catalog {
         let columns: Vec<ColumnInfo> = cols.into_iter().map(|(_, c)| c).collect();
         let desc = TupleDesc::new(columns.iter().map(|c| c.typ));
         let indexes = if relkind == 'r' {
-            self.load_indexes(rel_oid, snap)?
+            self.load_indexes(rel_oid, &columns, snap)?
         } else {
             Vec::new()
         };
@@ -760,9 +760,10 @@ impl Catalog {
     }
 
     /// Gives relation `rel` (a table or an index; `old` its current file)
-    /// a new, empty relation file (TRUNCATE, REINDEX): updates
+    /// a new relation file (TRUNCATE, REINDEX): updates
     /// `pg_class.relfilenode` under `w` and returns the new file, which the
-    /// caller initialises; the old file goes when the transaction commits,
+    /// caller creates as its access method does (`Heap::create_relation`,
+    /// `BTree::create`); the old file goes when the transaction commits,
     /// the new one if it aborts.
     pub fn new_relfilenode(
         &self,
@@ -774,7 +775,6 @@ impl Catalog {
     ) -> Result<RelFileLocator> {
         let filenode = self.new_oid()?;
         let locator = self.locator(filenode);
-        self.heap.create_relation(locator)?;
         pending.on_abort.push(locator);
         let col = PG_CLASS.col("relfilenode");
         self.update_class_row(rel, snap, w, |row| row[col] = Datum::Oid(filenode.0))?;

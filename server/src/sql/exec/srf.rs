@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 
 use storage::datum::Datum;
 
-use super::{ExecCtx, Iter, Row, RowIter, open};
+use super::{ExecCtx, Iter, Row, RowIter, join_pair, null_extended, open};
 use crate::error::SqlResult;
 use crate::sql::expr::Expr;
 use crate::sql::plan::{JoinKind, Plan};
@@ -124,22 +124,14 @@ impl RowIter for LateralJoinIter<'_> {
             let ecx = cx.eval_ctx(outer);
             let mut any = false;
             for r in rights {
-                let mut row = Vec::with_capacity(lrow.len() + r.len());
-                row.extend(lrow.iter().cloned());
-                row.extend(r);
-                let ok = match self.condition {
-                    Some(c) => c.eval_qual(&row, &ecx)?,
-                    None => true,
-                };
-                if ok {
+                if let Some(row) = join_pair(&lrow, r, self.condition, &ecx)? {
                     any = true;
                     self.pending.push_back(row);
                 }
             }
             if !any && self.kind == JoinKind::Left {
-                let mut row = lrow;
-                row.extend(std::iter::repeat_n(Datum::Null, self.right_width));
-                self.pending.push_back(row);
+                self.pending
+                    .push_back(null_extended(lrow, self.right_width));
             }
         }
     }
