@@ -33,6 +33,7 @@ use crate::error::{SqlError, SqlResult};
 
 mod recursive;
 mod srf;
+pub mod tuplesort;
 mod window;
 
 /// A row of values.
@@ -159,6 +160,16 @@ impl ExecCtx<'_> {
             env: self.env,
             runner: self,
             outer,
+        }
+    }
+
+    /// Where a sort may spill: `work_mem` and `log_temp_files` of the
+    /// session, temporary files under the data directory.
+    pub(crate) fn sort_space(&self) -> tuplesort::SortSpace {
+        tuplesort::SortSpace {
+            data_dir: self.engine.data_dir().to_path_buf(),
+            work_mem: self.env.work_mem,
+            log_temp_files: self.env.log_temp_files,
         }
     }
 
@@ -289,7 +300,7 @@ pub fn open<'a>(plan: &'a Plan, cx: &ExecCtx<'a>) -> SqlResult<Iter<'a>> {
         Plan::Sort { input, keys } => Box::new(SortIter {
             input: Some(open(input, cx)?),
             keys,
-            rows: VecDeque::new(),
+            sorted: None,
         }),
         Plan::Limit {
             input,
@@ -1061,35 +1072,28 @@ impl RowIter for AggIter<'_> {
 struct SortIter<'a> {
     input: Option<Iter<'a>>,
     keys: &'a [SortKey],
-    rows: VecDeque<Row>,
+    sorted: Option<tuplesort::SortedRows<'a>>,
 }
 
 impl RowIter for SortIter<'_> {
     fn next(&mut self, cx: &ExecCtx<'_>, outer: &[&[Datum]]) -> SqlResult<Option<Row>> {
         if let Some(mut input) = self.input.take() {
             let ecx = cx.eval_ctx(outer);
-            let mut keyed: Vec<(Row, Row)> = Vec::new();
+            let mut sort = tuplesort::Tuplesort::new(self.keys, cx.sort_space());
             while let Some(row) = input.next(cx, outer)? {
                 let k: Row = self
                     .keys
                     .iter()
                     .map(|k| k.expr.eval(&row, &ecx))
                     .collect::<SqlResult<_>>()?;
-                keyed.push((k, row));
+                sort.put(k, row)?;
             }
-            let keys = self.keys;
-            keyed.sort_by(|a, b| {
-                for (i, k) in keys.iter().enumerate() {
-                    let o = cmp_sort_key(&a.0[i], &b.0[i], k.descending, k.nulls_first);
-                    if !o.is_eq() {
-                        return o;
-                    }
-                }
-                std::cmp::Ordering::Equal
-            });
-            self.rows = keyed.into_iter().map(|(_, r)| r).collect();
+            self.sorted = Some(sort.finish()?);
         }
-        Ok(self.rows.pop_front())
+        match &mut self.sorted {
+            Some(s) => s.next_row(),
+            None => Ok(None),
+        }
     }
 }
 

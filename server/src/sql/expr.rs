@@ -145,6 +145,10 @@ pub struct SessionEnv {
     pub currvals: std::cell::RefCell<std::collections::HashMap<u32, i64>>,
     /// `lastval()`.
     pub lastval: std::cell::Cell<Option<i64>>,
+    /// `work_mem` in bytes: what a sort holds before spilling to disk.
+    pub work_mem: usize,
+    /// `log_temp_files` in kB (-1: temporary files are not logged).
+    pub log_temp_files: i64,
 }
 
 /// Runs subqueries for expressions; the executor implements it.
