@@ -19,10 +19,12 @@
 //! that many kB large is logged when removed, as PostgreSQL logs it
 //! (`temporary file: path "...", size N`).
 //!
-//! The run format is a sequence of records, each `u16` column count, then
-//! per value a tag byte (0 = NULL, else the value's kind) and, for non-NULL
-//! values, a `u32` length and the value in the wire protocol's binary
-//! format for that kind. Keys and the row are written as two records.
+//! The run format is a sequence of records, each a `u32` byte length and
+//! the values: a `u32` count, then per value a tag byte (0 = NULL, else the
+//! value's kind) and, for a scalar, a `u32` length and the value in the
+//! wire protocol's binary format for its kind; an array is its lower bound
+//! (`i32`) and its elements, encoded the same way. Keys and the row are
+//! written as two records.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -333,6 +335,7 @@ impl Drop for TempFile {
 struct RunReader {
     input: BufReader<File>,
     file: TempFile,
+    buf: Vec<u8>,
 }
 
 impl RunReader {
@@ -340,7 +343,11 @@ impl RunReader {
         let f = file.file.try_clone().map_err(|e| file.error(e))?;
         let mut input = BufReader::new(f);
         std::io::Seek::rewind(&mut input).map_err(|e| file.error(e))?;
-        Ok(RunReader { input, file })
+        Ok(RunReader {
+            input,
+            file,
+            buf: Vec::new(),
+        })
     }
 
     /// The next (key, row), `None` at the end of the run.
@@ -355,37 +362,19 @@ impl RunReader {
     }
 
     fn record(&mut self) -> SqlResult<Option<Row>> {
-        let mut n = [0u8; 2];
-        match self.input.read_exact(&mut n) {
+        let mut len = [0u8; 4];
+        match self.input.read_exact(&mut len) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
             Err(e) => return Err(self.file.error(e)),
         }
-        let n = u16::from_le_bytes(n) as usize;
-        let mut row = Vec::with_capacity(n);
-        let mut bytes = Vec::new();
-        for _ in 0..n {
-            let mut tag = [0u8; 1];
-            self.input
-                .read_exact(&mut tag)
-                .map_err(|e| self.file.error(e))?;
-            if tag[0] == 0 {
-                row.push(Datum::Null);
-                continue;
-            }
-            let typ = tag_type(tag[0]).ok_or_else(|| {
-                SqlError::internal(format!("bad value tag in sort run {}", self.file.shown))
-            })?;
-            let mut len = [0u8; 4];
-            self.input
-                .read_exact(&mut len)
-                .map_err(|e| self.file.error(e))?;
-            bytes.resize(u32::from_le_bytes(len) as usize, 0);
-            self.input
-                .read_exact(&mut bytes)
-                .map_err(|e| self.file.error(e))?;
-            row.push(recv_binary(&bytes, SqlType::new(typ)).map_err(SqlError::from)?);
-        }
+        self.buf.resize(u32::from_le_bytes(len) as usize, 0);
+        self.input
+            .read_exact(&mut self.buf)
+            .map_err(|e| self.file.error(e))?;
+        let mut at = &self.buf[..];
+        let row = decode_values(&mut at)
+            .ok_or_else(|| SqlError::internal(format!("corrupt sort run {}", self.file.shown)))?;
         Ok(Some(row))
     }
 }
@@ -437,15 +426,33 @@ fn value_tag(d: &Datum) -> u8 {
         Datum::Json(_) => 16,
         Datum::Jsonb(_) => 17,
         Datum::Oid(_) => 18,
+        Datum::Array(_) => ARRAY_TAG,
     }
 }
 
+/// The tag of an array value.
+const ARRAY_TAG: u8 = 19;
+
 /// Appends one record to `out`.
 fn encode(row: &[Datum], out: &mut Vec<u8>) -> SqlResult<()> {
-    let n = u16::try_from(row.len())
-        .map_err(|_| SqlError::internal("too many sort columns to spill"))?;
-    out.extend_from_slice(&n.to_le_bytes());
-    for d in row {
+    let at = out.len();
+    out.extend_from_slice(&[0; 4]);
+    encode_values(row, out);
+    let len = u32::try_from(out.len() - at - 4)
+        .map_err(|_| SqlError::internal("sort row too large to spill"))?;
+    out[at..at + 4].copy_from_slice(&len.to_le_bytes());
+    Ok(())
+}
+
+fn encode_values(values: &[Datum], out: &mut Vec<u8>) {
+    out.extend_from_slice(&(values.len() as u32).to_le_bytes());
+    for d in values {
+        if let Datum::Array(a) = d {
+            out.push(ARRAY_TAG);
+            out.extend_from_slice(&a.lower.to_le_bytes());
+            encode_values(&a.elems, out);
+            continue;
+        }
         let tag = value_tag(d);
         out.push(tag);
         let Some(typ) = tag_type(tag) else {
@@ -454,11 +461,48 @@ fn encode(row: &[Datum], out: &mut Vec<u8>) -> SqlResult<()> {
         let at = out.len();
         out.extend_from_slice(&[0; 4]);
         send_binary(d, typ, out);
-        let len = u32::try_from(out.len() - at - 4)
-            .map_err(|_| SqlError::internal("sort value too large to spill"))?;
+        let len = (out.len() - at - 4) as u32;
         out[at..at + 4].copy_from_slice(&len.to_le_bytes());
     }
-    Ok(())
+}
+
+fn take<'b>(at: &mut &'b [u8], n: usize) -> Option<&'b [u8]> {
+    if at.len() < n {
+        return None;
+    }
+    let (head, rest) = at.split_at(n);
+    *at = rest;
+    Some(head)
+}
+
+fn take_u32(at: &mut &[u8]) -> Option<u32> {
+    Some(u32::from_le_bytes(take(at, 4)?.try_into().ok()?))
+}
+
+/// Decodes what [`encode_values`] wrote; `None` if it is malformed.
+fn decode_values(at: &mut &[u8]) -> Option<Vec<Datum>> {
+    let n = take_u32(at)? as usize;
+    let mut values = Vec::with_capacity(n.min(at.len()));
+    for _ in 0..n {
+        let tag = *take(at, 1)?.first()?;
+        values.push(match tag {
+            0 => Datum::Null,
+            ARRAY_TAG => {
+                let lower = i32::from_le_bytes(take(at, 4)?.try_into().ok()?);
+                let elems = decode_values(at)?;
+                Datum::Array(std::sync::Arc::new(storage::datum::array::Array {
+                    lower,
+                    elems,
+                }))
+            }
+            _ => {
+                let typ = tag_type(tag)?;
+                let len = take_u32(at)? as usize;
+                recv_binary(take(at, len)?, SqlType::new(typ)).ok()?
+            }
+        });
+    }
+    Some(values)
 }
 
 #[cfg(test)]
@@ -492,6 +536,11 @@ mod tests {
                 Datum::Text(format!("row {i}")),
                 Datum::Null,
                 Datum::Numeric("1.50".parse().unwrap()),
+                Datum::Array(std::sync::Arc::new(storage::datum::Array::new(vec![
+                    Datum::Int4(k),
+                    Datum::Null,
+                    Datum::Text("a b".into()),
+                ]))),
             ];
             s.put(vec![Datum::Int4(k)], row).unwrap();
         }
@@ -511,6 +560,13 @@ mod tests {
             };
             assert!(k > prev);
             assert_eq!(row[2], Datum::Null);
+            let Datum::Array(a) = &row[4] else {
+                panic!("{row:?}")
+            };
+            assert_eq!(
+                a.elems,
+                vec![Datum::Int4(k), Datum::Null, Datum::Text("a b".into())]
+            );
             prev = k;
             count += 1;
         }
