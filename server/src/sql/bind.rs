@@ -19,7 +19,7 @@ use super::cast::{CastContext, cast_context, cast_value, is_string, numeric_rank
 use super::expr::{ArraySubscript, Expr, SeqOp, SubKind, SubPlan};
 use super::func::{common_type, resolve_function};
 use super::ops::BinOp;
-use super::plan::{AggCall, AggFunc, JoinKind, Plan, SetOpKind, SortKey};
+use super::plan::{AggCall, AggFunc, JoinKind, Plan, RowWaitPolicy, SetOpKind, SortKey};
 use crate::error::{SqlError, SqlResult};
 
 mod aggregate;
@@ -156,6 +156,8 @@ pub struct Binder<'a> {
     ctes: Vec<(String, BoundQuery)>,
     /// FOR UPDATE / FOR SHARE of the top-level SELECT, taken by it.
     row_lock: Option<storage::heap::heapam::RowLockMode>,
+    /// FOR UPDATE's NOWAIT / SKIP LOCKED.
+    row_wait: RowWaitPolicy,
     /// Window calls of the target list being bound (see `bind::window`).
     windows: Option<window::WindowCollector>,
     /// Set-returning calls of the target list being bound.
@@ -477,6 +479,7 @@ impl<'a> Binder<'a> {
             subplans: 0,
             ctes: Vec::new(),
             row_lock: None,
+            row_wait: RowWaitPolicy::Block,
             windows: None,
             srfs: None,
         }
@@ -485,13 +488,25 @@ impl<'a> Binder<'a> {
     /// Binds a top-level `SELECT ... FOR UPDATE / FOR SHARE`.
     pub fn bind_locking_query(&mut self, q: &ast::Query) -> SqlResult<BoundQuery> {
         for lock in &q.locks {
-            if lock.nonblock.is_some() {
-                return Err(SqlError::unsupported("NOWAIT and SKIP LOCKED"));
-            }
             if lock.of.is_some() {
                 return Err(SqlError::unsupported("FOR UPDATE OF"));
             }
         }
+        // The strictest wait policy wins, as in PostgreSQL.
+        self.row_wait = q
+            .locks
+            .iter()
+            .map(|l| match l.nonblock {
+                None => RowWaitPolicy::Block,
+                Some(ast::NonBlock::SkipLocked) => RowWaitPolicy::Skip,
+                Some(ast::NonBlock::Nowait) => RowWaitPolicy::Error,
+            })
+            .max_by_key(|p| match p {
+                RowWaitPolicy::Block => 0,
+                RowWaitPolicy::Skip => 1,
+                RowWaitPolicy::Error => 2,
+            })
+            .unwrap_or(RowWaitPolicy::Block);
         let exclusive = q
             .locks
             .iter()
@@ -1015,7 +1030,9 @@ impl<'a> Binder<'a> {
             plan = Plan::LockRows {
                 table: table.clone(),
                 filter,
+                order: Vec::new(),
                 mode,
+                wait: self.row_wait,
             };
         } else if let Some(w) = &sel.selection {
             let pred = self.bind_expr(w, &scope, &mut None)?;
@@ -1224,6 +1241,7 @@ impl<'a> Binder<'a> {
             };
         }
         plan = self.finish_select_lists(plan, &mut exprs, window_base);
+        push_order_into_lock_rows(&mut plan, &mut sort_keys, &exprs);
         let width = columns.len();
         let hidden = exprs.len() > width;
         plan = Plan::Project {
@@ -3514,4 +3532,31 @@ fn aggregate_call(
         order_by: Vec::new(),
         typ,
     })
+}
+
+/// Gives a FOR UPDATE query's ORDER BY to its LockRows node, so rows are
+/// locked one at a time as a LIMIT pulls them rather than all before a
+/// sort (a job queue's `ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`
+/// locks one row). `sort_keys` are over the select list `exprs`; each is
+/// rewritten over the table row, and the sort above is then not needed.
+fn push_order_into_lock_rows(plan: &mut Plan, sort_keys: &mut Vec<SortKey>, exprs: &[Expr]) {
+    let Plan::LockRows { order, .. } = plan else {
+        return;
+    };
+    let mut over_row = Vec::with_capacity(sort_keys.len());
+    for k in sort_keys.iter() {
+        let Expr::Column(i, _) = k.expr else {
+            return;
+        };
+        let Some(e) = exprs.get(i) else {
+            return;
+        };
+        over_row.push(SortKey {
+            expr: e.clone(),
+            descending: k.descending,
+            nulls_first: k.nulls_first,
+        });
+    }
+    *order = over_row;
+    sort_keys.clear();
 }

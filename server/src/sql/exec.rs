@@ -28,7 +28,7 @@ use storage::types::ItemPointer;
 use super::bind::{DeletePlan, InsertPlan, UpdatePlan};
 use super::compare::{GroupKey, cmp_sort_key, cmp_values};
 use super::expr::{EvalCtx, Expr, SeqOp, SessionEnv, SubPlan, SubplanRunner};
-use super::plan::{AggCall, AggFunc, JoinKind, Plan, SetOpKind, SortKey};
+use super::plan::{AggCall, AggFunc, JoinKind, Plan, RowWaitPolicy, SetOpKind, SortKey};
 use crate::error::{SqlError, SqlResult};
 
 mod recursive;
@@ -252,12 +252,16 @@ pub fn open<'a>(plan: &'a Plan, cx: &ExecCtx<'a>) -> SqlResult<Iter<'a>> {
         Plan::LockRows {
             table,
             filter,
+            order,
             mode,
+            wait,
         } => Box::new(LockRowsIter {
             table,
             filter: filter.as_ref(),
+            order,
             mode: *mode,
-            rows: None,
+            wait: *wait,
+            candidates: None,
         }),
         Plan::Filter { input, predicate } => Box::new(FilterIter {
             input: open(input, cx)?,
@@ -407,28 +411,119 @@ impl RowIter for SeqScanIter<'_> {
 struct LockRowsIter<'a> {
     table: &'a Arc<TableInfo>,
     filter: Option<&'a Expr>,
+    order: &'a [SortKey],
     mode: storage::heap::heapam::RowLockMode,
-    rows: Option<VecDeque<Row>>,
+    wait: RowWaitPolicy,
+    /// The rows that passed the filter, in order, not yet locked.
+    candidates: Option<std::vec::IntoIter<(ItemPointer, Row)>>,
+}
+
+impl LockRowsIter<'_> {
+    /// The visible rows passing the filter, sorted by the query's ORDER BY.
+    fn candidates(&self, cx: &ExecCtx<'_>) -> SqlResult<Vec<(ItemPointer, Row)>> {
+        let mut scan = cx
+            .engine
+            .heap
+            .scan(self.table.locator, cx.snapshot.clone())?;
+        let ecx = cx.eval_ctx(&[]);
+        let mut keyed = Vec::new();
+        let mut row = Vec::new();
+        while let Some((tid, tuple)) = scan.next_tuple()? {
+            cx.check_cancel()?;
+            deform_tuple(&self.table.desc, tuple, &mut row)?;
+            if let Some(p) = self.filter
+                && !p.eval_qual(&row, &ecx)?
+            {
+                continue;
+            }
+            let key: Row = self
+                .order
+                .iter()
+                .map(|k| k.expr.eval(&row, &ecx))
+                .collect::<SqlResult<_>>()?;
+            keyed.push((key, (tid, row.clone())));
+        }
+        keyed.sort_by(|a, b| {
+            for (i, k) in self.order.iter().enumerate() {
+                let o = cmp_sort_key(&a.0[i], &b.0[i], k.descending, k.nulls_first);
+                if !o.is_eq() {
+                    return o;
+                }
+            }
+            std::cmp::Ordering::Equal
+        });
+        Ok(keyed.into_iter().map(|(_, c)| c).collect())
+    }
+
+    /// Locks the row at `tid` (or its newest version, re-checked against
+    /// the filter): the locked row, or `None` if it is gone, no longer
+    /// qualifies, or is locked by another transaction under SKIP LOCKED.
+    fn lock(&self, cx: &ExecCtx<'_>, mut tid: ItemPointer, mut row: Row) -> SqlResult<Option<Row>> {
+        let w = writer(cx)?;
+        let nowait = storage::txn::LockWait::nowait();
+        let w = match self.wait {
+            RowWaitPolicy::Block => Writer { ..*w },
+            RowWaitPolicy::Error | RowWaitPolicy::Skip => Writer {
+                wait: &nowait,
+                ..*w
+            },
+        };
+        let heap = &cx.engine.heap;
+        loop {
+            let outcome = match heap.lock_tuple(self.table.locator, tid, &w, self.mode) {
+                Ok(o) => o,
+                Err(storage::error::StorageError::LockNotAvailable(_)) => {
+                    if self.wait == RowWaitPolicy::Skip {
+                        return Ok(None);
+                    }
+                    return Err(SqlError::new(
+                        "55P03",
+                        format!(
+                            "could not obtain lock on row in relation \"{}\"",
+                            self.table.name
+                        ),
+                    ));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            match outcome {
+                ModifyResult::Ok | ModifyResult::SelfModified => return Ok(Some(row)),
+                ModifyResult::Updated(_) | ModifyResult::Deleted if cx.serializable_conflicts => {
+                    return Err(SqlError::new(
+                        "40001",
+                        "could not serialize access due to concurrent update",
+                    ));
+                }
+                ModifyResult::Deleted => return Ok(None),
+                ModifyResult::Updated(next) => {
+                    // EvalPlanQual: re-check the newest version.
+                    let Some(tuple) = heap.fetch_any(self.table.locator, next)? else {
+                        return Ok(None);
+                    };
+                    deform_tuple(&self.table.desc, &tuple, &mut row)?;
+                    if let Some(p) = self.filter
+                        && !p.eval_qual(&row, &cx.eval_ctx(&[]))?
+                    {
+                        return Ok(None);
+                    }
+                    tid = next;
+                }
+            }
+        }
+    }
 }
 
 impl RowIter for LockRowsIter<'_> {
     fn next(&mut self, cx: &ExecCtx<'_>, _outer: &[&[Datum]]) -> SqlResult<Option<Row>> {
-        if self.rows.is_none() {
-            let w = writer(cx)?;
-            let mut locked = VecDeque::new();
-            for_each_target(self.table, self.filter, None, cx, |tid, row| {
-                let outcome = cx
-                    .engine
-                    .heap
-                    .lock_tuple(self.table.locator, tid, w, self.mode)?;
-                if matches!(outcome, ModifyResult::Ok | ModifyResult::SelfModified) {
-                    locked.push_back(row.clone());
-                }
-                Ok(outcome)
-            })?;
-            self.rows = Some(locked);
+        if self.candidates.is_none() {
+            self.candidates = Some(self.candidates(cx)?.into_iter());
         }
-        Ok(self.rows.as_mut().and_then(VecDeque::pop_front))
+        while let Some((tid, row)) = self.candidates.as_mut().and_then(Iterator::next) {
+            if let Some(locked) = self.lock(cx, tid, row)? {
+                return Ok(Some(locked));
+            }
+        }
+        Ok(None)
     }
 }
 

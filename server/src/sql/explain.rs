@@ -214,18 +214,29 @@ impl<'a> Explainer<'a> {
                     self.detail(depth, format!("Filter: {text}"));
                 }
             }
-            Plan::LockRows { table, filter, .. } => {
+            Plan::LockRows {
+                table,
+                filter,
+                order,
+                ..
+            } => {
                 self.header(depth, "LockRows", est);
                 let seq = Plan::SeqScan {
                     table: table.clone(),
                 };
-                let child = match filter {
+                let mut child = match filter {
                     Some(f) => Plan::Filter {
                         input: Box::new(seq),
                         predicate: f.clone(),
                     },
                     None => seq,
                 };
+                if !order.is_empty() {
+                    child = Plan::Sort {
+                        input: Box::new(child),
+                        keys: order.clone(),
+                    };
+                }
                 self.node(&child, depth + 1);
             }
             Plan::Values { rows, .. } => {

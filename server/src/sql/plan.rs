@@ -29,16 +29,21 @@ pub enum Plan {
         filter: Option<Expr>,
     },
     /// SELECT ... FOR UPDATE / FOR SHARE over one table: the visible rows
-    /// that pass `filter`, each locked; a row changed concurrently is
-    /// followed to its newest version and re-checked (READ COMMITTED) or
-    /// fails with 40001 (REPEATABLE READ).
+    /// that pass `filter`, in `order`, each locked as it is pulled (so a
+    /// LIMIT above locks only the rows it returns); a row changed
+    /// concurrently is followed to its newest version and re-checked (READ
+    /// COMMITTED) or fails with 40001 (REPEATABLE READ).
     LockRows {
         /// The table.
         table: std::sync::Arc<TableInfo>,
         /// The WHERE clause over the table row.
         filter: Option<Expr>,
+        /// The query's ORDER BY over the table row (empty: scan order).
+        order: Vec<SortKey>,
         /// Lock strength.
         mode: storage::heap::heapam::RowLockMode,
+        /// What to do about a row another transaction has locked.
+        wait: RowWaitPolicy,
     },
     /// Literal rows (VALUES, or one empty row for a FROM-less SELECT).
     Values {
@@ -245,6 +250,18 @@ pub struct SortKey {
     pub descending: bool,
     /// NULLS FIRST (default: true for DESC, false for ASC).
     pub nulls_first: bool,
+}
+
+/// FOR UPDATE's handling of rows locked by others (PostgreSQL's
+/// `LockWaitPolicy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowWaitPolicy {
+    /// Wait for the other transaction.
+    Block,
+    /// NOWAIT: fail with 55P03.
+    Error,
+    /// SKIP LOCKED: leave the row out.
+    Skip,
 }
 
 /// Aggregate functions.
