@@ -1242,6 +1242,7 @@ impl Session {
                 snapshot: &snap,
                 params,
                 env: &self.env,
+                settings: &self.settings,
                 writer,
                 serializable_conflicts: serializable,
                 subplan_cache: Default::default(),
@@ -1409,6 +1410,7 @@ impl Session {
             snapshot: &snap,
             params: &[],
             env: &self.env,
+            settings: &self.settings,
             writer: Some(Writer {
                 xid,
                 cid,

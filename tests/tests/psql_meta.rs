@@ -173,9 +173,31 @@ fn catalog_views_and_functions_agree_with_postgresql() {
         "select 'abc' ~ '^a', 'abc' !~ 'b$', 'ABC' ~* 'b', 'ABC' !~* 'd', \
          'x' OPERATOR(pg_catalog.~) 'x' COLLATE pg_catalog.default",
         "select has_table_privilege('customers', 'select'), obj_description(1259, 'pg_class')",
+        "select pg_get_serial_sequence('customers', 'id'), \
+         pg_get_serial_sequence('public.customers', 'name'), \
+         pg_get_serial_sequence('\"Mixed Case\"', 'Col')",
+        "select pg_get_serial_sequence('customers', 'nope')",
+        "select current_setting('search_path'), current_setting('nosuch.x', true), \
+         pg_catalog.current_setting('DateStyle')",
+        "select current_setting('nosuch')",
+        "select name, setting, vartype from pg_settings where name in ('search_path', 'DateStyle') \
+         order by 1",
+        "select datname, usename, state from pg_stat_activity where pid = pg_backend_pid()",
+        "select 'nosuch'::regclass",
     ] {
         pair.same(&["-c", sql]);
     }
+}
+
+#[test]
+fn unsupported_catalog_functions_answer_0a000() {
+    let server = TestServer::start();
+    let out = server.psql(&["-c", "select set_config('a.b', '1', false)"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("set_config() (use SET or SET LOCAL) is not supported"),
+        "{out:?}"
+    );
 }
 
 #[test]

@@ -1857,7 +1857,10 @@ impl<'a> Binder<'a> {
                 ) && let Expr::Const(Datum::Text(name), from) = &x
                     && (from.oid == TypeOid::UNKNOWN || is_string(from.oid))
                 {
-                    return Ok(Expr::Const(self.reg_input(ty.oid, name)?, ty));
+                    let value = self
+                        .reg_input(ty.oid, name)
+                        .map_err(|e| e.at(ast::Spanned::span(expr.as_ref())))?;
+                    return Ok(Expr::Const(value, ty));
                 }
                 coerce(x, ty, CastContext::Explicit)
             }
@@ -2899,7 +2902,7 @@ impl<'a> Binder<'a> {
 /// The index of column `name` of `table`, the target of an INSERT, UPDATE
 /// or COPY (42703 naming the relation, as PostgreSQL words it).
 /// Splits `name` or `schema.name` (quoted or not) as `regclass` input does.
-fn parse_qualified_name(text: &str) -> SqlResult<(Option<String>, String)> {
+pub(crate) fn parse_qualified_name(text: &str) -> SqlResult<(Option<String>, String)> {
     let bad = || SqlError::new("42602", format!("invalid name syntax: \"{text}\""));
     let parsed = crate::sql::parse::parse_expr(text).map_err(|_| bad())?;
     let parts: Vec<String> = match parsed {

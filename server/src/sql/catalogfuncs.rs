@@ -14,6 +14,8 @@
 //! | `pg_relation_size(regclass [, fork])`, `pg_table_size`, `pg_indexes_size`, `pg_total_relation_size` | bigint | file sizes in bytes |
 //! | `pg_size_pretty(bigint)`                   | text    | `8192 bytes`, `16 kB`, ... as PostgreSQL rounds |
 //! | `pg_encoding_to_char(int)`                 | name    | `UTF8` (the only encoding)                    |
+//! | `current_setting(text [, bool])`           | text    | the session's setting, as `SHOW` shows it     |
+//! | `pg_get_serial_sequence(text, text)`       | text    | `schema.sequence` a serial column owns        |
 //! | `regclass`/`regtype`/`regnamespace`/`regrole`/`regproc` to text | text | the object's name (quoted, schema-qualified when not visible) |
 //!
 //! Each runs with the statement's snapshot, so it sees the catalog as the
@@ -21,8 +23,10 @@
 //! subject heapgres lacks are bound as constants elsewhere
 //! ([`super::func`]): `obj_description` and friends are NULL (there is no
 //! `COMMENT`), privilege tests are true (every role is a superuser).
+//! `set_config()` answers 0A000: a function cannot change the session's
+//! settings here yet (`SET` and `SET LOCAL` do).
 
-use storage::catalog::defs::{PG_AUTHID, PG_CLASS, PG_CONSTRAINT, PG_INDEX};
+use storage::catalog::defs::{PG_AUTHID, PG_CLASS, PG_CONSTRAINT, PG_DEPEND, PG_INDEX};
 use storage::datum::{Datum, SqlType, TypeOid};
 use storage::engine::Engine;
 use storage::txn::Snapshot;
@@ -33,6 +37,7 @@ use super::cast::CastContext;
 use super::expr::{Expr, SessionEnv};
 use super::func::Builtin;
 use crate::error::{SqlError, SqlResult};
+use crate::guc::Settings;
 
 /// A catalog-reading function, resolved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,6 +72,10 @@ pub enum CatalogFn {
     RegOut(TypeOid),
     /// `quote_ident(text)`
     QuoteIdent,
+    /// `current_setting(name [, missing_ok])`: a setting as `SHOW` shows it.
+    CurrentSetting,
+    /// `pg_get_serial_sequence(table, column)`
+    GetSerialSequence,
 }
 
 fn t(oid: TypeOid) -> SqlType {
@@ -120,6 +129,19 @@ pub fn resolve(name: &str, args: Vec<Expr>) -> SqlResult<Option<Expr>> {
         "pg_size_pretty" => (F::SizePretty, &[TypeOid::INT8], TypeOid::TEXT),
         "pg_encoding_to_char" => (F::EncodingToChar, &[TypeOid::INT4], TypeOid::NAME),
         "quote_ident" => (F::QuoteIdent, &[TypeOid::TEXT], TypeOid::TEXT),
+        "pg_get_serial_sequence" => (
+            F::GetSerialSequence,
+            &[TypeOid::TEXT, TypeOid::TEXT],
+            TypeOid::TEXT,
+        ),
+        "current_setting" => (
+            F::CurrentSetting,
+            &[TypeOid::TEXT, TypeOid::BOOL],
+            TypeOid::TEXT,
+        ),
+        "set_config" => {
+            return Err(SqlError::unsupported("set_config() (use SET or SET LOCAL)"));
+        }
         // No COMMENT yet: every description is NULL.
         "obj_description" | "col_description" | "shobj_description" => {
             bad_arity(if name == "obj_description" {
@@ -164,7 +186,7 @@ pub fn resolve(name: &str, args: Vec<Expr>) -> SqlResult<Option<Expr>> {
     };
     let min = match f {
         F::GetExpr => 2,
-        F::GetIndexDef | F::GetConstraintDef | F::RelationSize => 1,
+        F::GetIndexDef | F::GetConstraintDef | F::RelationSize | F::CurrentSetting => 1,
         _ => arg_types.len(),
     };
     if n < min || n > arg_types.len() || (f == F::GetIndexDef && n == 2) {
@@ -192,6 +214,7 @@ pub fn call(
     engine: &Engine,
     snap: &Snapshot,
     env: &SessionEnv,
+    settings: &Settings,
 ) -> SqlResult<Datum> {
     // Strict, except that format_type's type modifier may be NULL (none).
     let nulls = if f == CatalogFn::FormatType {
@@ -268,6 +291,25 @@ pub fn call(
         CatalogFn::SizePretty => match args.first() {
             Some(Datum::Int8(n)) => text(size_pretty(*n)),
             Some(Datum::Numeric(n)) => text(size_pretty(n.to_i64().unwrap_or(i64::MAX))),
+            _ => Ok(Datum::Null),
+        },
+        CatalogFn::CurrentSetting => {
+            let Some(Datum::Text(name)) = args.first() else {
+                return Ok(Datum::Null);
+            };
+            match settings.get(name) {
+                Some(v) => text(v.to_string()),
+                None if matches!(args.get(1), Some(Datum::Bool(true))) => Ok(Datum::Null),
+                None => Err(SqlError::new(
+                    "42704",
+                    format!("unrecognized configuration parameter \"{name}\""),
+                )),
+            }
+        }
+        CatalogFn::GetSerialSequence => match (args.first(), args.get(1)) {
+            (Some(Datum::Text(table)), Some(Datum::Text(column))) => Ok(cat
+                .serial_sequence(table, column, env)?
+                .map_or(Datum::Null, Datum::Text)),
             _ => Ok(Datum::Null),
         },
         CatalogFn::QuoteIdent => match args.first() {
@@ -392,6 +434,66 @@ impl Cat<'_> {
             "{}.{}",
             quote_ident(&schema),
             quote_ident(&name)
+        )))
+    }
+
+    /// The sequence owned by `table.column` (a serial column's), as
+    /// `schema.name`: `table` is parsed as SQL parses a name (case-folded
+    /// unless quoted), `column` is taken literally, as in PostgreSQL.
+    fn serial_sequence(
+        &self,
+        table: &str,
+        column: &str,
+        env: &SessionEnv,
+    ) -> SqlResult<Option<String>> {
+        let (schema, name) = super::bind::parse_qualified_name(table)?;
+        let ns = match &schema {
+            Some(s) => self.engine.catalog.namespace_oid(s, self.snap)?,
+            None => self.visible_relation(&name, env)?,
+        };
+        let Some(ns) = ns else {
+            return Err(SqlError::undefined_table(table));
+        };
+        let ns_name = self.namespace_name(ns)?.unwrap_or_default();
+        let Some(info) = self
+            .engine
+            .catalog
+            .lookup_table(ns, &ns_name, &name, self.snap, false)?
+        else {
+            return Err(SqlError::undefined_table(table));
+        };
+        let Some(attnum) = info.columns.iter().position(|c| c.name == column) else {
+            return Err(SqlError::new(
+                "42703",
+                format!("column \"{column}\" of relation \"{name}\" does not exist"),
+            ));
+        };
+        let attnum = attnum as i32 + 1;
+        let mut seq = None;
+        self.engine
+            .catalog
+            .scan_table(&PG_DEPEND, self.snap, |_, row| {
+                if oid_of(&row[4]) == info.oid
+                    && matches!(row[5], Datum::Int4(n) if n == attnum)
+                    && matches!(text_of(&row[6]), "a" | "i")
+                    && oid_of(&row[0]) == PG_CLASS.oid
+                {
+                    seq = Some(oid_of(&row[1]));
+                    return Ok(false);
+                }
+                Ok(true)
+            })?;
+        let Some(seq) = seq else {
+            return Ok(None);
+        };
+        let Some((seq_ns, seq_name)) = self.class_name(seq)? else {
+            return Ok(None);
+        };
+        let seq_schema = self.namespace_name(seq_ns)?.unwrap_or_default();
+        Ok(Some(format!(
+            "{}.{}",
+            quote_ident(&seq_schema),
+            quote_ident(&seq_name)
         )))
     }
 

@@ -48,6 +48,8 @@ pub struct ExecCtx<'a> {
     pub params: &'a [Datum],
     /// Session facts.
     pub env: &'a SessionEnv,
+    /// The session's settings (`current_setting`).
+    pub settings: &'a crate::guc::Settings,
     /// The writer, for DML.
     pub writer: Option<Writer<'a>>,
     /// REPEATABLE READ or SERIALIZABLE: concurrent updates fail with 40001.
@@ -95,7 +97,7 @@ impl SubplanRunner for ExecCtx<'_> {
         f: super::catalogfuncs::CatalogFn,
         args: &[Datum],
     ) -> SqlResult<Datum> {
-        super::catalogfuncs::call(f, args, self.engine, self.snapshot, self.env)
+        super::catalogfuncs::call(f, args, self.engine, self.snapshot, self.env, self.settings)
     }
 
     fn sequence(&self, op: SeqOp, seq: Option<&TableInfo>, args: &[Datum]) -> SqlResult<Datum> {
