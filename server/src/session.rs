@@ -20,6 +20,7 @@
 //! take one per transaction. Every statement's snapshot is registered so
 //! vacuum keeps what it may see.
 
+mod constraints;
 mod explain;
 mod indexcmds;
 #[path = "commands/vacuum.rs"]
@@ -1393,13 +1394,16 @@ impl Session {
         let table = copy.table.clone();
         self.lock_relation(table.oid, LockMode::RowExclusive)?;
         let snap = self.statement_snapshot();
-        let defaults = {
+        let (defaults, checks) = {
             let lookup = Lookup {
                 session: self,
                 tables: Default::default(),
             };
             let mut binder = Binder::new(&lookup, vec![]);
-            binder.default_row(&table)?
+            (
+                binder.default_row(&table)?,
+                crate::sql::constraint::RowChecks::bind(&mut binder, &table)?,
+            )
         };
         let engine = self.engine.clone();
         let cid = self.txn.curcid();
@@ -1489,7 +1493,9 @@ impl Session {
                     })?,
                 };
             }
-            exec::check_not_null(&table, &row, opts).map_err(|e| e.with_context(ctx(None)))?;
+            checks
+                .verify(&table, &row, &ecx, opts)
+                .map_err(|e| e.with_context(ctx(None)))?;
             let mut tuple = Vec::new();
             storage::heap::tuple::form_tuple(&table.desc, &row, &mut tuple)?;
             batch.push(tuple);
@@ -1555,6 +1561,7 @@ impl Session {
         }
         let (schema, name) = schema_and_name(&ct.name)?;
         let mut constraints = Vec::new();
+        let mut checks = Vec::new();
         let mut columns: Vec<ColumnInfo> = Vec::new();
         let mut serials: Vec<(usize, TypeOid)> = Vec::new();
         for c in &ct.columns {
@@ -1585,6 +1592,9 @@ impl Session {
                     continue;
                 }
                 match &opt.option {
+                    ast::ColumnOption::Check(ck) => {
+                        checks.push(constraints::CheckDef::from_check(opt.name.as_ref(), ck)?);
+                    }
                     ast::ColumnOption::NotNull => col.not_null = true,
                     ast::ColumnOption::Null => col.not_null = false,
                     ast::ColumnOption::Default(e) => {
@@ -1617,6 +1627,10 @@ impl Session {
             columns.push(col);
         }
         for c in &ct.constraints {
+            if let ast::TableConstraint::Check(ck) = c {
+                checks.push(constraints::CheckDef::from_check(None, ck)?);
+                continue;
+            }
             constraints.push(indexcmds::ConstraintIndex::from_table_constraint(c)?);
         }
         for c in &constraints {
@@ -1704,6 +1718,14 @@ impl Session {
                 .table_by_oid(table_oid, &snap)?
                 .ok_or_else(|| SqlError::internal("new table not visible"))?;
             self.create_constraint_indexes(&table, (ns, &ns_name), &constraints)?;
+        }
+        if !checks.is_empty() {
+            let snap = self.statement_snapshot();
+            let table = engine
+                .catalog
+                .table_by_oid(table_oid, &snap)?
+                .ok_or_else(|| SqlError::internal("new table not visible"))?;
+            self.add_check_constraints(&table, ns, &checks, false)?;
         }
         Ok(QueryResult::Command("CREATE TABLE".into()))
     }

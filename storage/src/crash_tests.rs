@@ -300,7 +300,6 @@ fn a_torn_wal_tail_loses_only_the_unacknowledged_last_commit() {
 }
 
 #[test]
-#[ignore = "issue #4: a committing thread panicked once under full-suite load after the WAL and vacuum merges; run with --ignored while fixing"]
 fn concurrent_committers_share_fdatasyncs() {
     let dir = tempfile::tempdir().unwrap();
     let opts = EngineOptions {
@@ -337,11 +336,13 @@ fn concurrent_committers_share_fdatasyncs() {
     assert!(syncs < commits, "{syncs} fdatasyncs for {commits} commits");
     e.crash();
     let e = open(dir.path(), 1000);
-    assert_eq!(values(&e).len() as i32, THREADS * PER);
+    let expect = (0..THREADS)
+        .flat_map(|t| (0..PER).map(move |k| t * 1000 + k))
+        .collect();
+    assert_values(&e, &expect);
 }
 
 #[test]
-#[ignore = "issue #4: fails about one run in five since the WAL and vacuum merges (the first commits of some threads are missing after recovery); run with --ignored while fixing"]
 fn commits_racing_checkpoints_survive_a_crash() {
     use std::sync::atomic::{AtomicBool, Ordering};
     let dir = tempfile::tempdir().unwrap();

@@ -77,13 +77,14 @@ fn locate(heap_block: BlockNumber) -> (BlockNumber, usize) {
     )
 }
 
-/// The FSM fork's size, 0 if it does not exist.
+/// The FSM fork's size, 0 if it does not exist. Existence is asked first:
+/// another backend may create the fork at any moment, and a fork seen to
+/// exist is never removed while its relation is in use.
 fn fsm_nblocks(pool: &BufferPool, rel: RelFileLocator) -> Result<u32> {
-    match pool.nblocks(rel, ForkNumber::Fsm) {
-        Ok(n) => Ok(n.0),
-        Err(_) if !pool.smgr().exists(rel, ForkNumber::Fsm) => Ok(0),
-        Err(e) => Err(e),
+    if !pool.smgr().exists(rel, ForkNumber::Fsm) {
+        return Ok(0);
     }
+    Ok(pool.nblocks(rel, ForkNumber::Fsm)?.0)
 }
 
 /// Records that heap block `block` of `rel` has `free_bytes` free

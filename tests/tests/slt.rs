@@ -51,6 +51,7 @@ slt_files!(
     aggregate,
     analytics,
     basics,
+    check_constraints,
     cte,
     grouping_sets,
     report,

@@ -290,16 +290,28 @@ impl Session {
         Ok(())
     }
 
-    /// ALTER TABLE t ADD [CONSTRAINT name] {PRIMARY KEY | UNIQUE} (cols);
-    /// other ALTER TABLE actions are not supported yet.
+    /// ALTER TABLE t ADD [CONSTRAINT name] {PRIMARY KEY (cols) | UNIQUE
+    /// (cols) | CHECK (expr)}, DROP CONSTRAINT [IF EXISTS] name; other
+    /// ALTER TABLE actions are not supported yet.
     pub(super) fn alter_table(&mut self, at: &ast::AlterTable) -> SqlResult<QueryResult> {
         let mut constraints = Vec::new();
+        let mut checks = Vec::new();
+        let mut drops = Vec::new();
         for op in &at.operations {
             match op {
+                ast::AlterTableOperation::AddConstraint {
+                    constraint: ast::TableConstraint::Check(ck),
+                    not_valid: false,
+                } => checks.push(super::constraints::CheckDef::from_check(None, ck)?),
                 ast::AlterTableOperation::AddConstraint {
                     constraint,
                     not_valid: false,
                 } => constraints.push(ConstraintIndex::from_table_constraint(constraint)?),
+                ast::AlterTableOperation::DropConstraint {
+                    if_exists,
+                    name,
+                    drop_behavior: None | Some(ast::DropBehavior::Restrict),
+                } => drops.push((ident_name(name), *if_exists)),
                 other => {
                     return Err(SqlError::unsupported(format!("ALTER TABLE ... {other}")));
                 }
@@ -334,7 +346,22 @@ impl Session {
             .namespace_oid(&table.schema, &snap)?
             .ok_or_else(|| SqlError::internal("table without a schema"))?;
         let schema_name = table.schema.clone();
+        for (name, if_exists) in &drops {
+            self.drop_constraint(&table, name, *if_exists)?;
+        }
+        let table = if drops.is_empty() {
+            table
+        } else {
+            let snap = self.statement_snapshot();
+            engine
+                .catalog
+                .table_by_oid(table.oid, &snap)?
+                .ok_or_else(|| SqlError::internal("altered table not visible"))?
+        };
         self.create_constraint_indexes(&table, (ns, &schema_name), &constraints)?;
+        if !checks.is_empty() {
+            self.add_check_constraints(&table, ns, &checks, true)?;
+        }
         Ok(QueryResult::Command("ALTER TABLE".into()))
     }
 

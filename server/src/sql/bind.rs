@@ -81,6 +81,8 @@ pub struct InsertPlan {
     pub returning: Option<Vec<(String, Expr)>>,
     /// ON CONFLICT.
     pub on_conflict: Option<OnConflict>,
+    /// The table's check constraints.
+    pub checks: super::constraint::RowChecks,
 }
 
 /// INSERT's ON CONFLICT clause, bound.
@@ -98,13 +100,20 @@ pub struct OnConflict {
 pub enum ConflictAction {
     /// Skip the proposed row.
     Nothing,
-    /// Update the existing row: expressions over (existing row, excluded row).
-    Update {
-        /// (column, new value).
-        assignments: Vec<(usize, Expr)>,
-        /// DO UPDATE ... WHERE.
-        filter: Option<Expr>,
-    },
+    /// Update the existing row.
+    Update(DoUpdate),
+}
+
+/// `DO UPDATE SET ... [WHERE ...]`: expressions over (existing row,
+/// excluded row).
+#[derive(Clone, Debug)]
+pub struct DoUpdate {
+    /// (column, new value).
+    pub assignments: Vec<(usize, Expr)>,
+    /// DO UPDATE ... WHERE.
+    pub filter: Option<Expr>,
+    /// The table's check constraints, verified on the updated row.
+    pub checks: super::constraint::RowChecks,
 }
 
 /// A bound UPDATE.
@@ -120,6 +129,8 @@ pub struct UpdatePlan {
     pub assignments: Vec<(usize, Expr)>,
     /// RETURNING over the new row.
     pub returning: Option<Vec<(String, Expr)>>,
+    /// The table's check constraints.
+    pub checks: super::constraint::RowChecks,
 }
 
 /// A bound DELETE.
@@ -1584,6 +1595,11 @@ impl<'a> Binder<'a> {
         });
     }
 
+    /// Binds an expression over one row of `table` (a check constraint).
+    pub fn bind_row_expr(&mut self, e: &ast::Expr, table: &TableInfo) -> SqlResult<Expr> {
+        self.bind_expr(e, &Self::table_scope(table), &mut None)
+    }
+
     /// Binds an expression that reads no table (a column default).
     pub fn bind_scalar(&mut self, e: &ast::Expr) -> SqlResult<Expr> {
         self.bind_expr(e, &Scope::default(), &mut None)
@@ -2618,11 +2634,13 @@ impl<'a> Binder<'a> {
             Some(other) => return Err(SqlError::unsupported(format!("{other}"))),
         };
         let returning = self.bind_returning(&ins.returning, &table)?;
+        let checks = super::constraint::RowChecks::bind(self, &table)?;
         Ok(InsertPlan {
             table,
             source,
             returning,
             on_conflict,
+            checks,
         })
     }
 
@@ -2730,10 +2748,11 @@ impl<'a> Binder<'a> {
                     assignments.push((idx, value));
                 }
                 let filter = self.bind_where(&du.selection, &scope)?;
-                ConflictAction::Update {
+                ConflictAction::Update(DoUpdate {
                     assignments,
                     filter,
-                }
+                    checks: super::constraint::RowChecks::bind(self, table)?,
+                })
             }
         };
         Ok(OnConflict { arbiters, action })
@@ -2834,12 +2853,14 @@ impl<'a> Binder<'a> {
             assignments.push((idx, value));
         }
         let returning = self.bind_returning(&up.returning, &table)?;
+        let checks = super::constraint::RowChecks::bind(self, &table)?;
         Ok(UpdatePlan {
             access: super::path::choose_index(&table, filter.as_ref()),
             table,
             filter,
             assignments,
             returning,
+            checks,
         })
     }
 

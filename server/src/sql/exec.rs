@@ -1264,35 +1264,6 @@ pub fn run_query(plan: &Plan, cx: &ExecCtx<'_>) -> SqlResult<Vec<Row>> {
     Ok(rows)
 }
 
-/// Checks NOT NULL constraints (23502 with PostgreSQL's message and detail).
-pub fn check_not_null(
-    table: &TableInfo,
-    row: &[Datum],
-    opts: &storage::datum::io::OutputOptions,
-) -> SqlResult<()> {
-    for (i, c) in table.columns.iter().enumerate() {
-        if c.not_null && matches!(row.get(i), Some(Datum::Null) | None) {
-            let shown: Vec<String> = row
-                .iter()
-                .zip(&table.columns)
-                .map(|(d, col)| {
-                    storage::datum::io::to_text(d, col.typ.oid, opts)
-                        .unwrap_or_else(|| "null".into())
-                })
-                .collect();
-            return Err(SqlError::new(
-                "23502",
-                format!(
-                    "null value in column \"{}\" of relation \"{}\" violates not-null constraint",
-                    c.name, table.name
-                ),
-            )
-            .with_detail(format!("Failing row contains ({}).", shown.join(", "))));
-        }
-    }
-    Ok(())
-}
-
 /// The key columns' names and the key's values as text, for 23505's detail.
 pub fn key_text(
     key: &[storage::datum::Datum],
@@ -1400,7 +1371,8 @@ pub fn run_insert(p: &InsertPlan, cx: &ExecCtx<'_>) -> SqlResult<DmlResult> {
     };
     while let Some(row) = it.next(cx, &[])? {
         cx.check_cancel()?;
-        check_not_null(&p.table, &row, &cx.env.output)?;
+        p.checks
+            .verify(&p.table, &row, &cx.eval_ctx(&[]), &cx.env.output)?;
         if let Some(oc) = &p.on_conflict {
             match super::upsert::upsert(&p.table, oc, row, w, cx)? {
                 super::upsert::Upserted::Inserted(row) | super::upsert::Upserted::Updated(row) => {
@@ -1507,7 +1479,7 @@ pub fn run_update(p: &UpdatePlan, cx: &ExecCtx<'_>) -> SqlResult<DmlResult> {
             for (idx, e) in &p.assignments {
                 new_row[*idx] = e.eval(old, &ecx)?;
             }
-            check_not_null(&p.table, &new_row, &cx.env.output)?;
+            p.checks.verify(&p.table, &new_row, &ecx, &cx.env.output)?;
             form_tuple(&p.table.desc, &new_row, &mut buf)?;
             let (outcome, new_tid) = cx.engine.heap.update(p.table.locator, tid, &mut buf, w)?;
             if outcome == ModifyResult::Ok {

@@ -4,6 +4,7 @@ pub mod bind;
 pub mod cast;
 pub mod catalogfuncs;
 pub mod compare;
+pub mod constraint;
 pub mod exec;
 pub mod explain;
 pub mod expr;

@@ -34,7 +34,7 @@ use storage::heap::tuple::{deform_tuple, form_tuple};
 use storage::heap::visibility::Liveness;
 use storage::types::ItemPointer;
 
-use super::bind::{ConflictAction, OnConflict};
+use super::bind::{ConflictAction, DoUpdate, OnConflict};
 use super::exec::{ExecCtx, Row, insert_index_entries, unique_violation};
 use crate::error::{SqlError, SqlResult};
 
@@ -77,15 +77,10 @@ pub fn upsert(
             }
             Probe::Conflict(tid) => match &oc.action {
                 ConflictAction::Nothing => return Ok(Upserted::Skipped),
-                ConflictAction::Update {
-                    assignments,
-                    filter,
-                } => {
-                    match update_existing(table, tid, &row, assignments, filter.as_ref(), w, cx)? {
-                        Some(outcome) => return Ok(outcome),
-                        None => continue,
-                    }
-                }
+                ConflictAction::Update(du) => match update_existing(table, tid, &row, du, w, cx)? {
+                    Some(outcome) => return Ok(outcome),
+                    None => continue,
+                },
             },
             Probe::Clear => {}
         }
@@ -164,8 +159,7 @@ fn update_existing(
     table: &TableInfo,
     tid: ItemPointer,
     proposed: &[Datum],
-    assignments: &[(usize, super::expr::Expr)],
-    filter: Option<&super::expr::Expr>,
+    du: &DoUpdate,
     w: &Writer<'_>,
     cx: &ExecCtx<'_>,
 ) -> SqlResult<Option<Upserted>> {
@@ -199,16 +193,16 @@ fn update_existing(
     deform_tuple(&table.desc, &tuple, &mut combined)?;
     combined.extend_from_slice(proposed);
     let ecx = cx.eval_ctx(&[]);
-    if let Some(f) = filter
+    if let Some(f) = &du.filter
         && !f.eval_qual(&combined, &ecx)?
     {
         return Ok(Some(Upserted::Skipped));
     }
     let mut new_row: Row = combined[..table.columns.len()].to_vec();
-    for (idx, e) in assignments {
+    for (idx, e) in &du.assignments {
         new_row[*idx] = e.eval(&combined, &ecx)?;
     }
-    super::exec::check_not_null(table, &new_row, &cx.env.output)?;
+    du.checks.verify(table, &new_row, &ecx, &cx.env.output)?;
     let mut buf = Vec::new();
     form_tuple(&table.desc, &new_row, &mut buf)?;
     let (outcome, new_tid) = engine.heap.update(table.locator, tid, &mut buf, w)?;

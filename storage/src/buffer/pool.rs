@@ -247,7 +247,9 @@ impl BufferPool {
     /// Appends a block to the fork (creating the fork if it does not exist)
     /// and returns it pinned, with an all-zero page for the caller to
     /// initialise under [`PinnedBuffer::write`]. Concurrent extenders of the
-    /// same fork get distinct blocks.
+    /// same fork get distinct blocks. The new block is visible to others
+    /// (through [`Self::nblocks`]) once this returns, so a caller whose page
+    /// others may also use initialises it only while it is still new.
     pub fn extend(
         &self,
         rel: RelFileLocator,
@@ -259,8 +261,11 @@ impl BufferPool {
         let _ext = lock.lock();
         let n = inner.nblocks_locked(rel, fork, true)?;
         inner.smgr.extend(rel, fork, n, &ZERO_PAGE)?;
-        inner.sizes.lock().insert((rel, fork), BlockNumber(n.0 + 1));
-        inner.get_buffer(
+        // Map the new page before publishing the new size: a backend that
+        // sees the size may read the block at once, and must find this
+        // buffer rather than load its own copy that the zeroing below
+        // would then wipe (losing whatever it had put there).
+        let buf = inner.get_buffer(
             BufferTag {
                 rel,
                 fork,
@@ -268,7 +273,9 @@ impl BufferPool {
             },
             ring,
             Mode::Zero,
-        )
+        )?;
+        inner.sizes.lock().insert((rel, fork), BlockNumber(n.0 + 1));
+        Ok(buf)
     }
 
     /// The number of blocks in the fork, including blocks extended through
@@ -1298,6 +1305,58 @@ mod tests {
             total += u64::from_le_bytes(payload(&b)[..8].try_into().unwrap());
         }
         assert_eq!(total, threads * per);
+    }
+
+    /// A backend that finds a just-extended block through `nblocks` and
+    /// fills it must not lose its change to the extender zeroing the page
+    /// (the race that lost the first commits of concurrent inserters).
+    #[test]
+    fn a_block_found_through_nblocks_while_extending_keeps_its_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = pool(dir.path(), 64);
+        let r = rel(9);
+        let barrier = std::sync::Barrier::new(2);
+        for round in 0..500u32 {
+            std::thread::scope(|s| {
+                s.spawn(|| {
+                    barrier.wait();
+                    let b = p.extend(r, ForkNumber::Main, None).unwrap();
+                    let mut w = b.write();
+                    if page::is_new(&w) {
+                        page::init(&mut w, 0);
+                    }
+                    w[200] = 1;
+                    w.mark_dirty();
+                });
+                s.spawn(|| {
+                    barrier.wait();
+                    loop {
+                        let n = match p.nblocks(r, ForkNumber::Main) {
+                            Ok(n) => n.0,
+                            Err(_) => 0,
+                        };
+                        if n > round {
+                            let b = p
+                                .read_buffer(r, ForkNumber::Main, BlockNumber(round), None)
+                                .unwrap();
+                            let mut w = b.write();
+                            if page::is_new(&w) {
+                                page::init(&mut w, 0);
+                            }
+                            w[300] = 1;
+                            w.mark_dirty();
+                            break;
+                        }
+                        std::hint::spin_loop();
+                    }
+                });
+            });
+            let b = p
+                .read_buffer(r, ForkNumber::Main, BlockNumber(round), None)
+                .unwrap();
+            let g = b.read();
+            assert_eq!((g[200], g[300]), (1, 1), "block {round}");
+        }
     }
 
     #[test]

@@ -272,8 +272,9 @@ pub const PG_INDEX: SystemTable = SystemTable {
     ],
 };
 
-/// `pg_constraint` (primary keys and unique constraints so far). `conkey`
-/// holds the int2 array's text form (`{1,3}`).
+/// `pg_constraint`: primary keys, unique and check constraints. `conkey`
+/// holds the int2 array's text form (`{1,3}`); `conbin` holds a check
+/// constraint's expression as SQL text (PostgreSQL keeps a node tree there).
 pub const PG_CONSTRAINT: SystemTable = SystemTable {
     oid: Oid(2606),
     name: "pg_constraint",
@@ -297,6 +298,7 @@ pub const PG_CONSTRAINT: SystemTable = SystemTable {
         ("coninhcount", T::INT4),
         ("connoinherit", T::BOOL),
         ("conkey", T::TEXT),
+        ("conbin", T::TEXT),
     ],
 };
 

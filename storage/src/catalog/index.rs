@@ -238,6 +238,7 @@ impl Catalog {
                     Datum::Int4(0),
                     Datum::Bool(true),
                     Datum::Text(conkey),
+                    Datum::Null,
                 ],
                 w.xid,
                 w.cid,

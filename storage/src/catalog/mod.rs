@@ -26,6 +26,7 @@
 //! `nextOid` is logged ahead: after a crash some OIDs are skipped, none
 //! reused.
 
+pub mod constraint;
 pub mod defs;
 pub mod index;
 pub mod sequence;
@@ -44,6 +45,7 @@ use crate::heap::heapam::{Heap, ModifyResult, Writer};
 use crate::heap::tuple::{TupleDesc, deform_tuple, form_tuple};
 use crate::txn::Snapshot;
 use crate::types::{ItemPointer, Oid, RelFileLocator, Xid};
+pub use constraint::CheckConstraint;
 use defs::*;
 pub use index::{IndexColumnOrder, IndexDefinition, IndexInfo};
 
@@ -82,6 +84,8 @@ pub struct TableInfo {
     pub relkind: char,
     /// Its indexes, in creation order.
     pub indexes: Vec<Arc<IndexInfo>>,
+    /// Its check constraints, in creation order.
+    pub checks: Vec<CheckConstraint>,
 }
 
 /// Files to remove when a transaction ends, like PostgreSQL's pending
@@ -700,10 +704,13 @@ impl Catalog {
         })?;
         let columns: Vec<ColumnInfo> = cols.into_iter().map(|(_, c)| c).collect();
         let desc = TupleDesc::new(columns.iter().map(|c| c.typ));
-        let indexes = if relkind == 'r' {
-            self.load_indexes(rel_oid, &columns, snap)?
+        let (indexes, checks) = if relkind == 'r' {
+            (
+                self.load_indexes(rel_oid, &columns, snap)?,
+                self.load_checks(rel_oid, snap)?,
+            )
         } else {
-            Vec::new()
+            (Vec::new(), Vec::new())
         };
         let info = Arc::new(TableInfo {
             oid: rel_oid,
@@ -714,6 +721,7 @@ impl Catalog {
             desc,
             relkind,
             indexes,
+            checks,
         });
         if use_cache {
             let mut cache = self.cache.lock();
@@ -786,6 +794,7 @@ impl Catalog {
         for index in &table.indexes {
             self.drop_index(index, snap, w, pending)?;
         }
+        self.drop_checks_of(rel, snap, w)?;
         self.delete_rows(&PG_CLASS, snap, w, |row| oid(&row[0]) == rel)?;
         self.delete_rows(&PG_ATTRIBUTE, snap, w, |row| oid(&row[0]) == rel)?;
         self.delete_rows(&PG_ATTRDEF, snap, w, |row| oid(&row[1]) == rel)?;

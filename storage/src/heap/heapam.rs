@@ -371,14 +371,10 @@ impl Heap {
                 Some(b) if b.0 < self.nblocks(rel)?.0 => {
                     self.pool.read_buffer(rel, ForkNumber::Main, b, ring)?
                 }
-                _ => {
-                    let buf = self.pool.extend(rel, ForkNumber::Main, ring)?;
-                    let mut g = buf.write();
-                    page::init(&mut g, 0);
-                    g.mark_dirty();
-                    drop(g);
-                    buf
-                }
+                // The new page is visible to other inserters as soon as
+                // `extend` returns: one of them may fill it before we lock
+                // it, so it is initialised below only if still new.
+                _ => self.pool.extend(rel, ForkNumber::Main, ring)?,
             };
             let block = buf.block();
             let mut g = buf.write();
