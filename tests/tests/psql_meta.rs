@@ -26,6 +26,8 @@ create sequence ticket_seq;
 create schema sales;
 create table sales.regions (code char(2) primary key, label text);
 create table \"Mixed Case\" (\"Col\" int, x double precision, y smallint, z bytea);
+create table items (id int primary key, qty int check (qty > 0), lo int, hi int, \
+    constraint lo_hi check (lo < hi and lo >= 0));
 ";
 
 /// Runs psql against `port` with `args`; stdout and stderr together.
@@ -110,6 +112,7 @@ fn meta_commands_print_what_postgresql_prints() {
         "\\d orders",
         "\\d sales.regions",
         "\\d \"Mixed Case\"",
+        "\\d items",
         "\\dt sales.*",
         "\\di orders*",
         "\\d nosuch",
@@ -167,7 +170,9 @@ fn catalog_views_and_functions_agree_with_postgresql() {
         "select c.relname, pg_table_is_visible(c.oid) from pg_class c \
          where c.relname in ('customers', 'regions') order by 1",
         "select conname, pg_get_constraintdef(oid) from pg_constraint \
-         where connamespace in ('public'::regnamespace, 'sales'::regnamespace) order by 1",
+         where connamespace in ('public'::regnamespace, 'sales'::regnamespace) \
+         and conname <> 'lo_hi' order by 1",
+        "select pg_get_constraintdef(oid, true) from pg_constraint where conname = 'lo_hi'",
         "select pg_get_indexdef('orders_placed_idx'::regclass), \
          pg_get_indexdef('orders_placed_idx'::regclass, 2, true)",
         "select 'abc' ~ '^a', 'abc' !~ 'b$', 'ABC' ~* 'b', 'ABC' !~* 'd', \

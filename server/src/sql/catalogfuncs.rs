@@ -10,7 +10,7 @@
 //! | `format_type(oid, typmod)`                 | text    | SQL spelling with modifier (`character varying(100)`) |
 //! | `pg_get_expr(text, oid [, bool])`          | text    | a stored default's text (SQL value functions upper-cased) |
 //! | `pg_get_indexdef(oid [, int, bool])`       | text    | `CREATE [UNIQUE] INDEX ... USING btree (...)` (column `n` alone when `n > 0`) |
-//! | `pg_get_constraintdef(oid [, bool])`       | text    | `PRIMARY KEY (a, b)`, `UNIQUE (a)`            |
+//! | `pg_get_constraintdef(oid [, bool])`       | text    | `PRIMARY KEY (a, b)`, `UNIQUE (a)`, `CHECK ((a > 0))` |
 //! | `pg_relation_size(regclass [, fork])`, `pg_table_size`, `pg_indexes_size`, `pg_total_relation_size` | bigint | file sizes in bytes |
 //! | `pg_size_pretty(bigint)`                   | text    | `8192 bytes`, `16 kB`, ... as PostgreSQL rounds |
 //! | `pg_encoding_to_char(int)`                 | name    | `UTF8` (the only encoding)                    |
@@ -80,6 +80,51 @@ pub enum CatalogFn {
 
 fn t(oid: TypeOid) -> SqlType {
     SqlType::new(oid)
+}
+
+/// The functions [`resolve`] binds.
+const NAMES: &[&str] = &[
+    "pg_get_userbyid",
+    "pg_table_is_visible",
+    "pg_type_is_visible",
+    "format_type",
+    "pg_get_expr",
+    "pg_get_indexdef",
+    "pg_get_constraintdef",
+    "pg_relation_size",
+    "pg_table_size",
+    "pg_indexes_size",
+    "pg_total_relation_size",
+    "pg_size_pretty",
+    "pg_encoding_to_char",
+    "quote_ident",
+    "pg_get_serial_sequence",
+    "current_setting",
+    "set_config",
+    "obj_description",
+    "col_description",
+    "shobj_description",
+    "pg_get_function_result",
+    "pg_get_function_arguments",
+    "pg_get_function_identity_arguments",
+    "pg_get_statisticsobjdef_columns",
+    "pg_get_viewdef",
+    "pg_relation_is_publishable",
+    "pg_function_is_visible",
+    "has_table_privilege",
+    "has_schema_privilege",
+    "has_database_privilege",
+    "has_column_privilege",
+    "has_sequence_privilege",
+    "has_function_privilege",
+    "has_any_column_privilege",
+    "has_tablespace_privilege",
+    "pg_has_role",
+];
+
+/// True if `name` is a system information function bound here.
+pub fn handles(name: &str) -> bool {
+    NAMES.contains(&name)
 }
 
 /// Binds a system information function call, or `None` if `name` is not
@@ -182,7 +227,10 @@ pub fn resolve(name: &str, args: Vec<Expr>) -> SqlResult<Option<Expr>> {
             bad_arity(&[2, 3, 4])?;
             return Ok(Some(Expr::bool_const(true)));
         }
-        _ => return Ok(None),
+        _ => {
+            debug_assert!(!handles(name), "{name} is listed in NAMES but not bound");
+            return Ok(None);
+        }
     };
     let min = match f {
         F::GetExpr => 2,
@@ -276,7 +324,7 @@ pub fn call(
                 .map_or(Datum::Null, Datum::Text))
         }
         CatalogFn::GetConstraintDef => Ok(cat
-            .constraint_def(oid_arg(0)?)?
+            .constraint_def(oid_arg(0)?, matches!(args.get(1), Some(Datum::Bool(true))))?
             .map_or(Datum::Null, Datum::Text)),
         CatalogFn::RelationSize
         | CatalogFn::TableSize
@@ -557,11 +605,12 @@ impl Cat<'_> {
         )))
     }
 
-    fn constraint_def(&self, con: Oid) -> SqlResult<Option<String>> {
-        let (type_col, rel_col, key_col) = (
+    fn constraint_def(&self, con: Oid, pretty: bool) -> SqlResult<Option<String>> {
+        let (type_col, rel_col, key_col, bin_col) = (
             PG_CONSTRAINT.col("contype"),
             PG_CONSTRAINT.col("conrelid"),
             PG_CONSTRAINT.col("conkey"),
+            PG_CONSTRAINT.col("conbin"),
         );
         let mut found = None;
         self.engine
@@ -572,14 +621,18 @@ impl Cat<'_> {
                         text_of(&row[type_col]).to_string(),
                         oid_of(&row[rel_col]),
                         text_of(&row[key_col]).to_string(),
+                        text_of(&row[bin_col]).to_string(),
                     ));
                     return Ok(false);
                 }
                 Ok(true)
             })?;
-        let Some((kind, rel, keys)) = found else {
+        let Some((kind, rel, keys, expr)) = found else {
             return Ok(None);
         };
+        if kind == "c" {
+            return Ok(Some(check_def(&expr, pretty)));
+        }
         let Some(info) = self.engine.catalog.table_by_oid(rel, self.snap)? else {
             return Ok(None);
         };
@@ -646,6 +699,44 @@ fn fork_by_name(s: &str) -> SqlResult<ForkNumber> {
         _ => Err(SqlError::new("22023", "invalid fork name".to_string())
             .with_hint("Valid fork names are \"main\", \"fsm\", \"vm\", and \"init\".")),
     }
+}
+
+/// A check constraint as `pg_get_constraintdef` prints it. heapgres keeps
+/// the expression's SQL text; PostgreSQL deparses the expression, which
+/// (unless `pretty`) puts an operator expression in parentheses:
+/// `CHECK ((a > 0))`, pretty `CHECK (a > 0)`. Nested operators are not
+/// re-parenthesized here (PostgreSQL prints `((k < (v + 100)))`).
+fn check_def(expr: &str, pretty: bool) -> String {
+    if pretty {
+        return format!("CHECK ({expr})");
+    }
+    let simple = expr
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == '_' || c == '"' || c == '.');
+    let wrapped = expr.starts_with('(') && balanced_outer(expr);
+    if simple || wrapped {
+        format!("CHECK ({expr})")
+    } else {
+        format!("CHECK (({expr}))")
+    }
+}
+
+/// True if the parenthesis opening `s` closes at its last character.
+fn balanced_outer(s: &str) -> bool {
+    let mut depth = 0i32;
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 && i + 1 < s.len() {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    depth == 0
 }
 
 /// `format_type(type, typmod)`: the SQL spelling of a type with its
@@ -758,5 +849,37 @@ mod tests {
         assert_eq!(format_type(TypeOid::INT4_ARRAY, -1), "integer[]");
         assert_eq!(format_type(TypeOid(1), -1), "???");
         assert_eq!(format_type(TypeOid::CHAR, -1), "\"char\"");
+    }
+
+    #[test]
+    fn check_constraints_print_parenthesized() {
+        assert_eq!(check_def("a > 0", false), "CHECK ((a > 0))");
+        assert_eq!(check_def("a > 0", true), "CHECK (a > 0)");
+        assert_eq!(check_def("flag", false), "CHECK (flag)");
+        assert_eq!(
+            check_def("(a > 0) AND (b > 0)", false),
+            "CHECK (((a > 0) AND (b > 0)))"
+        );
+        assert_eq!(check_def("(a > 0)", false), "CHECK ((a > 0))");
+    }
+}
+
+#[cfg(test)]
+mod names {
+    use super::*;
+
+    #[test]
+    fn every_listed_name_binds() {
+        for name in NAMES {
+            let binds = (1..=3).any(|n| {
+                let args = vec![Expr::Const(Datum::Null, t(TypeOid::UNKNOWN)); n];
+                match resolve(name, args) {
+                    Ok(Some(_)) => true,
+                    Err(e) => e.code == "0A000",
+                    Ok(None) => false,
+                }
+            });
+            assert!(binds, "{name} does not bind");
+        }
     }
 }

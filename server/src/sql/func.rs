@@ -573,7 +573,8 @@ pub fn resolve_function(name: &str, mut args: Vec<Expr>) -> SqlResult<Option<Exp
             arity(name, &args, &[0])?;
             func(ControlCheckpoint, args, t(TypeOid::RECORD))
         }
-        _ => super::catalogfuncs::resolve(name, args),
+        _ if super::catalogfuncs::handles(name) => super::catalogfuncs::resolve(name, args),
+        _ => Ok(None),
     }
 }
 

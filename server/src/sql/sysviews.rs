@@ -9,9 +9,10 @@
 //!   system tables as PostgreSQL defines them, with PostgreSQL 15's column
 //!   names and types.
 //! - **Widened system tables** (`pg_class`, `pg_attribute`, `pg_database`,
-//!   `pg_index`, `pg_constraint`): heapgres stores a prefix of PostgreSQL's
+//!   `pg_index`, `pg_constraint`, `pg_type`, `pg_namespace`): heapgres stores a prefix of PostgreSQL's
 //!   columns; the view adds the rest (NULL or their one possible value) so
-//!   tools that name them work. Inside a view's own definition a name
+//!   tools that name them work (`pg_class.relchecks` is counted from
+//!   `pg_constraint`). Inside a view's own definition a name
 //!   means the stored table ([`SysView`] bodies are bound in "raw" mode).
 //! - **Catalogs of features heapgres does not have** (`pg_inherits`,
 //!   `pg_policy`, `pg_publication`, `pg_extension`, `pg_enum`, ...): empty
@@ -22,6 +23,7 @@
 //! `aclitem[]` are typed `text` here (NULL, or the array's text form where
 //! the system table stores one: `pg_index.indkey` is `1 3`,
 //! `pg_constraint.conkey` is `{1,3}`) until the array types exist.
+//! The views are not rows of `pg_class`, so `\\d pg_am` finds nothing.
 //! `pg_stat_activity` shows the calling session only, and `pg_locks` is
 //! empty: neither reads shared server state yet. `pg_settings` is built
 //! from the settings heapgres knows (see `settings_sql`).
@@ -69,7 +71,13 @@ pub fn lookup(schema: Option<&str>, name: &str) -> Option<&'static SysView> {
 pub fn widens_stored_table(name: &str) -> bool {
     matches!(
         name,
-        "pg_class" | "pg_attribute" | "pg_database" | "pg_index" | "pg_constraint" | "pg_type"
+        "pg_class"
+            | "pg_attribute"
+            | "pg_database"
+            | "pg_index"
+            | "pg_constraint"
+            | "pg_type"
+            | "pg_namespace"
     )
 }
 
@@ -183,8 +191,15 @@ macro_rules! views {
 }
 
 views! {
-    "pg_catalog"."pg_class" = 1259: "SELECT c.*, NULL::text AS relacl, NULL::text AS reloptions, \
-        NULL::pg_node_tree AS relpartbound, NULL::xid AS relfrozenxid, NULL::xid AS relminmxid \
+    "pg_catalog"."pg_class" = 1259: "SELECT c.oid, c.relname, c.relnamespace, c.reltype, c.reloftype, \
+        c.relowner, c.relam, c.relfilenode, c.reltablespace, c.relpages, c.reltuples, c.relallvisible, \
+        c.reltoastrelid, c.relhasindex, c.relisshared, c.relpersistence, c.relkind, c.relnatts, \
+        (SELECT count(*) FROM pg_catalog.pg_constraint k \
+         WHERE k.conrelid = c.oid AND k.contype = 'c')::int2 AS relchecks, \
+        c.relhasrules, c.relhastriggers, c.relhassubclass, c.relrowsecurity, c.relforcerowsecurity, \
+        c.relispopulated, c.relreplident, c.relispartition, c.relrewrite, \
+        NULL::xid AS relfrozenxid, NULL::xid AS relminmxid, NULL::text AS relacl, \
+        NULL::text AS reloptions, NULL::pg_node_tree AS relpartbound \
         FROM pg_catalog.pg_class c";
     "pg_catalog"."pg_attribute" = 1249: "SELECT a.*, NULL::text AS attacl, NULL::text AS attoptions, \
         NULL::text AS attfdwoptions, NULL::text AS attmissingval FROM pg_catalog.pg_attribute a";
@@ -196,11 +211,12 @@ views! {
         NULL::pg_node_tree AS indexprs, NULL::pg_node_tree AS indpred FROM pg_catalog.pg_index i";
     "pg_catalog"."pg_constraint" = 2606: "SELECT c.*, NULL::text AS confkey, NULL::text AS conpfeqop, \
         NULL::text AS conppeqop, NULL::text AS conffeqop, NULL::text AS confdelsetcols, \
-        NULL::text AS conexclop, NULL::pg_node_tree AS conbin FROM pg_catalog.pg_constraint c";
+        NULL::text AS conexclop FROM pg_catalog.pg_constraint c";
     "pg_catalog"."pg_type" = 1247: "SELECT t.*, 0::oid AS typsubscript, 0::oid AS typinput, \
         0::oid AS typoutput, 0::oid AS typreceive, 0::oid AS typsend, 0::oid AS typmodin, \
         0::oid AS typmodout, 0::oid AS typanalyze, NULL::pg_node_tree AS typdefaultbin, \
         NULL::text AS typdefault, NULL::text AS typacl FROM pg_catalog.pg_type t";
+    "pg_catalog"."pg_namespace" = 2615: "SELECT n.*, NULL::text AS nspacl FROM pg_catalog.pg_namespace n";
     "pg_catalog"."pg_am" = 2601: "SELECT * FROM (VALUES (2::oid, 'heap'::name, 3::regproc, 't'::\"char\"), \
         (403::oid, 'btree'::name, 330::regproc, 'i'::\"char\")) AS am(oid, amname, amhandler, amtype)";
     "pg_catalog"."pg_roles" = 0: "SELECT a.rolname, a.rolsuper, a.rolinherit, a.rolcreaterole, \
