@@ -364,6 +364,17 @@ pub static DEFS: &[Def] = &[
         "Sets the minimum execution time above which statements will be logged.",
     ),
     def(
+        "log_temp_files",
+        "-1",
+        User,
+        Kind::Int {
+            min: -1,
+            max: 2_147_483_647,
+            unit: Some("kB"),
+        },
+        "Log the use of temporary files larger than this number of kilobytes.",
+    ),
+    def(
         "max_connections",
         "100",
         Postmaster,

@@ -161,6 +161,8 @@ pub fn run(data_dir: &Path, overrides: &[(String, String)]) -> Result<(), Server
         ),
     };
     let engine = Engine::open(data_dir, &opts)?;
+    crate::sql::exec::tuplesort::remove_temp_files(data_dir)
+        .map_err(|e| io_err("could not remove old temporary files", e))?;
     let checkpoint_timeout = settings.get_int("checkpoint_timeout").unwrap_or(300).max(1) as u64;
     engine.start_checkpointer(CheckpointSchedule {
         timeout: Duration::from_secs(checkpoint_timeout),

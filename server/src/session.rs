@@ -291,6 +291,8 @@ impl Session {
                 search_path: vec!["public".into()],
                 currvals: Default::default(),
                 lastval: Default::default(),
+                work_mem: work_mem_bytes(settings.get_int("work_mem")),
+                log_temp_files: settings.get_int("log_temp_files").unwrap_or(-1),
             },
             cancel,
             notices: Vec::new(),
@@ -331,6 +333,12 @@ impl Session {
                     )
                 })?;
                 self.env.output.time_zone = tz;
+            }
+            "work_mem" => {
+                self.env.work_mem = work_mem_bytes(self.settings.get_int("work_mem"));
+            }
+            "log_temp_files" => {
+                self.env.log_temp_files = self.settings.get_int("log_temp_files").unwrap_or(-1);
             }
             "extra_float_digits" => {
                 self.env.output.extra_float_digits = value.parse().unwrap_or(1);
@@ -2362,4 +2370,11 @@ impl Session {
     pub fn output_options(&self) -> storage::datum::io::OutputOptions {
         self.env.output.clone()
     }
+}
+
+/// `work_mem` (kB) in bytes; PostgreSQL's 4MB default if unset.
+fn work_mem_bytes(kb: Option<i64>) -> usize {
+    usize::try_from(kb.unwrap_or(4096))
+        .unwrap_or(4096)
+        .saturating_mul(1024)
 }

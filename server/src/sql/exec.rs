@@ -33,6 +33,7 @@ use crate::error::{SqlError, SqlResult};
 
 mod recursive;
 mod srf;
+pub mod tuplesort;
 mod window;
 
 /// A row of values.
@@ -172,6 +173,16 @@ impl ExecCtx<'_> {
         }
     }
 
+    /// Where a sort may spill: `work_mem` and `log_temp_files` of the
+    /// session, temporary files under the data directory.
+    pub(crate) fn sort_space(&self) -> tuplesort::SortSpace {
+        tuplesort::SortSpace {
+            data_dir: self.engine.data_dir().to_path_buf(),
+            work_mem: self.env.work_mem,
+            log_temp_files: self.env.log_temp_files,
+        }
+    }
+
     /// Fails with 57014 if the client cancelled or the statement timed out.
     pub fn check_cancel_pub(&self) -> SqlResult<()> {
         self.check_cancel()
@@ -299,7 +310,7 @@ pub fn open<'a>(plan: &'a Plan, cx: &ExecCtx<'a>) -> SqlResult<Iter<'a>> {
         Plan::Sort { input, keys } => Box::new(SortIter {
             input: Some(open(input, cx)?),
             keys,
-            rows: VecDeque::new(),
+            sorted: None,
         }),
         Plan::Limit {
             input,
@@ -669,6 +680,8 @@ enum AggState {
     MinMax(Option<Datum>),
     Bool(Option<bool>),
     Str(Option<String>),
+    /// array_agg's values so far, NULLs included.
+    Array(Vec<Datum>),
     /// Youngs-Cramer running sums, as PostgreSQL's float8_accum.
     VarFloat {
         n: f64,
@@ -712,6 +725,7 @@ fn new_state(call: &AggCall) -> AggState {
         AggFunc::Min | AggFunc::Max => AggState::MinMax(None),
         AggFunc::BoolAnd | AggFunc::BoolOr => AggState::Bool(None),
         AggFunc::StringAgg => AggState::Str(None),
+        AggFunc::ArrayAgg => AggState::Array(Vec::new()),
         AggFunc::VarSamp | AggFunc::VarPop | AggFunc::StddevSamp | AggFunc::StddevPop => {
             if call.typ.oid == TypeOid::NUMERIC {
                 AggState::VarNumeric {
@@ -766,6 +780,10 @@ fn advance(state: &mut AggState, call: &AggCall, args: &[Datum]) -> SqlResult<()
         return Ok(());
     }
     let Some(v) = args.first() else { return Ok(()) };
+    if let AggState::Array(values) = state {
+        values.push(v.clone());
+        return Ok(());
+    }
     if matches!(v, Datum::Null) {
         return Ok(());
     }
@@ -840,6 +858,7 @@ fn advance(state: &mut AggState, call: &AggCall, args: &[Datum]) -> SqlResult<()
             *sxx = sxx.add(&x.mul(&x));
             *sx = sx.add(&x);
         }
+        AggState::Array(_) => {}
         AggState::Str(acc) => {
             let s = match v {
                 Datum::Text(s) => s.as_str(),
@@ -869,6 +888,7 @@ fn finish(state: AggState, call: &AggCall) -> SqlResult<Datum> {
         | AggState::MinMax(None)
         | AggState::Bool(None)
         | AggState::Str(None) => Datum::Null,
+        AggState::Array(values) => super::array::aggregate_result(values),
         AggState::SumInt(Some(v)) => {
             if call.typ.oid == TypeOid::INT8 {
                 Datum::Int8(
@@ -1071,35 +1091,28 @@ impl RowIter for AggIter<'_> {
 struct SortIter<'a> {
     input: Option<Iter<'a>>,
     keys: &'a [SortKey],
-    rows: VecDeque<Row>,
+    sorted: Option<tuplesort::SortedRows<'a>>,
 }
 
 impl RowIter for SortIter<'_> {
     fn next(&mut self, cx: &ExecCtx<'_>, outer: &[&[Datum]]) -> SqlResult<Option<Row>> {
         if let Some(mut input) = self.input.take() {
             let ecx = cx.eval_ctx(outer);
-            let mut keyed: Vec<(Row, Row)> = Vec::new();
+            let mut sort = tuplesort::Tuplesort::new(self.keys, cx.sort_space());
             while let Some(row) = input.next(cx, outer)? {
                 let k: Row = self
                     .keys
                     .iter()
                     .map(|k| k.expr.eval(&row, &ecx))
                     .collect::<SqlResult<_>>()?;
-                keyed.push((k, row));
+                sort.put(k, row)?;
             }
-            let keys = self.keys;
-            keyed.sort_by(|a, b| {
-                for (i, k) in keys.iter().enumerate() {
-                    let o = cmp_sort_key(&a.0[i], &b.0[i], k.descending, k.nulls_first);
-                    if !o.is_eq() {
-                        return o;
-                    }
-                }
-                std::cmp::Ordering::Equal
-            });
-            self.rows = keyed.into_iter().map(|(_, r)| r).collect();
+            self.sorted = Some(sort.finish()?);
         }
-        Ok(self.rows.pop_front())
+        match &mut self.sorted {
+            Some(s) => s.next_row(),
+            None => Ok(None),
+        }
     }
 }
 
