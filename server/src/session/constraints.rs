@@ -122,6 +122,7 @@ impl Session {
             snapshot: &snap,
             params: &[],
             env: &self.env,
+            settings: &self.settings,
             writer: None,
             serializable_conflicts: false,
             subplan_cache: Default::default(),

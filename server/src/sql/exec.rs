@@ -49,6 +49,8 @@ pub struct ExecCtx<'a> {
     pub params: &'a [Datum],
     /// Session facts.
     pub env: &'a SessionEnv,
+    /// The session's settings (`current_setting`).
+    pub settings: &'a crate::guc::Settings,
     /// The writer, for DML.
     pub writer: Option<Writer<'a>>,
     /// REPEATABLE READ or SERIALIZABLE: concurrent updates fail with 40001.
@@ -89,6 +91,14 @@ impl SubplanRunner for ExecCtx<'_> {
 
     fn wal_function(&self, f: super::func::Builtin, args: &[Datum]) -> SqlResult<Datum> {
         super::walfuncs::call(f, args, self.engine, &self.env.output)
+    }
+
+    fn catalog_function(
+        &self,
+        f: super::catalogfuncs::CatalogFn,
+        args: &[Datum],
+    ) -> SqlResult<Datum> {
+        super::catalogfuncs::call(f, args, self.engine, self.snapshot, self.env, self.settings)
     }
 
     fn sequence(&self, op: SeqOp, seq: Option<&TableInfo>, args: &[Datum]) -> SqlResult<Datum> {

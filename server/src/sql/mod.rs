@@ -3,6 +3,7 @@
 pub mod array;
 pub mod bind;
 pub mod cast;
+pub mod catalogfuncs;
 pub mod compare;
 pub mod constraint;
 pub mod exec;
@@ -15,6 +16,7 @@ pub mod parse;
 pub mod path;
 pub mod plan;
 pub mod srf;
+pub mod sysviews;
 pub mod upsert;
 pub mod walfuncs;
 pub mod window;
