@@ -23,6 +23,7 @@
 mod constraints;
 mod explain;
 mod indexcmds;
+mod tablecmds;
 #[path = "commands/vacuum.rs"]
 pub mod vacuum_cmd;
 

@@ -49,6 +49,7 @@ macro_rules! slt_files {
 
 slt_files!(
     aggregate,
+    alter_table,
     analytics,
     basics,
     check_constraints,

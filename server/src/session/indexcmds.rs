@@ -239,7 +239,7 @@ impl Session {
                 self.check_no_nulls(table, &columns, &snap)?;
                 for &col in &columns {
                     if !table.columns[col].not_null {
-                        engine.catalog.set_not_null(table.oid, col, &snap, &w)?;
+                        engine.catalog.set_not_null(table, col, true, &snap, &w)?;
                     }
                 }
             }
@@ -264,7 +264,7 @@ impl Session {
 
     /// 23502 if a row of `table` has NULL in one of `columns` (a primary
     /// key being added).
-    fn check_no_nulls(
+    pub(super) fn check_no_nulls(
         &self,
         table: &TableInfo,
         columns: &[usize],
@@ -291,12 +291,26 @@ impl Session {
     }
 
     /// ALTER TABLE t ADD [CONSTRAINT name] {PRIMARY KEY (cols) | UNIQUE
-    /// (cols) | CHECK (expr)}, DROP CONSTRAINT [IF EXISTS] name; other
-    /// ALTER TABLE actions are not supported yet.
+    /// (cols) | CHECK (expr)}, DROP CONSTRAINT [IF EXISTS] name, and the
+    /// column and name changes of [`super::tablecmds`]; other ALTER TABLE
+    /// actions are not supported yet. Column changes apply first.
     pub(super) fn alter_table(&mut self, at: &ast::AlterTable) -> SqlResult<QueryResult> {
         let mut constraints = Vec::new();
         let mut checks = Vec::new();
         let mut drops = Vec::new();
+        let mut changes = Vec::new();
+        if at.operations.len() > 1
+            && at.operations.iter().any(|op| {
+                matches!(
+                    op,
+                    ast::AlterTableOperation::RenameColumn { .. }
+                        | ast::AlterTableOperation::RenameTable { .. }
+                )
+            })
+        {
+            // RENAME is a statement of its own in PostgreSQL's grammar.
+            return Err(SqlError::syntax("syntax error at or near \"RENAME\""));
+        }
         for op in &at.operations {
             match op {
                 ast::AlterTableOperation::AddConstraint {
@@ -312,6 +326,9 @@ impl Session {
                     name,
                     drop_behavior: None | Some(ast::DropBehavior::Restrict),
                 } => drops.push((ident_name(name), *if_exists)),
+                other if let Some(c) = super::tablecmds::ColumnChange::from_op(other)? => {
+                    changes.push(c);
+                }
                 other => {
                     return Err(SqlError::unsupported(format!("ALTER TABLE ... {other}")));
                 }
@@ -346,6 +363,11 @@ impl Session {
             .namespace_oid(&table.schema, &snap)?
             .ok_or_else(|| SqlError::internal("table without a schema"))?;
         let schema_name = table.schema.clone();
+        let table = if changes.is_empty() {
+            table
+        } else {
+            self.alter_columns(table, &changes)?
+        };
         for (name, if_exists) in &drops {
             self.drop_constraint(&table, name, *if_exists)?;
         }

@@ -370,48 +370,6 @@ impl Catalog {
         Ok(out)
     }
 
-    /// Marks column `column` (0-based) of `rel` NOT NULL (a primary key
-    /// added to an existing table); the caller has checked the rows.
-    pub fn set_not_null(
-        &self,
-        rel: Oid,
-        column: usize,
-        snap: &Snapshot,
-        w: &Writer<'_>,
-    ) -> Result<()> {
-        let attnum = i16::try_from(column + 1)
-            .map_err(|_| StorageError::Internal(format!("column {column} out of range")))?;
-        let notnull = PG_ATTRIBUTE.col("attnotnull");
-        let attnum_col = PG_ATTRIBUTE.col("attnum");
-        let mut target = None;
-        self.scan_table(&PG_ATTRIBUTE, snap, |tid, row| {
-            if oid(&row[0]) == rel && row[attnum_col] == Datum::Int2(attnum) {
-                target = Some((tid, row.to_vec()));
-                return Ok(false);
-            }
-            Ok(true)
-        })?;
-        let Some((tid, mut row)) = target else {
-            return Err(StorageError::Internal(format!(
-                "no pg_attribute row for column {attnum} of relation {rel}"
-            )));
-        };
-        row[notnull] = Datum::Bool(true);
-        let mut buf = Vec::new();
-        form_tuple(&PG_ATTRIBUTE.desc(), &row, &mut buf)?;
-        match self
-            .heap
-            .update(self.locator(PG_ATTRIBUTE.oid), tid, &mut buf, w)?
-            .0
-        {
-            crate::heap::heapam::ModifyResult::Ok
-            | crate::heap::heapam::ModifyResult::SelfModified => Ok(()),
-            _ => Err(StorageError::SerializationFailure(
-                "concurrent catalog change",
-            )),
-        }
-    }
-
     /// Sets `pg_class.relhasindex` of `rel` (an MVCC update of its row).
     fn set_relhasindex(
         &self,

@@ -26,6 +26,7 @@
 //! `nextOid` is logged ahead: after a crash some OIDs are skipped, none
 //! reused.
 
+pub mod alter;
 pub mod constraint;
 pub mod defs;
 pub mod index;
@@ -181,6 +182,42 @@ pub fn write_durably(path: &Path, data: &[u8]) -> Result<()> {
             .map_err(|e| io("fsync directory of", e))?;
     }
     Ok(())
+}
+
+/// The `pg_attribute` row of column `attnum` (1-based) of `rel`.
+fn attribute_row(rel: Oid, attnum: i16, col: &ColumnInfo) -> Vec<Datum> {
+    let t = col.typ.oid;
+    let len = t.typlen();
+    vec![
+        Datum::Oid(rel.0),
+        Datum::Text(col.name.clone()),
+        Datum::Oid(t.0),
+        Datum::Int4(-1),
+        Datum::Int2(len),
+        Datum::Int2(attnum),
+        Datum::Int4(0),
+        Datum::Int4(-1),
+        Datum::Int4(col.typ.typmod),
+        Datum::Bool(len > 0 && len <= 8),
+        ch(align_char(t)),
+        ch(if len == -1 { 'x' } else { 'p' }),
+        Datum::Text(String::new()),
+        Datum::Bool(col.not_null),
+        Datum::Bool(col.default.is_some()),
+        Datum::Bool(false),
+        Datum::Text(String::new()),
+        Datum::Text(String::new()),
+        Datum::Bool(false),
+        Datum::Bool(true),
+        Datum::Int4(0),
+        Datum::Oid(
+            if matches!(t, TypeOid::TEXT | TypeOid::VARCHAR | TypeOid::BPCHAR) {
+                100
+            } else {
+                0
+            },
+        ),
+    ]
 }
 
 fn oid(v: &Datum) -> Oid {
@@ -489,59 +526,45 @@ impl Catalog {
         ];
         self.insert_row(&PG_CLASS, &class_row, xid, cid)?;
         for (i, col) in columns.iter().enumerate() {
-            let t = col.typ.oid;
-            let len = t.typlen();
             let attnum = (i + 1) as i16;
-            let row = vec![
-                Datum::Oid(rel_oid.0),
-                Datum::Text(col.name.clone()),
-                Datum::Oid(t.0),
-                Datum::Int4(-1),
-                Datum::Int2(len),
-                Datum::Int2(attnum),
-                Datum::Int4(0),
-                Datum::Int4(-1),
-                Datum::Int4(col.typ.typmod),
-                Datum::Bool(len > 0 && len <= 8),
-                ch(align_char(t)),
-                ch(if len == -1 { 'x' } else { 'p' }),
-                Datum::Text(String::new()),
-                Datum::Bool(col.not_null),
-                Datum::Bool(col.default.is_some()),
-                Datum::Bool(false),
-                Datum::Text(String::new()),
-                Datum::Text(String::new()),
-                Datum::Bool(false),
-                Datum::Bool(true),
-                Datum::Int4(0),
-                Datum::Oid(
-                    if matches!(t, TypeOid::TEXT | TypeOid::VARCHAR | TypeOid::BPCHAR) {
-                        100
-                    } else {
-                        0
-                    },
-                ),
-            ];
-            self.insert_row(&PG_ATTRIBUTE, &row, xid, cid)?;
+            self.insert_row(
+                &PG_ATTRIBUTE,
+                &attribute_row(rel_oid, attnum, col),
+                xid,
+                cid,
+            )?;
             if let Some(def) = &col.default {
-                let def_oid = if xid == Xid::BOOTSTRAP {
-                    Oid(0)
-                } else {
-                    self.new_oid()?
-                };
-                self.insert_row(
-                    &PG_ATTRDEF,
-                    &[
-                        Datum::Oid(def_oid.0),
-                        Datum::Oid(rel_oid.0),
-                        Datum::Int2(attnum),
-                        Datum::Text(def.clone()),
-                    ],
-                    xid,
-                    cid,
-                )?;
+                self.insert_attrdef(rel_oid, attnum, def, xid, cid)?;
             }
         }
+        Ok(())
+    }
+
+    /// Inserts the `pg_attrdef` row of column `attnum` of `rel`.
+    pub(crate) fn insert_attrdef(
+        &self,
+        rel: Oid,
+        attnum: i16,
+        def: &str,
+        xid: Xid,
+        cid: crate::types::CommandId,
+    ) -> Result<()> {
+        let def_oid = if xid == Xid::BOOTSTRAP {
+            Oid(0)
+        } else {
+            self.new_oid()?
+        };
+        self.insert_row(
+            &PG_ATTRDEF,
+            &[
+                Datum::Oid(def_oid.0),
+                Datum::Oid(rel.0),
+                Datum::Int2(attnum),
+                Datum::Text(def.to_string()),
+            ],
+            xid,
+            cid,
+        )?;
         Ok(())
     }
 

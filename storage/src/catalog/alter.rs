@@ -1,0 +1,178 @@
+//! ALTER TABLE's catalog changes: adding a column, renaming a table or a
+//! column, setting or dropping a column's default and NOT NULL.
+//!
+//! Each change is an MVCC update of the rows concerned (`pg_class`,
+//! `pg_attribute`, `pg_attrdef`) under the caller's transaction, which
+//! holds AccessExclusiveLock on the table, so it commits or rolls back
+//! with the transaction and other sessions see the old definition until
+//! then. A new column gets the next attribute number; rows stored before
+//! it existed have fewer attributes and read it as NULL
+//! ([`crate::heap::tuple::deform_tuple`]), so adding a column without a
+//! default rewrites nothing.
+
+use crate::datum::Datum;
+use crate::error::{Result, StorageError};
+use crate::heap::heapam::{ModifyResult, Writer};
+use crate::heap::tuple::form_tuple;
+use crate::txn::Snapshot;
+
+use super::defs::{PG_ATTRDEF, PG_ATTRIBUTE, PG_CLASS, SystemTable};
+use super::{Catalog, ColumnInfo, TableInfo, attribute_row, oid};
+
+impl Catalog {
+    /// Adds `col` as the last column of `table`.
+    pub fn add_column(
+        &self,
+        table: &TableInfo,
+        col: &ColumnInfo,
+        snap: &Snapshot,
+        w: &Writer<'_>,
+    ) -> Result<()> {
+        let attnum = i16::try_from(table.columns.len() + 1).map_err(|_| {
+            StorageError::ProgramLimitExceeded("tables can have at most 1600 columns".into())
+        })?;
+        self.insert_row(
+            &PG_ATTRIBUTE,
+            &attribute_row(table.oid, attnum, col),
+            w.xid,
+            w.cid,
+        )?;
+        if let Some(def) = &col.default {
+            self.insert_attrdef(table.oid, attnum, def, w.xid, w.cid)?;
+        }
+        let natts = PG_CLASS.col("relnatts");
+        self.update_class_row(table.oid, snap, w, |row| {
+            row[natts] = Datum::Int2(attnum);
+        })
+    }
+
+    /// Renames relation `table` (`relname`).
+    pub fn rename_relation(
+        &self,
+        table: &TableInfo,
+        name: &str,
+        snap: &Snapshot,
+        w: &Writer<'_>,
+    ) -> Result<()> {
+        self.update_class_row(table.oid, snap, w, |row| {
+            row[1] = Datum::Text(name.to_string());
+        })
+    }
+
+    /// Changes column `col` (0-based) of `table` with `change` applied to
+    /// its `pg_attribute` row.
+    fn update_attribute(
+        &self,
+        table: &TableInfo,
+        col: usize,
+        snap: &Snapshot,
+        w: &Writer<'_>,
+        change: impl Fn(&mut Vec<Datum>),
+    ) -> Result<()> {
+        let attnum = col as i16 + 1;
+        let num = PG_ATTRIBUTE.col("attnum");
+        let rel = table.oid;
+        let n = self.update_rows(
+            &PG_ATTRIBUTE,
+            snap,
+            w,
+            |row| oid(&row[0]) == rel && matches!(row[num], Datum::Int2(a) if a == attnum),
+            change,
+        )?;
+        if n == 1 {
+            Ok(())
+        } else {
+            Err(StorageError::Internal(format!(
+                "{n} pg_attribute rows for column {attnum} of relation {rel}"
+            )))
+        }
+    }
+
+    /// Renames column `col` (0-based) of `table`.
+    pub fn rename_column(
+        &self,
+        table: &TableInfo,
+        col: usize,
+        name: &str,
+        snap: &Snapshot,
+        w: &Writer<'_>,
+    ) -> Result<()> {
+        self.update_attribute(table, col, snap, w, |row| {
+            row[1] = Datum::Text(name.to_string());
+        })
+    }
+
+    /// Sets or clears NOT NULL on column `col` (0-based) of `table`.
+    pub fn set_not_null(
+        &self,
+        table: &TableInfo,
+        col: usize,
+        not_null: bool,
+        snap: &Snapshot,
+        w: &Writer<'_>,
+    ) -> Result<()> {
+        let c = PG_ATTRIBUTE.col("attnotnull");
+        self.update_attribute(table, col, snap, w, |row| {
+            row[c] = Datum::Bool(not_null);
+        })
+    }
+
+    /// Replaces (or, with `None`, drops) the default of column `col`
+    /// (0-based) of `table`.
+    pub fn set_default(
+        &self,
+        table: &TableInfo,
+        col: usize,
+        default: Option<&str>,
+        snap: &Snapshot,
+        w: &Writer<'_>,
+    ) -> Result<()> {
+        let attnum = col as i16 + 1;
+        let rel = table.oid;
+        self.delete_rows(&PG_ATTRDEF, snap, w, |row| {
+            oid(&row[1]) == rel && matches!(row[2], Datum::Int2(a) if a == attnum)
+        })?;
+        if let Some(def) = default {
+            self.insert_attrdef(rel, attnum, def, w.xid, w.cid)?;
+        }
+        let c = PG_ATTRIBUTE.col("atthasdef");
+        self.update_attribute(table, col, snap, w, |row| {
+            row[c] = Datum::Bool(default.is_some());
+        })
+    }
+
+    /// Rewrites every visible row of `sys` for which `matches` holds with
+    /// `change` applied; returns how many.
+    fn update_rows(
+        &self,
+        sys: &SystemTable,
+        snap: &Snapshot,
+        w: &Writer<'_>,
+        matches: impl Fn(&[Datum]) -> bool,
+        change: impl Fn(&mut Vec<Datum>),
+    ) -> Result<usize> {
+        let mut targets = Vec::new();
+        self.scan_table(sys, snap, |tid, row| {
+            if matches(row) {
+                targets.push((tid, row.to_vec()));
+            }
+            Ok(true)
+        })?;
+        let desc = sys.desc();
+        let mut buf = Vec::new();
+        for (tid, mut row) in targets.iter().cloned() {
+            change(&mut row);
+            buf.clear();
+            form_tuple(&desc, &row, &mut buf)?;
+            match self.heap.update(self.locator(sys.oid), tid, &mut buf, w)?.0 {
+                ModifyResult::Ok | ModifyResult::SelfModified => {}
+                _ => {
+                    return Err(StorageError::SerializationFailure(
+                        "concurrent catalog change",
+                    ));
+                }
+            }
+        }
+        Ok(targets.len())
+    }
+}
