@@ -31,7 +31,7 @@ pub(super) enum ColumnChange {
     },
     RenameTable(String),
     SetNotNull(String, bool),
-    SetDefault(String, Option<ast::Expr>),
+    SetDefault(String, Option<Box<ast::Expr>>),
 }
 
 impl ColumnChange {
@@ -66,7 +66,9 @@ impl ColumnChange {
                 match op {
                     Op::SetNotNull => ColumnChange::SetNotNull(col, true),
                     Op::DropNotNull => ColumnChange::SetNotNull(col, false),
-                    Op::SetDefault { value } => ColumnChange::SetDefault(col, Some(value.clone())),
+                    Op::SetDefault { value } => {
+                        ColumnChange::SetDefault(col, Some(Box::new(value.clone())))
+                    }
                     Op::DropDefault => ColumnChange::SetDefault(col, None),
                     other => {
                         return Err(SqlError::unsupported(format!(
