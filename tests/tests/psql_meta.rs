@@ -6,9 +6,10 @@
 //! catalog queries itself (see `psql -E`), so each case checks that those
 //! queries bind, plan and return what PostgreSQL returns.
 //!
-//! Not compared yet: `\l`, `\d+ table` and `\du`, whose queries need array
-//! values (`array_to_string(d.datacl, ...)`, `ARRAY(SELECT ...)`), and
-//! `\dx` (PostgreSQL lists plpgsql, which heapgres does not have).
+//! `\l` is compared for the `postgres` database alone (heapgres has no
+//! template databases), and `\dx` and `\dn+` not at all (PostgreSQL
+//! lists plpgsql, which heapgres does not have, and shows `public`'s
+//! privileges and comment; heapgres has no GRANT on schemas or COMMENT).
 
 use std::process::Command;
 
@@ -116,6 +117,12 @@ fn meta_commands_print_what_postgresql_prints() {
         "\\dt sales.*",
         "\\di orders*",
         "\\d nosuch",
+        "\\l postgres",
+        "\\du",
+        "\\dp",
+        "\\d+ customers",
+        "\\d+ items",
+        "\\d+ orders_placed_idx",
     ] {
         pair.same(&["-c", cmd]);
     }

@@ -19,10 +19,10 @@
 //!   relations with the right columns, or the fixed rows PostgreSQL has
 //!   (`pg_am`, `pg_collation`, `pg_tablespace`).
 //!
-//! Columns whose PostgreSQL type is an array, `int2vector`, `oidvector` or
-//! `aclitem[]` are typed `text` here (NULL, or the array's text form where
-//! the system table stores one: `pg_index.indkey` is `1 3`,
-//! `pg_constraint.conkey` is `{1,3}`) until the array types exist.
+//! Array columns have their array types (NULL), except that `aclitem[]`
+//! is `text[]`; the `int2vector` and `oidvector` columns and the arrays
+//! the stored tables keep as text are `text` (`pg_index.indkey` is `1 3`,
+//! `pg_constraint.conkey` is `{1,3}`).
 //! The views are not rows of `pg_class`, so `\\d pg_am` finds nothing.
 //! `pg_stat_activity` shows the calling session only, and `pg_locks` is
 //! empty: neither reads shared server state yet. `pg_settings` is built
@@ -198,33 +198,33 @@ views! {
          WHERE k.conrelid = c.oid AND k.contype = 'c')::int2 AS relchecks, \
         c.relhasrules, c.relhastriggers, c.relhassubclass, c.relrowsecurity, c.relforcerowsecurity, \
         c.relispopulated, c.relreplident, c.relispartition, c.relrewrite, \
-        NULL::xid AS relfrozenxid, NULL::xid AS relminmxid, NULL::text AS relacl, \
-        NULL::text AS reloptions, NULL::pg_node_tree AS relpartbound \
+        NULL::xid AS relfrozenxid, NULL::xid AS relminmxid, NULL::text[] AS relacl, \
+        NULL::text[] AS reloptions, NULL::pg_node_tree AS relpartbound \
         FROM pg_catalog.pg_class c";
-    "pg_catalog"."pg_attribute" = 1249: "SELECT a.*, NULL::text AS attacl, NULL::text AS attoptions, \
-        NULL::text AS attfdwoptions, NULL::text AS attmissingval FROM pg_catalog.pg_attribute a";
+    "pg_catalog"."pg_attribute" = 1249: "SELECT a.*, NULL::text[] AS attacl, NULL::text[] AS attoptions, \
+        NULL::text[] AS attfdwoptions, NULL::text AS attmissingval FROM pg_catalog.pg_attribute a";
     "pg_catalog"."pg_database" = 1262: "SELECT d.*, NULL::text AS daticulocale, \
-        NULL::text AS datcollversion, NULL::text AS datacl, 1663::oid AS dattablespace, \
+        NULL::text AS datcollversion, NULL::text[] AS datacl, 1663::oid AS dattablespace, \
         NULL::xid AS datfrozenxid, NULL::xid AS datminmxid, 0::oid AS datlastsysoid \
         FROM pg_catalog.pg_database d";
     "pg_catalog"."pg_index" = 2610: "SELECT i.*, NULL::text AS indcollation, NULL::text AS indclass, \
         NULL::pg_node_tree AS indexprs, NULL::pg_node_tree AS indpred FROM pg_catalog.pg_index i";
-    "pg_catalog"."pg_constraint" = 2606: "SELECT c.*, NULL::text AS confkey, NULL::text AS conpfeqop, \
-        NULL::text AS conppeqop, NULL::text AS conffeqop, NULL::text AS confdelsetcols, \
-        NULL::text AS conexclop FROM pg_catalog.pg_constraint c";
+    "pg_catalog"."pg_constraint" = 2606: "SELECT c.*, NULL::int2[] AS confkey, NULL::oid[] AS conpfeqop, \
+        NULL::oid[] AS conppeqop, NULL::oid[] AS conffeqop, NULL::int2[] AS confdelsetcols, \
+        NULL::oid[] AS conexclop FROM pg_catalog.pg_constraint c";
     "pg_catalog"."pg_type" = 1247: "SELECT t.*, 0::oid AS typsubscript, 0::oid AS typinput, \
         0::oid AS typoutput, 0::oid AS typreceive, 0::oid AS typsend, 0::oid AS typmodin, \
         0::oid AS typmodout, 0::oid AS typanalyze, NULL::pg_node_tree AS typdefaultbin, \
-        NULL::text AS typdefault, NULL::text AS typacl FROM pg_catalog.pg_type t";
-    "pg_catalog"."pg_namespace" = 2615: "SELECT n.*, NULL::text AS nspacl FROM pg_catalog.pg_namespace n";
+        NULL::text AS typdefault, NULL::text[] AS typacl FROM pg_catalog.pg_type t";
+    "pg_catalog"."pg_namespace" = 2615: "SELECT n.*, NULL::text[] AS nspacl FROM pg_catalog.pg_namespace n";
     "pg_catalog"."pg_am" = 2601: "SELECT * FROM (VALUES (2::oid, 'heap'::name, 3::regproc, 't'::\"char\"), \
         (403::oid, 'btree'::name, 330::regproc, 'i'::\"char\")) AS am(oid, amname, amhandler, amtype)";
     "pg_catalog"."pg_roles" = 0: "SELECT a.rolname, a.rolsuper, a.rolinherit, a.rolcreaterole, \
         a.rolcreatedb, a.rolcanlogin, a.rolreplication, a.rolconnlimit, '********'::text AS rolpassword, \
-        a.rolvaliduntil, a.rolbypassrls, NULL::text AS rolconfig, a.oid FROM pg_catalog.pg_authid a";
+        a.rolvaliduntil, a.rolbypassrls, NULL::text[] AS rolconfig, a.oid FROM pg_catalog.pg_authid a";
     "pg_catalog"."pg_user" = 0: "SELECT a.rolname AS usename, a.oid AS usesysid, a.rolcreatedb AS usecreatedb, \
         a.rolsuper AS usesuper, a.rolreplication AS userepl, a.rolbypassrls AS usebypassrls, \
-        '********'::text AS passwd, a.rolvaliduntil AS valuntil, NULL::text AS useconfig \
+        '********'::text AS passwd, a.rolvaliduntil AS valuntil, NULL::text[] AS useconfig \
         FROM pg_catalog.pg_authid a WHERE a.rolcanlogin";
     "pg_catalog"."pg_auth_members" = 1261: "SELECT NULL::oid AS roleid, NULL::oid AS member, \
         NULL::oid AS grantor, NULL::bool AS admin_option WHERE false";
@@ -234,10 +234,10 @@ views! {
         NULL::bool AS prosecdef, NULL::bool AS proleakproof, NULL::bool AS proisstrict, \
         NULL::bool AS proretset, NULL::\"char\" AS provolatile, NULL::\"char\" AS proparallel, \
         NULL::int2 AS pronargs, NULL::int2 AS pronargdefaults, NULL::oid AS prorettype, \
-        NULL::text AS proargtypes, NULL::text AS proallargtypes, NULL::text AS proargmodes, \
-        NULL::text AS proargnames, NULL::pg_node_tree AS proargdefaults, NULL::text AS protrftypes, \
+        NULL::text AS proargtypes, NULL::oid[] AS proallargtypes, NULL::\"char\"[] AS proargmodes, \
+        NULL::text[] AS proargnames, NULL::pg_node_tree AS proargdefaults, NULL::text AS protrftypes, \
         NULL::text AS prosrc, NULL::text AS probin, NULL::pg_node_tree AS prosqlbody, \
-        NULL::text AS proconfig, NULL::text AS proacl WHERE false";
+        NULL::text[] AS proconfig, NULL::text[] AS proacl WHERE false";
     "pg_catalog"."pg_description" = 2609: "SELECT NULL::oid AS objoid, NULL::oid AS classoid, \
         NULL::int4 AS objsubid, NULL::text AS description WHERE false";
     "pg_catalog"."pg_shdescription" = 2396: "SELECT NULL::oid AS objoid, NULL::oid AS classoid, \
@@ -299,17 +299,17 @@ views! {
         NULL::float4 AS enumsortorder, NULL::name AS enumlabel WHERE false";
     "pg_catalog"."pg_extension" = 3079: "SELECT NULL::oid AS oid, NULL::name AS extname, NULL::oid AS extowner, \
         NULL::oid AS extnamespace, NULL::bool AS extrelocatable, NULL::text AS extversion, \
-        NULL::text AS extconfig, NULL::text AS extcondition WHERE false";
+        NULL::oid[] AS extconfig, NULL::text[] AS extcondition WHERE false";
     "pg_catalog"."pg_tablespace" = 1213: "SELECT * FROM (VALUES \
-        (1663::oid, 'pg_default'::name, 10::oid, NULL::text, NULL::text), \
-        (1664::oid, 'pg_global'::name, 10::oid, NULL::text, NULL::text)) \
+        (1663::oid, 'pg_default'::name, 10::oid, NULL::text[], NULL::text[]), \
+        (1664::oid, 'pg_global'::name, 10::oid, NULL::text[], NULL::text[])) \
         AS t(oid, spcname, spcowner, spcacl, spcoptions)";
     "pg_catalog"."pg_policy" = 3256: "SELECT NULL::oid AS oid, NULL::name AS polname, NULL::oid AS polrelid, \
-        NULL::\"char\" AS polcmd, NULL::bool AS polpermissive, NULL::text AS polroles, \
+        NULL::\"char\" AS polcmd, NULL::bool AS polpermissive, NULL::oid[] AS polroles, \
         NULL::pg_node_tree AS polqual, NULL::pg_node_tree AS polwithcheck WHERE false";
     "pg_catalog"."pg_statistic_ext" = 3381: "SELECT NULL::oid AS oid, NULL::oid AS stxrelid, NULL::name AS stxname, \
         NULL::oid AS stxnamespace, NULL::oid AS stxowner, NULL::int4 AS stxstattarget, \
-        NULL::text AS stxkeys, NULL::text AS stxkind, NULL::pg_node_tree AS stxexprs WHERE false";
+        NULL::text AS stxkeys, NULL::\"char\"[] AS stxkind, NULL::pg_node_tree AS stxexprs WHERE false";
     "pg_catalog"."pg_publication" = 6104: "SELECT NULL::oid AS oid, NULL::name AS pubname, NULL::oid AS pubowner, \
         NULL::bool AS puballtables, NULL::bool AS pubinsert, NULL::bool AS pubupdate, \
         NULL::bool AS pubdelete, NULL::bool AS pubtruncate, NULL::bool AS pubviaroot WHERE false";
