@@ -825,9 +825,14 @@ pub fn normalize(def: &Def, value: &str) -> SqlResult<String> {
             }
             Ok(v.to_string())
         }
+        Kind::Text if def.name == "DateStyle" => date_style(value),
         Kind::Text => Ok(value.to_string()),
         Kind::Enum(options) => {
-            let v = value.trim().to_ascii_lowercase();
+            let mut v = value.trim().to_ascii_lowercase();
+            if def.name == "client_encoding" {
+                // PostgreSQL ignores punctuation in encoding names: "utf-8".
+                v.retain(|c| c.is_ascii_alphanumeric());
+            }
             if options.contains(&v.as_str()) {
                 Ok(if def.name == "client_encoding" {
                     "UTF8".into()
@@ -846,6 +851,26 @@ pub fn normalize(def: &Def, value: &str) -> SqlResult<String> {
             }
         }
     }
+}
+
+/// Canonical `DateStyle`: PostgreSQL accepts the output style and the
+/// field order in either order, alone or together (`ISO`, `MDY`, `ISO,
+/// MDY`, `US`), and shows both. Only the ISO output style and the MDY
+/// order are implemented; anything else is 0A000.
+fn date_style(value: &str) -> SqlResult<String> {
+    for part in value.split(',') {
+        let p = part.trim().trim_matches('\'').trim().to_ascii_uppercase();
+        if !matches!(
+            p.as_str(),
+            "ISO" | "MDY" | "US" | "NONEURO" | "NONEUROPEAN" | "DEFAULT"
+        ) {
+            return Err(SqlError::unsupported(format!(
+                "DateStyle \"{}\"",
+                part.trim()
+            )));
+        }
+    }
+    Ok("ISO, MDY".into())
 }
 
 /// The numeric value of an integer setting in its base unit (ms, kB, pages).

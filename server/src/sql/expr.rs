@@ -145,6 +145,9 @@ pub struct SessionEnv {
     pub currvals: std::cell::RefCell<std::collections::HashMap<u32, i64>>,
     /// `lastval()`.
     pub lastval: std::cell::Cell<Option<i64>>,
+    /// NOTIFY / `pg_notify()` and LISTEN / UNLISTEN of the current
+    /// transaction, sent or applied at commit ([`crate::notify`]).
+    pub notify: std::cell::RefCell<crate::notify::PendingNotify>,
 }
 
 /// Runs subqueries for expressions; the executor implements it.
