@@ -299,6 +299,7 @@ impl Session {
                 txn_start: now,
                 stmt_start: now,
                 current_schema: "public".into(),
+                search_path: vec!["public".into()],
                 currvals: Default::default(),
                 lastval: Default::default(),
                 notify: Default::default(),
@@ -536,7 +537,7 @@ impl Session {
             };
             let mut binder = Binder::new(&lookup, given);
             let columns = match stmt {
-                ast::Statement::Query(q) => binder.bind_query(q)?.columns,
+                ast::Statement::Query(q) => binder.bind_statement_query(q)?.columns,
                 ast::Statement::Insert(i) => returning_columns(&binder.bind_insert(i)?.returning),
                 ast::Statement::Update(u) => returning_columns(&binder.bind_update(u)?.returning),
                 ast::Statement::Delete(d) => returning_columns(&binder.bind_delete(d)?.returning),
@@ -617,6 +618,7 @@ impl Session {
         self.cancel
             .store(false, std::sync::atomic::Ordering::Relaxed);
         self.env.stmt_start = TimestampTz::now();
+        self.env.search_path = search_path(&self.settings, &self.env.user);
         let started = Instant::now();
         if self.block == Block::Failed && !allowed_in_failed(&stmt.kind) {
             return Err(SqlError::in_failed_transaction());
@@ -2212,13 +2214,7 @@ impl Session {
 /// Binds a query, INSERT, UPDATE or DELETE.
 fn bind_dml(binder: &mut Binder<'_>, stmt: &ast::Statement) -> SqlResult<Bound> {
     Ok(match stmt {
-        ast::Statement::Query(q) => {
-            if !q.locks.is_empty() {
-                Bound::Query(binder.bind_locking_query(q)?)
-            } else {
-                Bound::Query(binder.bind_query(q)?)
-            }
-        }
+        ast::Statement::Query(q) => Bound::Query(binder.bind_statement_query(q)?),
         ast::Statement::Insert(i) => Bound::Insert(binder.bind_insert(i)?),
         ast::Statement::Update(u) => Bound::Update(binder.bind_update(u)?),
         ast::Statement::Delete(d) => Bound::Delete(binder.bind_delete(d)?),
@@ -2478,6 +2474,24 @@ impl CatalogLookup for Lookup<'_> {
         // (42P01), as in PostgreSQL's RangeVarGetRelid.
         Ok(None)
     }
+    fn table_by_oid(&self, oid: Oid) -> SqlResult<Option<Arc<TableInfo>>> {
+        let snap = self.session.txn.snapshot(&self.session.engine.txns);
+        let t = self.session.engine.catalog.table_by_oid(oid, &snap)?;
+        if let Some(t) = &t {
+            self.tables.borrow_mut().push(t.oid);
+        }
+        Ok(t)
+    }
+
+    fn namespace(&self, name: &str) -> SqlResult<Option<Oid>> {
+        let snap = self.session.txn.snapshot(&self.session.engine.txns);
+        Ok(self.session.engine.catalog.namespace_oid(name, &snap)?)
+    }
+
+    fn role(&self, name: &str) -> SqlResult<Option<Oid>> {
+        let snap = self.session.txn.snapshot(&self.session.engine.txns);
+        Ok(self.session.engine.catalog.role_oid(name, &snap)?)
+    }
 }
 
 /// A lookup that knows no tables (column defaults may not name any).
@@ -2488,6 +2502,24 @@ impl CatalogLookup for NoTables {
         Err(SqlError::new(
             "0A000",
             format!("cannot use table \"{name}\" in a column default"),
+        ))
+    }
+
+    fn table_by_oid(&self, oid: Oid) -> SqlResult<Option<Arc<TableInfo>>> {
+        self.table(None, &oid.0.to_string())
+    }
+
+    fn namespace(&self, name: &str) -> SqlResult<Option<Oid>> {
+        Err(SqlError::new(
+            "0A000",
+            format!("cannot look up schema \"{name}\" in a column default"),
+        ))
+    }
+
+    fn role(&self, name: &str) -> SqlResult<Option<Oid>> {
+        Err(SqlError::new(
+            "0A000",
+            format!("cannot look up role \"{name}\" in a column default"),
         ))
     }
 }

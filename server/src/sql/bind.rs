@@ -32,6 +32,15 @@ mod window;
 pub trait CatalogLookup {
     /// The table `schema.name` (or `name` on the search path).
     fn table(&self, schema: Option<&str>, name: &str) -> SqlResult<Option<Arc<TableInfo>>>;
+
+    /// The relation with OID `oid`.
+    fn table_by_oid(&self, oid: storage::types::Oid) -> SqlResult<Option<Arc<TableInfo>>>;
+
+    /// The OID of schema `name`.
+    fn namespace(&self, name: &str) -> SqlResult<Option<storage::types::Oid>>;
+
+    /// The OID of role `name`.
+    fn role(&self, name: &str) -> SqlResult<Option<storage::types::Oid>>;
 }
 
 /// One column visible in a scope.
@@ -149,6 +158,9 @@ pub struct Binder<'a> {
     windows: Option<window::WindowCollector>,
     /// Set-returning calls of the target list being bound.
     srfs: Option<Vec<super::srf::SrfCall>>,
+    /// True while a system view's definition is bound: there a system
+    /// table's name means the stored table, not the view widening it.
+    raw_catalog: bool,
 }
 
 /// Quotes an identifier when PostgreSQL's `quote_ident` would.
@@ -212,6 +224,20 @@ pub fn coerce(e: Expr, to: SqlType, context: CastContext) -> SqlResult<Expr> {
     let from = e.typ();
     if from.oid == to.oid && (to.typmod < 0 || from.typmod == to.typmod) {
         return Ok(e);
+    }
+    if matches!(
+        from.oid,
+        TypeOid::REGCLASS | TypeOid::REGTYPE | TypeOid::REGNAMESPACE | TypeOid::REGROLE
+    ) && is_string(to.oid)
+        && cast_context(from.oid, to.oid).is_some_and(|c| c >= context)
+    {
+        // A reg* value shows as the name of the object it identifies.
+        let name = Expr::Func(
+            super::func::Builtin::Catalog(super::catalogfuncs::CatalogFn::RegOut(from.oid)),
+            vec![e],
+            t(TypeOid::TEXT),
+        );
+        return coerce(name, to, context);
     }
     match e {
         Expr::Param(i, t) if t.oid == TypeOid::UNKNOWN => return Ok(Expr::Param(i, to)),
@@ -323,6 +349,9 @@ pub fn parse_type_name(dt: &ast::DataType) -> SqlResult<SqlType> {
         "regtype" => TypeOid::REGTYPE,
         "regproc" => TypeOid::REGPROC,
         "regnamespace" => TypeOid::REGNAMESPACE,
+        "regrole" => TypeOid::REGROLE,
+        "xid" => TypeOid::XID,
+        "pg_node_tree" => TypeOid::PG_NODE_TREE,
         _ => {
             return Err(SqlError::new(
                 "42704",
@@ -415,19 +444,35 @@ fn func_name(f: &ast::Function) -> SqlResult<String> {
     }
 }
 
+/// True if `e` calls an aggregate of its own query level (aggregates
+/// inside a subquery belong to the subquery).
 fn contains_aggregate(e: &ast::Expr) -> bool {
-    let mut found = false;
-    let _ = ast::visit_expressions(e, |x| {
-        if let ast::Expr::Function(f) = x
-            && f.over.is_none()
-            && func_name(f).is_ok_and(|n| is_aggregate_name(&n))
-        {
-            found = true;
-            return std::ops::ControlFlow::Break(());
+    struct Finder {
+        /// Subqueries entered.
+        depth: usize,
+    }
+    impl ast::Visitor for Finder {
+        type Break = ();
+        fn pre_visit_query(&mut self, _: &ast::Query) -> std::ops::ControlFlow<()> {
+            self.depth += 1;
+            std::ops::ControlFlow::Continue(())
         }
-        std::ops::ControlFlow::Continue(())
-    });
-    found
+        fn post_visit_query(&mut self, _: &ast::Query) -> std::ops::ControlFlow<()> {
+            self.depth -= 1;
+            std::ops::ControlFlow::Continue(())
+        }
+        fn pre_visit_expr(&mut self, x: &ast::Expr) -> std::ops::ControlFlow<()> {
+            if self.depth == 0
+                && let ast::Expr::Function(f) = x
+                && f.over.is_none()
+                && func_name(f).is_ok_and(|n| is_aggregate_name(&n))
+            {
+                return std::ops::ControlFlow::Break(());
+            }
+            std::ops::ControlFlow::Continue(())
+        }
+    }
+    ast::Visit::visit(e, &mut Finder { depth: 0 }).is_break()
 }
 
 impl<'a> Binder<'a> {
@@ -443,7 +488,104 @@ impl<'a> Binder<'a> {
             row_lock: None,
             windows: None,
             srfs: None,
+            raw_catalog: false,
         }
+    }
+
+    /// The system view `schema.name` names, if any ([`super::sysviews`]).
+    fn system_view(
+        &self,
+        schema: Option<&str>,
+        name: &str,
+    ) -> Option<&'static super::sysviews::SysView> {
+        if self.raw_catalog && super::sysviews::widens_stored_table(name) {
+            return None;
+        }
+        super::sysviews::lookup(schema, name)
+    }
+
+    /// A SELECT that reads a catalog of a feature heapgres lacks (row
+    /// security policies, publications, extended statistics, inheritance)
+    /// has no rows whatever its expressions say. When such a SELECT fails
+    /// to bind only because an expression uses something not supported yet
+    /// (array subscripts and functions, mostly: `'d' = any(stxkind)`),
+    /// it is answered with its empty result, its columns typed `text`: the
+    /// answer PostgreSQL gives. Any other error (an unknown column, say)
+    /// is returned as it was.
+    fn empty_catalog_select(&mut self, sel: &ast::Select, err: SqlError) -> SqlResult<BoundQuery> {
+        if !matches!(err.code, "0A000" | "42883" | "42704" | "42804" | "42809")
+            || !matches!(&sel.group_by, ast::GroupByExpr::Expressions(v, _) if v.is_empty())
+            || sel.having.is_some()
+            || !sel.from.iter().any(|f| self.always_empty(f))
+        {
+            return Err(err);
+        }
+        let mut columns = Vec::new();
+        for item in &sel.projection {
+            let name = match item {
+                ast::SelectItem::UnnamedExpr(e) if !contains_aggregate(e) => column_label(e),
+                ast::SelectItem::ExprWithAlias { expr, alias } if !contains_aggregate(expr) => {
+                    ident_name(alias)
+                }
+                _ => return Err(err),
+            };
+            columns.push((name, t(TypeOid::TEXT)));
+        }
+        Ok(BoundQuery {
+            plan: Plan::Values {
+                rows: Vec::new(),
+                width: columns.len(),
+            },
+            columns,
+        })
+    }
+
+    /// True if the FROM item `f` has no rows: its first relation is an
+    /// always-empty system view and every join keeps only rows matching
+    /// it, or an inner join brings in such a view.
+    fn always_empty(&self, f: &ast::TableWithJoins) -> bool {
+        let empty = |tf: &ast::TableFactor| match tf {
+            ast::TableFactor::Table {
+                name, args: None, ..
+            } => schema_and_name(name).is_ok_and(|(s, n)| {
+                self.system_view(s.as_deref(), &n)
+                    .is_some_and(super::sysviews::SysView::is_empty)
+            }),
+            _ => false,
+        };
+        let keeps_left = |op: &ast::JoinOperator| {
+            matches!(
+                op,
+                ast::JoinOperator::Join(_)
+                    | ast::JoinOperator::Inner(_)
+                    | ast::JoinOperator::Left(_)
+                    | ast::JoinOperator::LeftOuter(_)
+                    | ast::JoinOperator::CrossJoin(_)
+            )
+        };
+        let inner = |op: &ast::JoinOperator| {
+            matches!(
+                op,
+                ast::JoinOperator::Join(_)
+                    | ast::JoinOperator::Inner(_)
+                    | ast::JoinOperator::CrossJoin(_)
+            )
+        };
+        (empty(&f.relation) && f.joins.iter().all(|j| keeps_left(&j.join_operator)))
+            || f.joins
+                .iter()
+                .any(|j| empty(&j.relation) && inner(&j.join_operator))
+    }
+
+    /// Binds a system view's definition, as a subquery in FROM.
+    fn bind_system_view(&mut self, view: &super::sysviews::SysView) -> SqlResult<BoundQuery> {
+        let q = super::sysviews::query(view)?;
+        let outer = std::mem::take(&mut self.outer);
+        let saved = std::mem::replace(&mut self.raw_catalog, true);
+        let bound = self.bind_query(&q);
+        self.raw_catalog = saved;
+        self.outer = outer;
+        bound
     }
 
     /// Binds a top-level `SELECT ... FOR UPDATE / FOR SHARE`.
@@ -505,6 +647,46 @@ impl<'a> Binder<'a> {
     }
 
     // ----- queries -----
+
+    /// Binds a statement's top-level query: as [`Binder::bind_query`],
+    /// and `reg*` result columns show the names of the objects they
+    /// identify, as PostgreSQL's output functions print them (the columns
+    /// are sent as `text`).
+    pub fn bind_statement_query(&mut self, q: &ast::Query) -> SqlResult<BoundQuery> {
+        let bound = if q.locks.is_empty() {
+            self.bind_query(q)?
+        } else {
+            self.bind_locking_query(q)?
+        };
+        let is_reg = |t: &SqlType| {
+            matches!(
+                t.oid,
+                TypeOid::REGCLASS | TypeOid::REGTYPE | TypeOid::REGNAMESPACE | TypeOid::REGROLE
+            )
+        };
+        if !bound.columns.iter().any(|(_, t)| is_reg(t)) {
+            return Ok(bound);
+        }
+        let mut exprs = Vec::with_capacity(bound.columns.len());
+        let mut columns = Vec::with_capacity(bound.columns.len());
+        for (i, (name, typ)) in bound.columns.into_iter().enumerate() {
+            let col = Expr::Column(i, typ);
+            if is_reg(&typ) {
+                exprs.push(coerce(col, t(TypeOid::TEXT), CastContext::Explicit)?);
+                columns.push((name, t(TypeOid::TEXT)));
+            } else {
+                exprs.push(col);
+                columns.push((name, typ));
+            }
+        }
+        Ok(BoundQuery {
+            plan: Plan::Project {
+                input: Box::new(bound.plan),
+                exprs,
+            },
+            columns,
+        })
+    }
 
     /// Binds a query (SELECT, VALUES, set operations, WITH).
     pub fn bind_query(&mut self, q: &ast::Query) -> SqlResult<BoundQuery> {
@@ -766,6 +948,13 @@ impl<'a> Binder<'a> {
                         .map_or(parts[0].clone(), |a| ident_name(&a.name));
                     let scope = aliased_scope(&qual, &cte.columns, alias.as_ref());
                     return Ok((cte.plan, scope));
+                }
+                let (schema, rel) = schema_and_name(name)?;
+                if let Some(view) = self.system_view(schema.as_deref(), &rel) {
+                    let bound = self.bind_system_view(view)?;
+                    let qual = alias.as_ref().map_or(rel, |a| ident_name(&a.name));
+                    let scope = aliased_scope(&qual, &bound.columns, alias.as_ref());
+                    return Ok((bound.plan, scope));
                 }
                 let table = self.lookup_table(name)?;
                 let qual = alias
@@ -1662,6 +1851,14 @@ impl<'a> Binder<'a> {
             } => {
                 let ty = parse_type_name(data_type)?;
                 let x = self.bind_expr_inner(expr, scope, agg)?;
+                if matches!(
+                    ty.oid,
+                    TypeOid::REGCLASS | TypeOid::REGTYPE | TypeOid::REGNAMESPACE | TypeOid::REGROLE
+                ) && let Expr::Const(Datum::Text(name), from) = &x
+                    && (from.oid == TypeOid::UNKNOWN || is_string(from.oid))
+                {
+                    return Ok(Expr::Const(self.reg_input(ty.oid, name)?, ty));
+                }
                 coerce(x, ty, CastContext::Explicit)
             }
             A::Case {
@@ -1932,8 +2129,32 @@ impl<'a> Binder<'a> {
                 case_insensitive: true,
                 negated: true,
             },
+            B::PGRegexMatch => regex_op(false, false),
+            B::PGRegexNotMatch => regex_op(false, true),
+            B::PGRegexIMatch => regex_op(true, false),
+            B::PGRegexNotIMatch => regex_op(true, true),
             B::PGCustomBinaryOperator(parts) => match parts.as_slice() {
                 [schema, o] if schema == "pg_catalog" => match o.as_str() {
+                    "~" => regex_op(false, false),
+                    "!~" => regex_op(false, true),
+                    "~*" => regex_op(true, false),
+                    "!~*" => regex_op(true, true),
+                    "!~~" => BinOp::Like {
+                        case_insensitive: false,
+                        negated: true,
+                    },
+                    "~~*" => BinOp::Like {
+                        case_insensitive: true,
+                        negated: false,
+                    },
+                    "!~~*" => BinOp::Like {
+                        case_insensitive: true,
+                        negated: true,
+                    },
+                    "*" => BinOp::Mul,
+                    "/" => BinOp::Div,
+                    "%" => BinOp::Mod,
+                    "||" => BinOp::Concat,
                     "=" => BinOp::Eq,
                     "<>" | "!=" => BinOp::NotEq,
                     "<" => BinOp::Lt,
@@ -1956,6 +2177,22 @@ impl<'a> Binder<'a> {
             },
             other => comparison_op(other)?,
         };
+        if matches!(bop, BinOp::Like { .. } | BinOp::Regex { .. }) {
+            // Pattern matching is defined on text (name and char(n)
+            // operands are converted), and yields boolean.
+            let text = t(TypeOid::TEXT);
+            let (lt, rt) = (l.typ().oid, r.typ().oid);
+            let l = coerce(l, text, CastContext::Implicit)
+                .map_err(|e| if_no_cast(e, || no_operator(bop, lt, rt)))?;
+            let r = coerce(r, text, CastContext::Implicit)
+                .map_err(|e| if_no_cast(e, || no_operator(bop, lt, rt)))?;
+            return Ok(Expr::Binary(
+                bop,
+                Box::new(l),
+                Box::new(r),
+                t(TypeOid::BOOL),
+            ));
+        }
         resolve_binop(bop, l, r)
     }
 
@@ -2141,6 +2378,12 @@ impl<'a> Binder<'a> {
     /// `'name'::regclass`.
     fn relation_argument(&self, name: &str, target: &Expr) -> SqlResult<Arc<TableInfo>> {
         let rel_name = match &target {
+            Expr::Const(Datum::Oid(o), _) => {
+                return self
+                    .catalog
+                    .table_by_oid(storage::types::Oid(*o))?
+                    .ok_or_else(|| SqlError::undefined_table(&o.to_string()));
+            }
             Expr::Const(Datum::Text(s), _) => s.clone(),
             Expr::Cast(inner, _) => match inner.as_ref() {
                 Expr::Const(Datum::Text(s), _) => s.clone(),
@@ -2156,33 +2399,57 @@ impl<'a> Binder<'a> {
                 )));
             }
         };
-        let parsed = crate::sql::parse::parse_expr(&rel_name)
-            .map_err(|_| SqlError::new("42602", format!("invalid name syntax: \"{rel_name}\"")))?;
-        let parts: Vec<String> = match parsed {
-            ast::Expr::Identifier(id) => vec![ident_name(&id)],
-            ast::Expr::CompoundIdentifier(ids) => ids.iter().map(ident_name).collect(),
-            _ => {
-                return Err(SqlError::new(
-                    "42602",
-                    format!("invalid name syntax: \"{rel_name}\""),
-                ));
-            }
-        };
-        let (schema, rel) = match parts.as_slice() {
-            [n] => (None, n.clone()),
-            [s, n] => (Some(s.clone()), n.clone()),
-            _ => {
-                return Err(SqlError::new(
-                    "42602",
-                    format!("invalid name syntax: \"{rel_name}\""),
-                ));
-            }
-        };
+        let (schema, rel) = parse_qualified_name(&rel_name)?;
         let rel = self
             .catalog
             .table(schema.as_deref(), &rel)?
             .ok_or_else(|| SqlError::undefined_table(&rel))?;
         Ok(rel)
+    }
+
+    /// `'name'::regclass` (and `regtype`, `regnamespace`, `regrole`): the
+    /// object's OID, looked up when the statement is bound, as PostgreSQL
+    /// folds such constants.
+    fn reg_input(&self, to: TypeOid, text: &str) -> SqlResult<Datum> {
+        if let Ok(o) = text.trim().parse::<u32>() {
+            return Ok(Datum::Oid(o));
+        }
+        let missing =
+            |what: &str| SqlError::new("42704", format!("{what} \"{text}\" does not exist"));
+        let oid = match to {
+            TypeOid::REGCLASS => {
+                let (schema, rel) = parse_qualified_name(text)?;
+                match super::sysviews::oid_of(schema.as_deref(), &rel) {
+                    Some(o) if o.0 != 0 => o,
+                    _ => self
+                        .catalog
+                        .table(schema.as_deref(), &rel)?
+                        .map(|t| t.oid)
+                        .ok_or_else(|| SqlError::undefined_table(text))?,
+                }
+            }
+            TypeOid::REGTYPE => {
+                let dt = crate::sql::parse::parse_data_type(text).map_err(|_| missing("type"))?;
+                storage::types::Oid(parse_type_name(&dt)?.oid.0)
+            }
+            TypeOid::REGNAMESPACE => {
+                let (_, n) = parse_qualified_name(text)?;
+                self.catalog
+                    .namespace(&n)?
+                    .ok_or_else(|| missing("schema"))?
+            }
+            TypeOid::REGROLE => {
+                let (_, n) = parse_qualified_name(text)?;
+                self.catalog.role(&n)?.ok_or_else(|| missing("role"))?
+            }
+            _ => {
+                return Err(SqlError::unsupported(format!(
+                    "input of type {} by name",
+                    to.sql_name()
+                )));
+            }
+        };
+        Ok(Datum::Oid(oid.0))
     }
 
     /// `bt_index_check(regclass)`: amcheck's structural check of a B-tree.
@@ -2631,6 +2898,22 @@ impl<'a> Binder<'a> {
 
 /// The index of column `name` of `table`, the target of an INSERT, UPDATE
 /// or COPY (42703 naming the relation, as PostgreSQL words it).
+/// Splits `name` or `schema.name` (quoted or not) as `regclass` input does.
+fn parse_qualified_name(text: &str) -> SqlResult<(Option<String>, String)> {
+    let bad = || SqlError::new("42602", format!("invalid name syntax: \"{text}\""));
+    let parsed = crate::sql::parse::parse_expr(text).map_err(|_| bad())?;
+    let parts: Vec<String> = match parsed {
+        ast::Expr::Identifier(id) => vec![ident_name(&id)],
+        ast::Expr::CompoundIdentifier(ids) => ids.iter().map(ident_name).collect(),
+        _ => return Err(bad()),
+    };
+    match parts.as_slice() {
+        [n] => Ok((None, n.clone())),
+        [s, n] => Ok((Some(s.clone()), n.clone())),
+        _ => Err(bad()),
+    }
+}
+
 pub fn target_column(table: &TableInfo, name: &str) -> SqlResult<usize> {
     table
         .columns
@@ -2688,6 +2971,13 @@ fn grouped_column(st: &AggState, c: Expr, name: &str) -> SqlResult<Expr> {
         ));
     }
     Ok(c)
+}
+
+fn regex_op(case_insensitive: bool, negated: bool) -> BinOp {
+    BinOp::Regex {
+        case_insensitive,
+        negated,
+    }
 }
 
 fn comparison_op(op: &ast::BinaryOperator) -> SqlResult<BinOp> {

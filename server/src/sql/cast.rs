@@ -19,7 +19,7 @@ pub enum CastContext {
     Implicit,
 }
 
-fn is_int(t: TypeOid) -> bool {
+pub fn is_int(t: TypeOid) -> bool {
     matches!(t, TypeOid::INT2 | TypeOid::INT4 | TypeOid::INT8)
 }
 
@@ -35,7 +35,7 @@ pub fn is_string(t: TypeOid) -> bool {
     )
 }
 
-fn is_oid_like(t: TypeOid) -> bool {
+pub fn is_oid_like(t: TypeOid) -> bool {
     matches!(
         t,
         TypeOid::OID

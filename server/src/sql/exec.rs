@@ -90,6 +90,14 @@ impl SubplanRunner for ExecCtx<'_> {
         super::walfuncs::call(f, args, self.engine, &self.env.output)
     }
 
+    fn catalog_function(
+        &self,
+        f: super::catalogfuncs::CatalogFn,
+        args: &[Datum],
+    ) -> SqlResult<Datum> {
+        super::catalogfuncs::call(f, args, self.engine, self.snapshot, self.env)
+    }
+
     fn sequence(&self, op: SeqOp, seq: Option<&TableInfo>, args: &[Datum]) -> SqlResult<Datum> {
         let catalog = &self.engine.catalog;
         let env = self.env;

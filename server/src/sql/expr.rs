@@ -141,6 +141,9 @@ pub struct SessionEnv {
     pub stmt_start: storage::datum::TimestampTz,
     /// The search path's first schema, for `current_schema()`.
     pub current_schema: String,
+    /// The schemas of `search_path` (`$user` resolved), for visibility
+    /// tests such as `pg_table_is_visible`.
+    pub search_path: Vec<String>,
     /// `currval` of each sequence this session used, by OID.
     pub currvals: std::cell::RefCell<std::collections::HashMap<u32, i64>>,
     /// `lastval()`.
@@ -168,6 +171,13 @@ pub trait SubplanRunner {
 
     /// Runs a WAL inspection function ([`super::walfuncs`]).
     fn wal_function(&self, f: Builtin, args: &[Datum]) -> SqlResult<Datum>;
+
+    /// Runs a system information function ([`super::catalogfuncs`]).
+    fn catalog_function(
+        &self,
+        f: super::catalogfuncs::CatalogFn,
+        args: &[Datum],
+    ) -> SqlResult<Datum>;
 }
 
 /// Everything evaluation needs beyond the row.

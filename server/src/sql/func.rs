@@ -7,7 +7,7 @@ use storage::datum::datetime as dt;
 use storage::datum::{Datum, Numeric, SqlType, TimestampTz, TypeOid};
 
 use super::bind::coerce;
-use super::cast::{CastContext, is_string, numeric_rank};
+use super::cast::{CastContext, is_int, is_oid_like, is_string, numeric_rank};
 use super::compare::cmp_values;
 use super::expr::{EvalCtx, Expr};
 use crate::error::{SqlError, SqlResult};
@@ -143,6 +143,8 @@ pub enum Builtin {
     /// here, so a session never holds one; asyncpg's pool calls it when it
     /// resets a connection.
     AdvisoryUnlockAll,
+    /// A system information function ([`super::catalogfuncs`]).
+    Catalog(super::catalogfuncs::CatalogFn),
 }
 
 fn t(oid: TypeOid) -> SqlType {
@@ -177,6 +179,11 @@ pub fn common_type(types: &[SqlType], context: &str) -> SqlResult<SqlType> {
                     }
                 }
                 _ if is_string(r.oid) && is_string(ty.oid) => t(TypeOid::TEXT),
+                // Integers meet OIDs as OIDs (int4 casts implicitly to oid).
+                _ if is_oid_like(r.oid) && (is_int(ty.oid) || is_oid_like(ty.oid)) => {
+                    SqlType::new(r.oid)
+                }
+                _ if is_int(r.oid) && is_oid_like(ty.oid) => SqlType::new(ty.oid),
                 _ => match (r.oid, ty.oid) {
                     (TypeOid::DATE, TypeOid::TIMESTAMP) | (TypeOid::TIMESTAMP, TypeOid::DATE) => {
                         t(TypeOid::TIMESTAMP)
@@ -580,7 +587,7 @@ pub fn resolve_function(name: &str, mut args: Vec<Expr>) -> SqlResult<Option<Exp
             arity(name, &args, &[0])?;
             func(ControlCheckpoint, args, t(TypeOid::RECORD))
         }
-        _ => Ok(None),
+        _ => super::catalogfuncs::resolve(name, args),
     }
 }
 
@@ -610,6 +617,14 @@ pub fn call_builtin(
     use Builtin::*;
     // Functions that look at their arguments lazily or treat NULL specially.
     match f {
+        // Each decides about NULL arguments itself (format_type's typmod).
+        Catalog(c) => {
+            let vals = args
+                .iter()
+                .map(|a| a.eval(row, ctx))
+                .collect::<SqlResult<Vec<_>>>()?;
+            return ctx.runner.catalog_function(c, &vals);
+        }
         Coalesce => {
             for a in args {
                 let v = a.eval(row, ctx)?;
@@ -964,8 +979,8 @@ pub fn call_builtin(
             b[8] = (b[8] & 0x3f) | 0x80;
             Datum::Uuid(b)
         }
-        TypeOfName | Coalesce | Greatest | Least | NullIf | Concat | ConcatWs | Notify
-        | AdvisoryUnlockAll => {
+        TypeOfName | Coalesce | Greatest | Least | NullIf | Concat | ConcatWs | Catalog(_)
+        | Notify | AdvisoryUnlockAll => {
             return Err(SqlError::internal(format!("{f:?} evaluated eagerly")));
         }
     })

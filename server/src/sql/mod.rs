@@ -2,6 +2,7 @@
 
 pub mod bind;
 pub mod cast;
+pub mod catalogfuncs;
 pub mod compare;
 pub mod exec;
 pub mod explain;
@@ -13,6 +14,7 @@ pub mod parse;
 pub mod path;
 pub mod plan;
 pub mod srf;
+pub mod sysviews;
 pub mod upsert;
 pub mod walfuncs;
 pub mod window;

@@ -51,6 +51,14 @@ pub enum BinOp {
         /// NOT LIKE
         negated: bool,
     },
+    /// `~`, `~*` (case-insensitive), `!~`, `!~*`: POSIX regular expression
+    /// match ([`regex_match`]).
+    Regex {
+        /// `~*`
+        case_insensitive: bool,
+        /// `!~`
+        negated: bool,
+    },
 }
 
 impl BinOp {
@@ -94,6 +102,22 @@ impl BinOp {
                 case_insensitive: true,
                 negated: true,
             } => "!~~*",
+            BinOp::Regex {
+                case_insensitive: false,
+                negated: false,
+            } => "~",
+            BinOp::Regex {
+                case_insensitive: false,
+                negated: true,
+            } => "!~",
+            BinOp::Regex {
+                case_insensitive: true,
+                negated: false,
+            } => "~*",
+            BinOp::Regex {
+                case_insensitive: true,
+                negated: true,
+            } => "!~*",
         }
     }
 }
@@ -176,6 +200,14 @@ pub fn eval_binop(op: BinOp, a: Datum, b: Datum, env: &SessionEnv) -> SqlResult<
             let m = like_match(&s, &p, case_insensitive)?;
             Ok(Bool(m != negated))
         }
+        (
+            BinOp::Regex {
+                case_insensitive,
+                negated,
+            },
+            Text(s),
+            Text(p),
+        ) => Ok(Bool(regex_match(&s, &p, case_insensitive)? != negated)),
         (op, Int2(x), Int2(y)) => int_arith!(op, x, y, i16, "smallint", Datum::Int2),
         (op, Int4(x), Int4(y)) => int_arith!(op, x, y, i32, "integer", Datum::Int4),
         (op, Int8(x), Int8(y)) => int_arith!(op, x, y, i64, "bigint", Datum::Int8),
@@ -338,6 +370,50 @@ pub fn negate(v: Datum) -> SqlResult<Datum> {
                 format!("operator does not exist: - {other:?}"),
             ));
         }
+    })
+}
+
+/// Compiled patterns kept per thread, so a regex operator in a scan
+/// compiles its pattern once, not once per row.
+const REGEX_CACHE_SIZE: usize = 16;
+
+thread_local! {
+    static REGEX_CACHE: std::cell::RefCell<Vec<(String, bool, regex::Regex)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `s ~ pattern` (`~*` when `case_insensitive`). PostgreSQL's advanced
+/// regular expressions are matched with the `regex` crate, whose syntax
+/// agrees for the patterns tools send (anchors, classes, alternation,
+/// groups, repetition); a pattern it rejects is an invalid regular
+/// expression (2201B). Back-references are not supported by it.
+pub fn regex_match(s: &str, pattern: &str, case_insensitive: bool) -> SqlResult<bool> {
+    REGEX_CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some((_, _, re)) = cache
+            .iter()
+            .find(|(p, ci, _)| p == pattern && *ci == case_insensitive)
+        {
+            return Ok(re.is_match(s));
+        }
+        let re = regex::RegexBuilder::new(pattern)
+            .case_insensitive(case_insensitive)
+            .build()
+            .map_err(|e| {
+                SqlError::new(
+                    "2201B",
+                    format!(
+                        "invalid regular expression: {}",
+                        e.to_string().lines().last().unwrap_or("")
+                    ),
+                )
+            })?;
+        let m = re.is_match(s);
+        if cache.len() >= REGEX_CACHE_SIZE {
+            cache.remove(0);
+        }
+        cache.push((pattern.to_string(), case_insensitive, re));
+        Ok(m)
     })
 }
 

@@ -262,6 +262,16 @@ pub fn parse_expr(text: &str) -> SqlResult<ast::Expr> {
     Ok(e)
 }
 
+/// Parses a type name (`regtype` input).
+pub fn parse_data_type(text: &str) -> SqlResult<ast::DataType> {
+    let d = dialect();
+    let mut p = Parser::new(&d)
+        .try_with_sql(text)
+        .map_err(|e| parser_error(&e.to_string(), text, 0))?;
+    p.parse_data_type()
+        .map_err(|e| parser_error(&e.to_string(), text, 0))
+}
+
 fn location_of(msg: &str) -> Option<(u64, u64)> {
     let i = msg.rfind("at Line: ")?;
     let rest = &msg[i + "at Line: ".len()..];

@@ -239,6 +239,8 @@ pub const PG_CATALOG_NAMESPACE: Oid = Oid(11);
 pub const PUBLIC_NAMESPACE: Oid = Oid(2200);
 /// The bootstrap superuser `postgres`.
 pub const BOOTSTRAP_SUPERUSER: Oid = Oid(10);
+/// The predefined role `pg_database_owner`, owner of `public`.
+pub const DATABASE_OWNER_ROLE: Oid = Oid(6171);
 /// The `postgres` database.
 pub const POSTGRES_DATABASE: Oid = Oid(5);
 /// The heap access method (`pg_am`).

@@ -302,16 +302,17 @@ impl Catalog {
         }
         let x = Xid::BOOTSTRAP;
         let c = crate::types::CommandId::FIRST;
-        for (oid, name) in [
-            (PG_CATALOG_NAMESPACE, "pg_catalog"),
-            (PUBLIC_NAMESPACE, "public"),
+        // `public` belongs to pg_database_owner, as in PostgreSQL 15.
+        for (oid, name, owner) in [
+            (PG_CATALOG_NAMESPACE, "pg_catalog", BOOTSTRAP_SUPERUSER),
+            (PUBLIC_NAMESPACE, "public", DATABASE_OWNER_ROLE),
         ] {
             self.insert_row(
                 &PG_NAMESPACE,
                 &[
                     Datum::Oid(oid.0),
                     Datum::Text(name.into()),
-                    Datum::Oid(BOOTSTRAP_SUPERUSER.0),
+                    Datum::Oid(owner.0),
                 ],
                 x,
                 c,
@@ -401,6 +402,26 @@ impl Catalog {
                 Datum::Bool(true),
                 Datum::Bool(true),
                 Datum::Bool(true),
+                Datum::Int4(-1),
+                Datum::Null,
+                Datum::Null,
+            ],
+            x,
+            c,
+        )?;
+        // The predefined role owning `public`: it cannot log in.
+        self.insert_row(
+            &PG_AUTHID,
+            &[
+                Datum::Oid(DATABASE_OWNER_ROLE.0),
+                Datum::Text("pg_database_owner".into()),
+                Datum::Bool(false),
+                Datum::Bool(true),
+                Datum::Bool(false),
+                Datum::Bool(false),
+                Datum::Bool(false),
+                Datum::Bool(false),
+                Datum::Bool(false),
                 Datum::Int4(-1),
                 Datum::Null,
                 Datum::Null,
@@ -586,6 +607,19 @@ impl Catalog {
         self.scan_table(&PG_NAMESPACE, snap, |_, row| {
             if oid(&row[0]) == ns {
                 found = Some(text(&row[1]).to_string());
+                return Ok(false);
+            }
+            Ok(true)
+        })?;
+        Ok(found)
+    }
+
+    /// The OID of role `name` (`pg_authid`).
+    pub fn role_oid(&self, name: &str, snap: &Snapshot) -> Result<Option<Oid>> {
+        let mut found = None;
+        self.scan_table(&PG_AUTHID, snap, |_, row| {
+            if text(&row[1]) == name {
+                found = Some(oid(&row[0]));
                 return Ok(false);
             }
             Ok(true)

@@ -48,7 +48,9 @@ impl Binder<'_> {
     ) -> SqlResult<BoundQuery> {
         let saved_windows = self.windows.take();
         let saved_srfs = self.srfs.take();
-        let result = self.bind_select_core(sel, order_by);
+        let result = self
+            .bind_select_core(sel, order_by)
+            .or_else(|e| self.empty_catalog_select(sel, e));
         self.windows = saved_windows;
         self.srfs = saved_srfs;
         result
