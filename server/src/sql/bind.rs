@@ -16,7 +16,7 @@ use storage::catalog::TableInfo;
 use storage::datum::{Datum, Numeric, SqlType, TypeOid};
 
 use super::cast::{CastContext, cast_context, cast_value, is_string, numeric_rank};
-use super::expr::{Expr, SeqOp, SubKind, SubPlan};
+use super::expr::{ArraySubscript, Expr, SeqOp, SubKind, SubPlan};
 use super::func::{common_type, resolve_function};
 use super::ops::BinOp;
 use super::plan::{AggCall, AggFunc, JoinKind, Plan, SetOpKind, SortKey};
@@ -299,7 +299,31 @@ fn t(oid: TypeOid) -> SqlType {
 /// Maps a SQL type name (as sqlparser prints it) to a type with modifier.
 pub fn parse_type_name(dt: &ast::DataType) -> SqlResult<SqlType> {
     let text = dt.to_string();
+    // `t[]`, `t[][]`, `t[3]`: PostgreSQL ignores the number of dimensions
+    // and any size, and so does this.
+    let trimmed = text.trim_end();
+    if trimmed.ends_with(']') {
+        let base = trimmed
+            .find('[')
+            .map_or(trimmed, |i| trimmed[..i].trim_end());
+        let elem = parse_type_name_text(base)?;
+        return super::array::array_of(elem);
+    }
+    if let Some(elem) = text.strip_suffix(" ARRAY") {
+        return super::array::array_of(parse_type_name_text(elem)?);
+    }
+    parse_type_name_text(&text)
+}
+
+fn parse_type_name_text(text: &str) -> SqlResult<SqlType> {
     let lower = text.to_lowercase();
+    // `_int4` and the other array types' own names.
+    if let Some(array) = storage::datum::types::BUILTIN_TYPES
+        .iter()
+        .find(|b| b.1.starts_with('_') && b.1 == lower.trim_start_matches("pg_catalog."))
+    {
+        return Ok(SqlType::new(array.0));
+    }
     let (base, args) = match lower.find('(') {
         Some(i) => {
             let close = lower.rfind(')').unwrap_or(lower.len());
@@ -426,6 +450,7 @@ fn is_aggregate_name(name: &str) -> bool {
             | "bool_or"
             | "every"
             | "string_agg"
+            | "array_agg"
             | "variance"
             | "var_samp"
             | "var_pop"
@@ -937,6 +962,7 @@ impl<'a> Binder<'a> {
                 with_ordinality,
                 ..
             } => self.bind_from_function(name, args, alias.as_ref(), *with_ordinality),
+            unnest @ ast::TableFactor::UNNEST { .. } => self.bind_from_unnest(unnest),
             ast::TableFactor::Table { name, alias, .. } => {
                 let parts = object_name_parts(name)?;
                 if parts.len() == 1
@@ -1511,6 +1537,17 @@ impl<'a> Binder<'a> {
                 }
                 bound.columns[0].1
             }
+            SubKind::Array => {
+                if bound.columns.len() != 1 {
+                    return Err(SqlError::syntax("subquery must return only one column"));
+                }
+                let col = bound.columns[0].1;
+                if col.oid == TypeOid::UNKNOWN {
+                    t(TypeOid::TEXT_ARRAY)
+                } else {
+                    super::array::array_of(SqlType::new(col.oid))?
+                }
+            }
             _ => t(TypeOid::BOOL),
         };
         let kind = match kind {
@@ -1848,6 +1885,59 @@ impl<'a> Binder<'a> {
             }
             A::Cast {
                 expr, data_type, ..
+            } if matches!(expr.as_ref(), A::Array(a) if a.elem.is_empty()) => {
+                let ty = parse_type_name(data_type)?;
+                if !ty.oid.is_array() {
+                    return Err(SqlError::new(
+                        "42846",
+                        format!("cannot cast type text[] to {}", ty.oid.sql_name()),
+                    ));
+                }
+                Ok(Expr::Const(
+                    Datum::Array(Arc::new(storage::datum::Array::new(Vec::new()))),
+                    SqlType::new(ty.oid),
+                ))
+            }
+            A::Array(arr) => {
+                let mut elems = Vec::with_capacity(arr.elem.len());
+                for x in &arr.elem {
+                    elems.push(self.bind_expr_inner(x, scope, agg)?);
+                }
+                super::array::bind_constructor(elems)
+            }
+            A::CompoundFieldAccess { root, access_chain } => {
+                let base = self.bind_expr_inner(root, scope, agg)?;
+                let [ast::AccessExpr::Subscript(sub)] = access_chain.as_slice() else {
+                    return Err(SqlError::unsupported(
+                        "multidimensional array subscripts and field selection",
+                    ));
+                };
+                match sub {
+                    ast::Subscript::Index { index } => {
+                        let i = self.bind_expr_inner(index, scope, agg)?;
+                        super::array::bind_subscript(base, Some(i), None)
+                    }
+                    ast::Subscript::Slice {
+                        lower_bound,
+                        upper_bound,
+                        stride: None,
+                    } => {
+                        let mut bound = |b: &Option<ast::Expr>| -> SqlResult<Option<Expr>> {
+                            b.as_ref()
+                                .map(|x| self.bind_expr_inner(x, scope, agg))
+                                .transpose()
+                        };
+                        let lo = bound(lower_bound)?;
+                        let hi = bound(upper_bound)?;
+                        super::array::bind_subscript(base, None, Some((lo, hi)))
+                    }
+                    ast::Subscript::Slice { .. } => {
+                        Err(SqlError::syntax("syntax error at or near \":\""))
+                    }
+                }
+            }
+            A::Cast {
+                expr, data_type, ..
             } => {
                 let ty = parse_type_name(data_type)?;
                 let x = self.bind_expr_inner(expr, scope, agg)?;
@@ -1904,7 +1994,10 @@ impl<'a> Binder<'a> {
                             self.bind_subquery(q, scope, kind)
                         }
                     }
-                    _ => Err(SqlError::unsupported("ANY/ALL over arrays")),
+                    other => {
+                        let array = self.bind_expr_inner(other, scope, agg)?;
+                        super::array::bind_array_op(op, is_all, x, array)
+                    }
                 }
             }
             A::Extract { field, expr, .. } => {
@@ -2113,6 +2206,9 @@ impl<'a> Binder<'a> {
             B::Modulo => BinOp::Mod,
             B::PGExp => BinOp::Pow,
             B::StringConcat => BinOp::Concat,
+            B::AtArrow => BinOp::Contains,
+            B::ArrowAt => BinOp::ContainedBy,
+            B::PGOverlap => BinOp::Overlap,
             B::PGLikeMatch => BinOp::Like {
                 case_insensitive: false,
                 negated: false,
@@ -2313,6 +2409,9 @@ impl<'a> Binder<'a> {
         }
         if name == "bt_index_check" {
             return self.bind_index_check(f, scope, agg);
+        }
+        if let ("array", ast::FunctionArguments::Subquery(q)) = (name.as_str(), &f.args) {
+            return self.bind_subquery(q, scope, SubKind::Array);
         }
         if f.over.is_some() {
             return self.bind_window_function(&name, f, scope, agg);
@@ -3011,7 +3110,14 @@ fn number_literal(n: &str) -> SqlResult<Expr> {
 /// Resolves a binary operator over bound operands: picks the operand type
 /// PostgreSQL's operator resolution would and coerces both sides.
 pub fn resolve_binop(op: BinOp, l: Expr, r: Expr) -> SqlResult<Expr> {
+    let (l, r) = match super::array::resolve_array_binop(op, l, r)? {
+        Ok(e) => return Ok(e),
+        Err(operands) => operands,
+    };
     let (lt, rt) = (l.typ().oid, r.typ().oid);
+    if matches!(op, BinOp::Contains | BinOp::ContainedBy | BinOp::Overlap) {
+        return Err(no_operator(op, lt, rt));
+    }
     let bool_t = t(TypeOid::BOOL);
     if op == BinOp::Concat {
         if lt == TypeOid::BYTEA && rt == TypeOid::BYTEA {
@@ -3385,6 +3491,28 @@ fn map_columns(e: Expr, f: &dyn Fn(usize) -> usize) -> Expr {
         Expr::InList(a, v, n) => {
             Expr::InList(m(a), v.into_iter().map(|x| map_columns(x, f)).collect(), n)
         }
+        Expr::ArrayCons(v, t) => {
+            Expr::ArrayCons(v.into_iter().map(|x| map_columns(x, f)).collect(), t)
+        }
+        Expr::ArrayOp {
+            op,
+            all,
+            lhs,
+            array,
+        } => Expr::ArrayOp {
+            op,
+            all,
+            lhs: m(lhs),
+            array: m(array),
+        },
+        Expr::Subscript(base, sub, t) => Expr::Subscript(
+            m(base),
+            match sub {
+                ArraySubscript::Index(i) => ArraySubscript::Index(m(i)),
+                ArraySubscript::Slice(lo, hi) => ArraySubscript::Slice(lo.map(m), hi.map(m)),
+            },
+            t,
+        ),
         Expr::Case {
             operand,
             whens,
@@ -3431,6 +3559,8 @@ pub fn column_label(e: &ast::Expr) -> String {
             }
         }
         A::Nested(inner) => column_label(inner),
+        A::Array(_) => "array".into(),
+        A::CompoundFieldAccess { root, .. } => column_label(root),
         A::Case { .. } => "case".into(),
         A::Exists { .. } => "exists".into(),
         A::Subquery(q) => match q.body.as_ref() {
@@ -3494,7 +3624,7 @@ fn label_strength(e: &ast::Expr) -> u8 {
 
 fn type_label(dt: &ast::DataType) -> String {
     match parse_type_name(dt) {
-        Ok(ty) => match ty.oid {
+        Ok(ty) => match ty.oid.elem_type().unwrap_or(ty.oid) {
             TypeOid::BPCHAR => "bpchar".into(),
             TypeOid::VARCHAR => "varchar".into(),
             TypeOid::TIMESTAMPTZ => "timestamptz".into(),
@@ -3612,6 +3742,14 @@ fn aggregate_call(
                 },
                 t(TypeOid::BOOL),
             )
+        }
+        "array_agg" => {
+            if arg_t.oid == TypeOid::UNKNOWN {
+                let a0 = args.remove(0);
+                args.insert(0, coerce(a0, t(TypeOid::TEXT), CastContext::Implicit)?);
+            }
+            let typ = super::array::array_of(SqlType::new(args[0].typ().oid))?;
+            (AggFunc::ArrayAgg, typ)
         }
         "string_agg" => {
             let sep = coerce(args.remove(1), t(TypeOid::TEXT), CastContext::Implicit)?;

@@ -67,6 +67,11 @@ pub fn cast_context(from: TypeOid, to: TypeOid) -> Option<CastContext> {
     if from == to || from == TypeOid::UNKNOWN {
         return Some(Implicit);
     }
+    // An array converts to another array type as its elements convert
+    // (PostgreSQL's array coercion).
+    if let (Some(a), Some(b)) = (from.elem_type(), to.elem_type()) {
+        return cast_context(a, b);
+    }
     if let (Some(a), Some(b)) = (numeric_rank(from), numeric_rank(to)) {
         return Some(if a < b { Implicit } else { Assignment });
     }
@@ -149,6 +154,17 @@ fn cast_value_inner(
         && let Datum::Text(s) = &v
     {
         return Ok(input_text(s, to, opts)?);
+    }
+    if let (Datum::Array(a), Some(fe), Some(te)) = (&v, f.elem_type(), t.elem_type()) {
+        let (fe, te) = (SqlType::new(fe), SqlType::with_typmod(te, to.typmod));
+        let mut elems = Vec::with_capacity(a.elems.len());
+        for e in &a.elems {
+            elems.push(cast_value(e.clone(), fe, te, explicit, opts)?);
+        }
+        return Ok(Datum::Array(std::sync::Arc::new(storage::datum::Array {
+            lower: a.lower,
+            elems,
+        })));
     }
     use Datum::*;
     Ok(match (v, t) {

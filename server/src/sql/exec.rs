@@ -667,6 +667,8 @@ enum AggState {
     MinMax(Option<Datum>),
     Bool(Option<bool>),
     Str(Option<String>),
+    /// array_agg's values so far, NULLs included.
+    Array(Vec<Datum>),
     /// Youngs-Cramer running sums, as PostgreSQL's float8_accum.
     VarFloat {
         n: f64,
@@ -710,6 +712,7 @@ fn new_state(call: &AggCall) -> AggState {
         AggFunc::Min | AggFunc::Max => AggState::MinMax(None),
         AggFunc::BoolAnd | AggFunc::BoolOr => AggState::Bool(None),
         AggFunc::StringAgg => AggState::Str(None),
+        AggFunc::ArrayAgg => AggState::Array(Vec::new()),
         AggFunc::VarSamp | AggFunc::VarPop | AggFunc::StddevSamp | AggFunc::StddevPop => {
             if call.typ.oid == TypeOid::NUMERIC {
                 AggState::VarNumeric {
@@ -764,6 +767,10 @@ fn advance(state: &mut AggState, call: &AggCall, args: &[Datum]) -> SqlResult<()
         return Ok(());
     }
     let Some(v) = args.first() else { return Ok(()) };
+    if let AggState::Array(values) = state {
+        values.push(v.clone());
+        return Ok(());
+    }
     if matches!(v, Datum::Null) {
         return Ok(());
     }
@@ -838,6 +845,7 @@ fn advance(state: &mut AggState, call: &AggCall, args: &[Datum]) -> SqlResult<()
             *sxx = sxx.add(&x.mul(&x));
             *sx = sx.add(&x);
         }
+        AggState::Array(_) => {}
         AggState::Str(acc) => {
             let s = match v {
                 Datum::Text(s) => s.as_str(),
@@ -867,6 +875,7 @@ fn finish(state: AggState, call: &AggCall) -> SqlResult<Datum> {
         | AggState::MinMax(None)
         | AggState::Bool(None)
         | AggState::Str(None) => Datum::Null,
+        AggState::Array(values) => super::array::aggregate_result(values),
         AggState::SumInt(Some(v)) => {
             if call.typ.oid == TypeOid::INT8 {
                 Datum::Int8(

@@ -26,7 +26,7 @@ use storage::datum::io::OutputOptions;
 use storage::datum::{Datum, SqlType, TypeOid};
 
 use super::bind::{DeletePlan, InsertPlan, UpdatePlan, quote_ident};
-use super::expr::{Expr, SubKind};
+use super::expr::{ArraySubscript, Expr, SubKind};
 use super::path::{ColumnQual, IndexPath};
 use super::plan::{JoinKind, Plan, SetOpKind, SortKey};
 
@@ -512,6 +512,7 @@ impl<'a> Explainer<'a> {
                         ColumnQual::Eq(_) => EQ_SELECTIVITY,
                         ColumnQual::Range { .. } => RANGE_SELECTIVITY,
                         ColumnQual::In(list) => EQ_SELECTIVITY * list.len() as f64,
+                        ColumnQual::InArray(_) => EQ_SELECTIVITY * 10.0,
                     };
                 }
                 let out = if unique { 1.0 } else { (rows * sel).max(1.0) };
@@ -794,6 +795,9 @@ impl<'a> Explainer<'a> {
                     }
                 }
                 ColumnQual::In(list) => conds.push(format!("({col} = ANY ({}))", self.array(list))),
+                ColumnQual::InArray(a) => {
+                    conds.push(format!("({col} = ANY ({}))", self.operand(a, cols)))
+                }
             }
         }
         and_text(conds)
@@ -901,9 +905,39 @@ impl<'a> Explainer<'a> {
                 self.array(list)
             ),
             Expr::Case { .. } => "CASE ... END".into(),
+            Expr::ArrayCons(v, _) => {
+                let items: Vec<String> = v.iter().map(|x| self.operand(x, names)).collect();
+                format!("ARRAY[{}]", items.join(", "))
+            }
+            Expr::ArrayOp {
+                op,
+                all,
+                lhs,
+                array,
+            } => format!(
+                "({} {} {} ({}))",
+                self.operand(lhs, names),
+                op.symbol(),
+                if *all { "ALL" } else { "ANY" },
+                self.operand(array, names)
+            ),
+            Expr::Subscript(base, sub, _) => {
+                let b = self.operand(base, names);
+                match sub {
+                    ArraySubscript::Index(i) => format!("{b}[{}]", self.operand(i, names)),
+                    ArraySubscript::Slice(lo, hi) => format!(
+                        "{b}[{}:{}]",
+                        lo.as_ref()
+                            .map_or(String::new(), |x| self.operand(x, names)),
+                        hi.as_ref()
+                            .map_or(String::new(), |x| self.operand(x, names))
+                    ),
+                }
+            }
             Expr::SubPlan(s) => match &s.kind {
                 SubKind::Exists => "(EXISTS (SubPlan))".into(),
                 SubKind::Scalar => "(SubPlan)".into(),
+                SubKind::Array => "(ARRAY(SubPlan))".into(),
                 SubKind::Any(op, x) => {
                     format!("({} {} ANY (SubPlan))", self.operand(x, names), op.symbol())
                 }

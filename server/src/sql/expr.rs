@@ -81,6 +81,31 @@ pub enum Expr {
     ),
     /// `bt_index_check(index)`: verifies a B-tree's structure; returns void.
     IndexCheck(std::sync::Arc<storage::catalog::TableInfo>),
+    /// `ARRAY[e, ...]` with elements coerced to the element type of `typ`.
+    ArrayCons(Vec<Expr>, SqlType),
+    /// `x op ANY (array)` / `x op ALL (array)` (PostgreSQL's
+    /// ScalarArrayOpExpr); `x IN (...)` lists stay [`Expr::InList`].
+    ArrayOp {
+        /// The comparison.
+        op: BinOp,
+        /// ALL rather than ANY.
+        all: bool,
+        /// The scalar, of the array's element type.
+        lhs: Box<Expr>,
+        /// The array.
+        array: Box<Expr>,
+    },
+    /// `a[i]` or `a[lo:hi]`; `typ` is the element type or the array type.
+    Subscript(Box<Expr>, ArraySubscript, SqlType),
+}
+
+/// What a subscript selects.
+#[derive(Clone, Debug)]
+pub enum ArraySubscript {
+    /// `[i]`: one element.
+    Index(Box<Expr>),
+    /// `[lo:hi]`, either bound optional: a slice.
+    Slice(Option<Box<Expr>>, Option<Box<Expr>>),
 }
 
 /// Sequence functions.
@@ -107,6 +132,8 @@ pub enum SubKind {
     Any(BinOp, Box<Expr>),
     /// `x op ALL (SELECT ...)`.
     All(BinOp, Box<Expr>),
+    /// `ARRAY(SELECT ...)`: the single column's values as an array.
+    Array,
 }
 
 /// A subquery inside an expression.
@@ -202,6 +229,8 @@ impl Expr {
             | Expr::Binary(_, _, _, t)
             | Expr::Cast(_, t)
             | Expr::Func(_, _, t)
+            | Expr::ArrayCons(_, t)
+            | Expr::Subscript(_, _, t)
             | Expr::Case { typ: t, .. } => *t,
             Expr::Outer { typ, .. } => *typ,
             Expr::Neg(e) => e.typ(),
@@ -211,6 +240,7 @@ impl Expr {
             | Expr::IsNull(..)
             | Expr::IsBool(..)
             | Expr::IsDistinct(..)
+            | Expr::ArrayOp { .. }
             | Expr::InList(..) => SqlType::new(TypeOid::BOOL),
             Expr::SubPlan(s) => s.typ,
             Expr::Sequence(..) => SqlType::new(TypeOid::INT8),
@@ -367,6 +397,42 @@ impl Expr {
                 ctx.runner.sequence(*op, seq.as_deref(), &values)
             }
             Expr::IndexCheck(index) => ctx.runner.index_check(index),
+            Expr::ArrayCons(elems, _) => {
+                let mut values = Vec::with_capacity(elems.len());
+                for e in elems {
+                    values.push(e.eval(row, ctx)?);
+                }
+                Ok(Datum::Array(std::sync::Arc::new(
+                    storage::datum::Array::new(values),
+                )))
+            }
+            Expr::ArrayOp {
+                op,
+                all,
+                lhs,
+                array,
+            } => {
+                let a = array.eval(row, ctx)?;
+                let x = lhs.eval(row, ctx)?;
+                Ok(super::array::eval_array_op(*op, *all, &x, &a))
+            }
+            Expr::Subscript(base, sub, _) => {
+                let a = base.eval(row, ctx)?;
+                match sub {
+                    ArraySubscript::Index(i) => Ok(super::array::subscript(&a, &i.eval(row, ctx)?)),
+                    ArraySubscript::Slice(lo, hi) => {
+                        let lo = match lo {
+                            Some(e) => Some(e.eval(row, ctx)?),
+                            None => None,
+                        };
+                        let hi = match hi {
+                            Some(e) => Some(e.eval(row, ctx)?),
+                            None => None,
+                        };
+                        Ok(super::array::slice(&a, lo.as_ref(), hi.as_ref()))
+                    }
+                }
+            }
         }
     }
 
@@ -388,7 +454,22 @@ impl Expr {
             | Expr::IsNull(e, _)
             | Expr::IsBool(e, _, _)
             | Expr::Cast(e, _) => e.walk(f),
-            Expr::And(v) | Expr::Or(v) | Expr::Func(_, v, _) => v.iter().for_each(|e| e.walk(f)),
+            Expr::And(v) | Expr::Or(v) | Expr::Func(_, v, _) | Expr::ArrayCons(v, _) => {
+                v.iter().for_each(|e| e.walk(f))
+            }
+            Expr::ArrayOp { lhs, array, .. } => {
+                lhs.walk(f);
+                array.walk(f);
+            }
+            Expr::Subscript(base, sub, _) => {
+                base.walk(f);
+                match sub {
+                    ArraySubscript::Index(i) => i.walk(f),
+                    ArraySubscript::Slice(lo, hi) => {
+                        lo.iter().chain(hi.iter()).for_each(|e| e.walk(f))
+                    }
+                }
+            }
             Expr::InList(e, v, _) => {
                 e.walk(f);
                 v.iter().for_each(|e| e.walk(f));
@@ -412,7 +493,7 @@ impl Expr {
             }
             Expr::SubPlan(s) => match &s.kind {
                 SubKind::Any(_, e) | SubKind::All(_, e) => e.walk(f),
-                SubKind::Scalar | SubKind::Exists => {}
+                SubKind::Scalar | SubKind::Exists | SubKind::Array => {}
             },
             Expr::Sequence(_, _, args) => args.iter().for_each(|e| e.walk(f)),
             Expr::Const(..)
@@ -444,6 +525,13 @@ fn eval_subplan(sub: &SubPlan, row: &[Datum], ctx: &EvalCtx<'_>) -> SqlResult<Da
                 .unwrap_or(Datum::Null))
         }
         SubKind::Exists => Ok(Datum::Bool(!rows.is_empty())),
+        SubKind::Array => Ok(Datum::Array(std::sync::Arc::new(
+            storage::datum::Array::new(
+                rows.into_iter()
+                    .map(|r| r.into_iter().next().unwrap_or(Datum::Null))
+                    .collect(),
+            ),
+        ))),
         SubKind::Any(op, lhs) | SubKind::All(op, lhs) => {
             let is_all = matches!(sub.kind, SubKind::All(..));
             let v = lhs.eval(row, ctx)?;

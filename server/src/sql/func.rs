@@ -145,6 +145,36 @@ pub enum Builtin {
     AdvisoryUnlockAll,
     /// A system information function ([`super::catalogfuncs`]).
     Catalog(super::catalogfuncs::CatalogFn),
+    /// `array_length(a, dim)` ([`super::array`])
+    ArrayLength,
+    /// `array_lower(a, dim)`
+    ArrayLower,
+    /// `array_upper(a, dim)`
+    ArrayUpper,
+    /// `array_ndims(a)`
+    ArrayNdims,
+    /// `array_dims(a)`
+    ArrayDims,
+    /// `cardinality(a)`
+    Cardinality,
+    /// `array_append(a, x)`, `a || x`
+    ArrayAppend,
+    /// `array_prepend(x, a)`, `x || a`
+    ArrayPrepend,
+    /// `array_cat(a, b)`, `a || b`
+    ArrayCat,
+    /// `array_to_string(a, delim [, null_text])`
+    ArrayToString,
+    /// `string_to_array(s, delim [, null_text])`
+    StringToArray,
+    /// `array_position(a, x [, start])`
+    ArrayPosition,
+    /// `array_positions(a, x)`
+    ArrayPositions,
+    /// `array_remove(a, x)`
+    ArrayRemove,
+    /// `array_replace(a, from, to)`
+    ArrayReplace,
 }
 
 fn t(oid: TypeOid) -> SqlType {
@@ -587,6 +617,10 @@ pub fn resolve_function(name: &str, mut args: Vec<Expr>) -> SqlResult<Option<Exp
             arity(name, &args, &[0])?;
             func(ControlCheckpoint, args, t(TypeOid::RECORD))
         }
+        "array_length" | "array_lower" | "array_upper" | "array_ndims" | "cardinality"
+        | "array_dims" | "array_append" | "array_prepend" | "array_cat" | "array_to_string"
+        | "string_to_array" | "array_position" | "array_positions" | "array_remove"
+        | "array_replace" => super::array::resolve_array_function(name, args),
         _ => super::catalogfuncs::resolve(name, args),
     }
 }
@@ -700,6 +734,14 @@ pub fn call_builtin(
             return Ok(Datum::Text(String::new()));
         }
         AdvisoryUnlockAll => return Ok(Datum::Text(String::new())),
+        f if super::array::is_array_function(f) => {
+            let mut vals = Vec::with_capacity(args.len());
+            for a in args {
+                vals.push(a.eval(row, ctx)?);
+            }
+            let arg0 = args.first().map_or(t(TypeOid::TEXT), Expr::typ);
+            return super::array::call_array_function(f, &vals, arg0, &ctx.env.output);
+        }
         _ => {}
     }
     let mut vals = Vec::with_capacity(args.len());
@@ -712,6 +754,13 @@ pub fn call_builtin(
     }
     let env = ctx.env;
     Ok(match f {
+        ArrayLength | ArrayLower | ArrayUpper | ArrayNdims | ArrayDims | Cardinality
+        | ArrayAppend | ArrayPrepend | ArrayCat | ArrayToString | StringToArray | ArrayPosition
+        | ArrayPositions | ArrayRemove | ArrayReplace => {
+            return Err(SqlError::internal(format!(
+                "{f:?} is evaluated with its NULL arguments"
+            )));
+        }
         CurrentWalLsn | CurrentWalInsertLsn | CurrentWalFlushLsn | WalfileName | SwitchWal
         | ControlCheckpoint => ctx.runner.wal_function(f, &vals)?,
         WalLsnDiff => super::walfuncs::lsn_diff(&vals[0], &vals[1])?,

@@ -8,6 +8,7 @@
 //!   a = 1 AND b = 2                  [ (1,2) .. (1,2) ]   (prefix bounds)
 //!   a = 1 AND b > 5 AND b <= 9       ( (1,5) .. (1,9) ]
 //!   a = 1 AND b IN (7, 3, 3)         [ (1,3) .. (1,3) ], [ (1,7) .. (1,7) ]
+//!   a = ANY ('{7,NULL,3}')           [ (3) .. (3) ], [ (7) .. (7) ]
 //!   a < 10                           ( -inf  .. (10)  )
 //! ```
 //!
@@ -89,12 +90,25 @@ pub fn key_ranges(
                 let [lower, upper] = bounds;
                 return Ok(vec![(lower, upper)]);
             }
-            ColumnQual::In(list) => {
-                let mut values = Vec::with_capacity(list.len());
-                for e in list {
-                    if let Some(v) = eval(e, i)? {
-                        values.push(v);
+            ColumnQual::In(_) | ColumnQual::InArray(_) => {
+                let mut values = Vec::new();
+                match q {
+                    ColumnQual::In(list) => {
+                        for e in list {
+                            if let Some(v) = eval(e, i)? {
+                                values.push(v);
+                            }
+                        }
                     }
+                    ColumnQual::InArray(e) => {
+                        // A NULL array matches no row; NULL elements match none.
+                        if let Datum::Array(a) = e.eval(&[], &ecx)? {
+                            let typ = table.columns[path.index.columns[i]].typ;
+                            values
+                                .extend(a.elems.iter().filter_map(|v| to_key_type(v.clone(), typ)));
+                        }
+                    }
+                    _ => {}
                 }
                 let order = path.index.orders[i];
                 values.sort_by(|a, b| {

@@ -1,5 +1,6 @@
 //! SQL: parsing, binding, planning and execution.
 
+pub mod array;
 pub mod bind;
 pub mod cast;
 pub mod catalogfuncs;

@@ -44,6 +44,12 @@ pub enum BinOp {
     GtEq,
     /// `||`
     Concat,
+    /// `@>` (array contains)
+    Contains,
+    /// `<@` (array is contained by)
+    ContainedBy,
+    /// `&&` (arrays overlap)
+    Overlap,
     /// `LIKE` / `ILIKE` (case-insensitive) / their negations.
     Like {
         /// ILIKE
@@ -86,6 +92,9 @@ impl BinOp {
             BinOp::Gt => ">",
             BinOp::GtEq => ">=",
             BinOp::Concat => "||",
+            BinOp::Contains => "@>",
+            BinOp::ContainedBy => "<@",
+            BinOp::Overlap => "&&",
             BinOp::Like {
                 case_insensitive: false,
                 negated: false,
@@ -181,6 +190,9 @@ pub fn eval_binop(op: BinOp, a: Datum, b: Datum, env: &SessionEnv) -> SqlResult<
             BinOp::Gt => o == Ordering::Greater,
             _ => o != Ordering::Less,
         }));
+    }
+    if matches!(op, BinOp::Contains | BinOp::ContainedBy | BinOp::Overlap) {
+        return super::array::eval_array_binop(op, &a, &b);
     }
     use Datum::*;
     match (op, a, b) {

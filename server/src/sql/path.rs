@@ -16,7 +16,8 @@
 //!
 //! A conjunct of the WHERE clause is usable on index column `c` when it is
 //! `c op v` or `v op c` with `op` one of `= < <= > >=`, `c BETWEEN v AND w`
-//! (bound as two conjuncts), or `c IN (v, ...)`, where every `v` is a
+//! (bound as two conjuncts), `c IN (v, ...)` or `c = ANY (a)` (an array
+//! constant, parameter or `ARRAY[...]`), where every `v` and `a` is a
 //! pseudo-constant: built from constants, parameters and columns of
 //! enclosing queries, with no volatile function. Quals are used on a prefix
 //! of the key: equalities on the leading columns, then at most one range or
@@ -42,7 +43,7 @@ use std::sync::Arc;
 use storage::catalog::{IndexInfo, TableInfo};
 use storage::datum::{SqlType, TypeOid};
 
-use super::expr::Expr;
+use super::expr::{ArraySubscript, Expr};
 use super::func::Builtin;
 use super::ops::BinOp;
 use super::plan::{JoinKind, Plan, SortKey};
@@ -61,6 +62,9 @@ pub enum ColumnQual {
     },
     /// `c IN (v, ...)`: one descent per distinct value.
     In(Vec<Expr>),
+    /// `c = ANY (array)`: one descent per distinct non-NULL element, in
+    /// index order (PostgreSQL's ScalarArrayOpExpr index qual).
+    InArray(Expr),
 }
 
 /// An index scan's choice of index and bounds.
@@ -89,6 +93,7 @@ impl IndexPath {
 enum Qual {
     Cmp(BinOp, usize, Expr),
     In(usize, Vec<Expr>),
+    InArray(usize, Expr),
 }
 
 /// Rewrites `plan` to read tables through indexes where that pays.
@@ -413,6 +418,21 @@ fn shift_columns(e: &mut Expr, delta: usize) {
             shift_columns(x, delta);
             v.iter_mut().for_each(|y| shift_columns(y, delta));
         }
+        Expr::ArrayCons(v, _) => v.iter_mut().for_each(|x| shift_columns(x, delta)),
+        Expr::ArrayOp { lhs, array, .. } => {
+            shift_columns(lhs, delta);
+            shift_columns(array, delta);
+        }
+        Expr::Subscript(base, sub, _) => {
+            shift_columns(base, delta);
+            match sub {
+                ArraySubscript::Index(i) => shift_columns(i, delta),
+                ArraySubscript::Slice(lo, hi) => lo
+                    .iter_mut()
+                    .chain(hi.iter_mut())
+                    .for_each(|x| shift_columns(x, delta)),
+            }
+        }
         Expr::Case {
             operand,
             whens,
@@ -452,7 +472,11 @@ const SMALL_LEFT_ROWS: usize = 1000;
 fn is_small(plan: &Plan) -> bool {
     match plan {
         Plan::IndexScan { path, .. } => {
-            path.eq_prefix() > 0 || matches!(path.quals.last(), Some(ColumnQual::In(_)))
+            path.eq_prefix() > 0
+                || matches!(
+                    path.quals.last(),
+                    Some(ColumnQual::In(_) | ColumnQual::InArray(_))
+                )
         }
         Plan::Values { rows, .. } => rows.len() <= SMALL_LEFT_ROWS,
         Plan::Limit {
@@ -711,7 +735,10 @@ pub fn choose_index(table: &TableInfo, predicate: Option<&Expr>) -> Option<Index
         };
         let eq = path.eq_prefix();
         let all_eq = eq == index.columns.len();
-        let has_in = matches!(path.quals.last(), Some(ColumnQual::In(_)));
+        let has_in = matches!(
+            path.quals.last(),
+            Some(ColumnQual::In(_) | ColumnQual::InArray(_))
+        );
         // Rank: a unique index fully fixed by equalities, then more
         // equality columns, then an IN list or range over none.
         let rank = (eq, all_eq && index.unique, has_in);
@@ -738,6 +765,13 @@ fn index_path(index: &Arc<IndexInfo>, quals: &[Qual]) -> Option<IndexPath> {
             _ => None,
         }) {
             out.push(ColumnQual::In(list));
+            break;
+        }
+        if let Some(array) = quals.iter().find_map(|q| match q {
+            Qual::InArray(c, array) if *c == col => Some(array.clone()),
+            _ => None,
+        }) {
+            out.push(ColumnQual::InArray(array));
             break;
         }
         let mut lower = None;
@@ -791,6 +825,22 @@ fn collect_quals(e: &Expr, table: &TableInfo, out: &mut Vec<Qual>) {
                 })
             {
                 out.push(Qual::In(c, list.clone()));
+            }
+        }
+        Expr::ArrayOp {
+            op: BinOp::Eq,
+            all: false,
+            lhs,
+            array,
+        } => {
+            if let Some(c) = key_column(lhs, table)
+                && is_pseudo_constant(array)
+                && comparable(
+                    table.columns[c].typ,
+                    expr_type(array).and_then(super::array::element_of),
+                )
+            {
+                out.push(Qual::InArray(c, (**array).clone()));
             }
         }
         _ => {}
@@ -859,6 +909,7 @@ fn expr_type(e: &Expr) -> Option<SqlType> {
         | Expr::Outer { typ: t, .. }
         | Expr::Cast(_, t)
         | Expr::Binary(_, _, _, t)
+        | Expr::ArrayCons(_, t)
         | Expr::Func(_, _, t) => Some(*t),
         Expr::Neg(x) => expr_type(x),
         _ => None,
@@ -875,6 +926,7 @@ fn is_pseudo_constant(e: &Expr) -> bool {
             !op.is_comparison() && is_pseudo_constant(l) && is_pseudo_constant(r)
         }
         Expr::Func(f, args, _) => !is_volatile(*f) && args.iter().all(is_pseudo_constant),
+        Expr::ArrayCons(elems, _) => elems.iter().all(is_pseudo_constant),
         _ => false,
     }
 }
@@ -897,7 +949,9 @@ pub fn enforced_conjuncts(terms: &[&Expr], path: &IndexPath, table: &TableInfo) 
             collect_quals(t, table, &mut quals);
             quals.len() == 1
                 && match &quals[0] {
-                    Qual::Cmp(_, c, _) | Qual::In(c, _) => qual_columns.contains(c),
+                    Qual::Cmp(_, c, _) | Qual::In(c, _) | Qual::InArray(c, _) => {
+                        qual_columns.contains(c)
+                    }
                 }
         })
         .collect()

@@ -268,6 +268,8 @@ pub enum AggFunc {
     BoolOr,
     /// string_agg(x, sep)
     StringAgg,
+    /// array_agg(x): NULLs included
+    ArrayAgg,
     /// var_samp(x) / variance(x)
     VarSamp,
     /// var_pop(x)

@@ -1,4 +1,4 @@
-//! Set-returning functions: `generate_series`.
+//! Set-returning functions: `generate_series` and `unnest`.
 //!
 //! A set-returning call appears in two places, with PostgreSQL's meaning:
 //!
@@ -18,12 +18,15 @@
 //!
 //! Argument types, as PostgreSQL resolves them: integer (int4 unless an
 //! argument is int8), numeric, and timestamp / timestamptz with an
-//! interval step (a date start resolves to timestamptz). Arrays do not
-//! exist in heapgres yet, so `unnest` is not here.
+//! interval step (a date start resolves to timestamptz). `unnest(array)`
+//! yields the elements (NULLs included) in order; its multi-argument form
+//! answers 0A000.
 
 use std::cmp::Ordering;
 
-use storage::datum::{Datum, Interval, Numeric, SqlType, TypeOid};
+use std::sync::Arc;
+
+use storage::datum::{Array, Datum, Interval, Numeric, SqlType, TypeOid};
 
 use super::compare::cmp_values;
 use super::expr::{Expr, SessionEnv};
@@ -39,6 +42,8 @@ pub const SRF_BASE: usize = usize::MAX / 8;
 pub enum SrfFunc {
     /// `generate_series(start, stop [, step])`.
     GenerateSeries,
+    /// `unnest(array)`.
+    Unnest,
 }
 
 /// A bound set-returning call.
@@ -54,7 +59,7 @@ pub struct SrfCall {
 
 /// True if `name` is a set-returning function heapgres knows.
 pub fn is_srf_name(name: &str) -> bool {
-    matches!(name, "generate_series")
+    matches!(name, "generate_series" | "unnest")
 }
 
 /// Resolves `name(args)` to a set-returning call, coercing the arguments.
@@ -65,6 +70,9 @@ pub fn resolve_srf(name: &str, args: Vec<Expr>) -> SqlResult<SrfCall> {
         let t: Vec<&str> = args.iter().map(|a| a.typ().oid.sql_name()).collect();
         SqlError::undefined_function(&format!("{name}({})", t.join(", ")))
     };
+    if name == "unnest" {
+        return resolve_unnest(args);
+    }
     if name != "generate_series" || !(2..=3).contains(&args.len()) {
         return Err(sig());
     }
@@ -121,12 +129,35 @@ pub fn resolve_srf(name: &str, args: Vec<Expr>) -> SqlResult<SrfCall> {
     })
 }
 
+fn resolve_unnest(mut args: Vec<Expr>) -> SqlResult<SrfCall> {
+    if args.len() > 1 {
+        return Err(SqlError::unsupported("unnest with several arguments"));
+    }
+    let Some(arg) = args.pop() else {
+        return Err(SqlError::undefined_function("unnest()"));
+    };
+    let typ = arg.typ();
+    if typ.oid == TypeOid::UNKNOWN {
+        return Err(SqlError::new("42725", "function unnest(unknown) is not unique")
+            .with_hint("Could not choose a best candidate function. You might need to add explicit type casts."));
+    }
+    let elem = super::array::element_of(typ)
+        .ok_or_else(|| SqlError::undefined_function(&format!("unnest({})", typ.oid.sql_name())))?;
+    Ok(SrfCall {
+        func: SrfFunc::Unnest,
+        args: vec![arg],
+        typ: SqlType::new(elem.oid),
+    })
+}
+
 /// The values of one call, produced lazily.
 pub struct Series {
     next: Option<Datum>,
     stop: Datum,
     step: Datum,
     descending: bool,
+    /// `unnest`: the array and the index of its next element.
+    elements: Option<(Arc<Array>, usize)>,
 }
 
 impl Series {
@@ -138,9 +169,19 @@ impl Series {
             stop: Datum::Null,
             step: Datum::Null,
             descending: false,
+            elements: None,
         };
         if args.iter().any(|a| matches!(a, Datum::Null)) {
             return Ok(empty);
+        }
+        if call.func == SrfFunc::Unnest {
+            return Ok(match args.into_iter().next() {
+                Some(Datum::Array(a)) => Series {
+                    elements: Some((a, 0)),
+                    ..empty
+                },
+                _ => empty,
+            });
         }
         let mut args = args.into_iter();
         let start = args.next().unwrap_or(Datum::Null);
@@ -209,11 +250,17 @@ impl Series {
             stop,
             step,
             descending,
+            elements: None,
         })
     }
 
     /// The next value, or `None` past `stop`.
     pub fn next_value(&mut self, env: &SessionEnv) -> SqlResult<Option<Datum>> {
+        if let Some((array, i)) = &mut self.elements {
+            let value = array.elems.get(*i).cloned();
+            *i += 1;
+            return Ok(value);
+        }
         let Some(cur) = self.next.take() else {
             return Ok(None);
         };

@@ -31,6 +31,7 @@ pub fn cmp_values(a: &Datum, b: &Datum) -> Ordering {
         (TimestampTz(x), TimestampTz(y)) => x.cmp(y),
         (Interval(x), Interval(y)) => x.cmp(y),
         (Uuid(x), Uuid(y)) => x.cmp(y),
+        (Array(x), Array(y)) => crate::datum::array::cmp_arrays(x, y),
         (Null, Null) => Ordering::Equal,
         _ => rank(a).cmp(&rank(b)),
     }
@@ -57,6 +58,7 @@ fn rank(d: &Datum) -> u8 {
         Datum::Json(_) => 16,
         Datum::Jsonb(_) => 17,
         Datum::Oid(_) => 18,
+        Datum::Array(_) => 19,
     }
 }
 
@@ -142,6 +144,11 @@ fn hash_value<H: Hasher>(d: &Datum, state: &mut H) {
         TimestampTz(v) => v.hash(state),
         Interval(v) => v.hash(state),
         Uuid(v) => v.hash(state),
+        Array(a) => {
+            a.elems.len().hash(state);
+            a.lower.hash(state);
+            a.elems.iter().for_each(|e| hash_value(e, state));
+        }
     }
 }
 

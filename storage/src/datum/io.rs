@@ -89,6 +89,9 @@ pub fn output_text(d: &Datum, typ: TypeOid, opts: &OutputOptions, out: &mut Stri
         Datum::Interval(v) => {
             let _ = write!(out, "{v}");
         }
+        Datum::Array(a) => {
+            super::array::output_array(a, typ.elem_type().unwrap_or(TypeOid::TEXT), opts, out)
+        }
         Datum::Uuid(u) => {
             for (i, byte) in u.iter().enumerate() {
                 if matches!(i, 4 | 6 | 8 | 10) {
@@ -431,6 +434,12 @@ pub fn apply_time_typmod(d: Datum, typmod: i32) -> Datum {
 /// Reads the text form `s` as a value of `typ` (PostgreSQL's input
 /// function, then the type modifier).
 pub fn input_text(s: &str, typ: SqlType, opts: &OutputOptions) -> Result<Datum, DatumError> {
+    if let Some(elem) = typ.oid.elem_type() {
+        let elem = SqlType::with_typmod(elem, typ.typmod);
+        return Ok(Datum::Array(std::sync::Arc::new(
+            super::array::input_array(s, elem, opts)?,
+        )));
+    }
     Ok(match typ.oid {
         TypeOid::BOOL => Datum::Bool(parse_bool(s)?),
         TypeOid::INT2 => Datum::Int2(parse_int(s, "smallint", "smallint")?),
@@ -523,6 +532,9 @@ pub fn send_binary(d: &Datum, typ: TypeOid, out: &mut Vec<u8>) {
         Datum::TimestampTz(v) => v.write_binary(out),
         Datum::Interval(v) => v.write_binary(out),
         Datum::Uuid(u) => out.extend_from_slice(u),
+        Datum::Array(a) => {
+            super::array::send_array(a, typ.elem_type().unwrap_or(TypeOid::TEXT), out)
+        }
     }
 }
 
@@ -540,6 +552,12 @@ pub fn recv_binary(buf: &[u8], typ: SqlType) -> Result<Datum, DatumError> {
         code: "22021",
         message: "invalid byte sequence for encoding \"UTF8\"".into(),
     };
+    if let Some(elem) = typ.oid.elem_type() {
+        let elem = SqlType::with_typmod(elem, typ.typmod);
+        return Ok(Datum::Array(std::sync::Arc::new(super::array::recv_array(
+            buf, elem,
+        )?)));
+    }
     Ok(match typ.oid {
         TypeOid::BOOL => Datum::Bool(exact::<1>(buf, "boolean")?[0] != 0),
         TypeOid::INT2 => Datum::Int2(i16::from_be_bytes(exact(buf, "smallint")?)),

@@ -1,6 +1,7 @@
 //! Values: the in-memory [`Datum`], the built-in types, and their text,
 //! binary-wire and on-disk forms.
 
+pub mod array;
 pub mod compare;
 pub mod datetime;
 pub mod error;
@@ -8,6 +9,7 @@ pub mod io;
 pub mod numeric;
 pub mod types;
 
+pub use array::Array;
 pub use datetime::{Date, Interval, Time, Timestamp, TimestampTz};
 pub use error::DatumError;
 pub use numeric::Numeric;
@@ -54,4 +56,7 @@ pub enum Datum {
     Jsonb(String),
     /// `oid` and the reg* types.
     Oid(u32),
+    /// A one-dimensional array of any of the above; the column's type says
+    /// which element type (see [`array`]).
+    Array(std::sync::Arc<Array>),
 }

@@ -90,13 +90,6 @@ builtin_types! {
     FLOAT4 = 700, "float4", 4, Int;
     FLOAT8 = 701, "float8", 8, Double;
     UNKNOWN = 705, "unknown", -2, Char;
-    BOOL_ARRAY = 1000, "_bool", -1, Int;
-    INT2_ARRAY = 1005, "_int2", -1, Int;
-    INT4_ARRAY = 1007, "_int4", -1, Int;
-    TEXT_ARRAY = 1009, "_text", -1, Int;
-    INT8_ARRAY = 1016, "_int8", -1, Int;
-    FLOAT8_ARRAY = 1022, "_float8", -1, Double;
-    OID_ARRAY = 1028, "_oid", -1, Int;
     ACLITEM = 1033, "aclitem", 12, Int;
     BPCHAR = 1042, "bpchar", -1, Int;
     VARCHAR = 1043, "varchar", -1, Int;
@@ -123,6 +116,34 @@ builtin_types! {
     JSONB = 3802, "jsonb", -1, Int;
     REGNAMESPACE = 4089, "regnamespace", 4, Int;
     REGROLE = 4096, "regrole", 4, Int;
+    JSON_ARRAY = 199, "_json", -1, Int;
+    BOOL_ARRAY = 1000, "_bool", -1, Int;
+    BYTEA_ARRAY = 1001, "_bytea", -1, Int;
+    CHAR_ARRAY = 1002, "_char", -1, Int;
+    NAME_ARRAY = 1003, "_name", -1, Int;
+    INT2_ARRAY = 1005, "_int2", -1, Int;
+    INT4_ARRAY = 1007, "_int4", -1, Int;
+    REGPROC_ARRAY = 1008, "_regproc", -1, Int;
+    TEXT_ARRAY = 1009, "_text", -1, Int;
+    BPCHAR_ARRAY = 1014, "_bpchar", -1, Int;
+    VARCHAR_ARRAY = 1015, "_varchar", -1, Int;
+    INT8_ARRAY = 1016, "_int8", -1, Double;
+    FLOAT4_ARRAY = 1021, "_float4", -1, Int;
+    FLOAT8_ARRAY = 1022, "_float8", -1, Double;
+    OID_ARRAY = 1028, "_oid", -1, Int;
+    TIMESTAMP_ARRAY = 1115, "_timestamp", -1, Double;
+    DATE_ARRAY = 1182, "_date", -1, Int;
+    TIME_ARRAY = 1183, "_time", -1, Double;
+    TIMESTAMPTZ_ARRAY = 1185, "_timestamptz", -1, Double;
+    INTERVAL_ARRAY = 1187, "_interval", -1, Double;
+    NUMERIC_ARRAY = 1231, "_numeric", -1, Int;
+    REGCLASS_ARRAY = 2210, "_regclass", -1, Int;
+    REGTYPE_ARRAY = 2211, "_regtype", -1, Int;
+    UUID_ARRAY = 2951, "_uuid", -1, Int;
+    PG_LSN_ARRAY = 3221, "_pg_lsn", -1, Double;
+    JSONB_ARRAY = 3807, "_jsonb", -1, Int;
+    REGNAMESPACE_ARRAY = 4090, "_regnamespace", -1, Int;
+    REGROLE_ARRAY = 4097, "_regrole", -1, Int;
 }
 
 impl TypeOid {
@@ -163,8 +184,32 @@ impl TypeOid {
             TypeOid::TIMETZ => "time with time zone",
             TypeOid::TIMESTAMP => "timestamp without time zone",
             TypeOid::TIMESTAMPTZ => "timestamp with time zone",
-            other => other.typname().unwrap_or("unknown"),
+            other => match super::array::array_sql_name(other) {
+                Some(name) => name,
+                None => other.typname().unwrap_or("unknown"),
+            },
         }
+    }
+
+    /// For an array type, its element type (`pg_type.typelem`).
+    pub fn elem_type(self) -> Option<TypeOid> {
+        super::array::ARRAY_TYPES
+            .iter()
+            .find(|a| a.0 == self)
+            .map(|a| a.1)
+    }
+
+    /// The array type whose elements are of this type (`pg_type.typarray`).
+    pub fn array_type(self) -> Option<TypeOid> {
+        super::array::ARRAY_TYPES
+            .iter()
+            .find(|a| a.1 == self)
+            .map(|a| a.0)
+    }
+
+    /// True for the built-in array types.
+    pub fn is_array(self) -> bool {
+        self.elem_type().is_some()
     }
 }
 

@@ -22,7 +22,8 @@
 //! timestamp, timestamptz 8 | interval 16 (micros i64, days i32, months i32) |
 //! uuid 16 | "char" 1 | numeric varlena holding numeric_send's bytes |
 //! text, varchar, bpchar, name, json, jsonb varlena holding UTF-8 |
-//! bytea varlena holding the bytes
+//! bytea varlena holding the bytes | arrays varlena holding array_send's
+//! bytes (see `datum::array`)
 //! ```
 
 use crate::datum::types::Align;
@@ -264,6 +265,16 @@ fn encode_value(attr: &AttrDesc, value: &Datum, out: &mut Vec<u8>) -> Result<()>
             n.write_binary(&mut buf);
             encode_varlena(&buf, attr.align, out)?;
         }
+        Datum::Array(a) => {
+            let elem = attr
+                .typ
+                .oid
+                .elem_type()
+                .ok_or_else(|| mismatch(attr, value))?;
+            let mut buf = Vec::new();
+            crate::datum::array::send_array(a, elem, &mut buf);
+            encode_varlena(&buf, attr.align, out)?;
+        }
         Datum::Null => return Err(mismatch(attr, value)),
     }
     Ok(())
@@ -336,6 +347,13 @@ fn decode_value(attr: &AttrDesc, tuple: &[u8], off: usize) -> Result<(Datum, usi
             ),
             TypeOid::JSON => Datum::Json(utf8(data)?),
             TypeOid::JSONB => Datum::Jsonb(utf8(data)?),
+            array if array.is_array() => {
+                let elem = SqlType::new(array.elem_type().unwrap_or(TypeOid::TEXT));
+                Datum::Array(std::sync::Arc::new(
+                    crate::datum::array::recv_array(data, elem)
+                        .map_err(|e| StorageError::Corrupted(e.to_string()))?,
+                ))
+            }
             _ => Datum::Text(utf8(data)?),
         };
         return Ok((value, next));

@@ -26,11 +26,35 @@ pub(super) fn is_lateral(tf: &ast::TableFactor) -> bool {
         tf,
         ast::TableFactor::Derived { lateral: true, .. }
             | ast::TableFactor::Function { .. }
+            | ast::TableFactor::UNNEST { .. }
             | ast::TableFactor::Table { args: Some(_), .. }
     )
 }
 
 impl Binder<'_> {
+    /// Binds `UNNEST(array)` in FROM (sqlparser's own node for it).
+    pub(super) fn bind_from_unnest(&mut self, tf: &ast::TableFactor) -> SqlResult<(Plan, Scope)> {
+        let ast::TableFactor::UNNEST {
+            alias,
+            array_exprs,
+            with_offset,
+            with_ordinality,
+            ..
+        } = tf
+        else {
+            return Err(SqlError::internal("UNNEST"));
+        };
+        if *with_offset {
+            return Err(SqlError::unsupported("UNNEST ... WITH OFFSET"));
+        }
+        let args: Vec<ast::FunctionArg> = array_exprs
+            .iter()
+            .map(|e| ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e.clone())))
+            .collect();
+        let name = ast::ObjectName::from(vec![ast::Ident::new("unnest")]);
+        self.bind_from_function(&name, &args, alias.as_ref(), *with_ordinality)
+    }
+
     /// Binds a set-returning function call in FROM.
     pub(super) fn bind_from_function(
         &mut self,
@@ -124,6 +148,7 @@ impl Binder<'_> {
                 with_ordinality,
                 ..
             } => self.bind_from_function(name, &args.args, alias.as_ref(), *with_ordinality),
+            unnest @ ast::TableFactor::UNNEST { .. } => self.bind_from_unnest(unnest),
             other => Err(SqlError::unsupported(format!("LATERAL {other}"))),
         };
         self.outer.pop();
