@@ -1056,6 +1056,25 @@ mod tests {
     }
 
     #[test]
+    fn date_style_and_encoding_are_canonical() {
+        let mut s = Settings::defaults();
+        for v in ["ISO", "iso, mdy", "MDY", "US, ISO"] {
+            s.set("datestyle", v, false).unwrap();
+            assert_eq!(s.get("DateStyle"), Some("ISO, MDY"), "{v}");
+        }
+        assert_eq!(
+            s.set("DateStyle", "German", false).unwrap_err().code,
+            "0A000"
+        );
+        s.set("client_encoding", "utf-8", false).unwrap();
+        assert_eq!(s.get("client_encoding"), Some("UTF8"));
+        assert_eq!(
+            s.set("client_encoding", "latin1", false).unwrap_err().code,
+            "22023"
+        );
+    }
+
+    #[test]
     fn config_file_syntax() {
         let mut s = Settings::defaults();
         apply_config_file(

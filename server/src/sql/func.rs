@@ -209,6 +209,13 @@ pub fn common_type(types: &[SqlType], context: &str) -> SqlResult<SqlType> {
                     }
                 }
                 _ if is_string(r.oid) && is_string(ty.oid) => t(TypeOid::TEXT),
+                // "char" meets the string types as text (its implicit cast).
+                (None, None)
+                    if (r.oid == TypeOid::CHAR && is_string(ty.oid))
+                        || (is_string(r.oid) && ty.oid == TypeOid::CHAR) =>
+                {
+                    t(TypeOid::TEXT)
+                }
                 // Integers meet OIDs as OIDs (int4 casts implicitly to oid).
                 _ if is_oid_like(r.oid) && (is_int(ty.oid) || is_oid_like(ty.oid)) => {
                     SqlType::new(r.oid)

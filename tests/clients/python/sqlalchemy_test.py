@@ -1,14 +1,18 @@
 """SQLAlchemy 2 ORM against heapgres (through psycopg 3, and psycopg2):
 metadata.create_all, sessions adding, querying, updating and deleting
 mapped objects with a one-to-many relationship, typed columns, NULLs, a
-rolled-back session and an error's SQLSTATE."""
+rolled-back session and an error's SQLSTATE.
+
+heapgres has no FOREIGN KEY constraints yet (0A000), so the relationship
+is declared with an explicit join condition instead of a ForeignKey
+column; the ORM's behaviour is the same."""
 
 import datetime
 import decimal
 import sys
 import uuid
 
-from sqlalchemy import ForeignKey, String, create_engine, func, select, text
+from sqlalchemy import String, create_engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from sqlalchemy.types import JSON, LargeBinary, Numeric
@@ -25,7 +29,9 @@ class Author(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(50), unique=True)
     born: Mapped[datetime.date | None]
-    books: Mapped[list["Book"]] = relationship(back_populates="author", cascade="all, delete-orphan", order_by="Book.id")
+    books: Mapped[list["Book"]] = relationship(
+        back_populates="author", cascade="all, delete-orphan", order_by="Book.id",
+        primaryjoin="Author.id == foreign(Book.author_id)")
 
 
 class Book(Base):
@@ -39,8 +45,8 @@ class Book(Base):
     cover: Mapped[bytes | None] = mapped_column(LargeBinary)
     extra: Mapped[dict | None] = mapped_column(JSON)
     rating: Mapped[float | None]
-    author_id: Mapped[int] = mapped_column(ForeignKey("sa_authors.id"))
-    author: Mapped[Author] = relationship(back_populates="books")
+    author_id: Mapped[int] = mapped_column(index=True)
+    author: Mapped[Author] = relationship(back_populates="books", primaryjoin="Author.id == foreign(Book.author_id)")
 
 
 def run(url):
