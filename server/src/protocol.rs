@@ -507,6 +507,12 @@ async fn message_loop(
     // client has sent nothing since: notifications may go out at once.
     let mut idle = true;
     loop {
+        if skipping && !conn.out.is_empty() {
+            // An error ends the batch: send it now, as PostgreSQL does, so
+            // a client that sent Flush rather than Sync (asyncpg's prepare)
+            // sees it instead of waiting.
+            conn.flush().await?;
+        }
         let msg = tokio::select! {
             m = conn.next() => m?,
             Some(n) = notifications.recv(), if idle => {

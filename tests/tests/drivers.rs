@@ -280,6 +280,22 @@ async fn tokio_postgres_round_trips_every_type_in_binary() {
         );
     }
 
+    // Arrays in binary, NULL elements included.
+    c.batch_execute("create table arrays (a int[], t text[])")
+        .await
+        .expect("create arrays");
+    let ints = vec![Some(1i32), None, Some(3)];
+    let texts = vec![Some("x".to_string()), Some("q\"uote".to_string()), None];
+    c.execute("insert into arrays values ($1, $2)", &[&ints, &texts])
+        .await
+        .expect("insert arrays");
+    let row = c
+        .query_one("select a, t from arrays where $1 = any(a)", &[&3i32])
+        .await
+        .expect("select arrays");
+    assert_eq!(row.get::<_, Vec<Option<i32>>>(0), ints);
+    assert_eq!(row.get::<_, Vec<Option<String>>>(1), texts);
+
     // Update and delete with parameters, the counts as the driver sees them.
     let updated = c
         .execute(

@@ -91,6 +91,13 @@ async function main() {
   r = await client.query({ text: 'select t, i2 from node_items where id = $1', values: [1], rowMode: 'array' });
   assert.deepEqual(r.rows, [['changed', -32767]]);
 
+  // Arrays as parameters and results; = ANY($1) with an array parameter.
+  await client.query('create table node_arrays (id int, a int[], t text[])');
+  await client.query('insert into node_arrays values ($1, $2, $3)', [1, [1, null, 3], ['x', 'q"uote', null]]);
+  r = await client.query('select a, t from node_arrays where id = any($1)', [[1, 2]]);
+  assert.deepEqual(r.rows, [{ a: [1, null, 3], t: ['x', 'q"uote', null] }]);
+  await client.query('drop table node_arrays');
+
   // A named prepared statement reused.
   for (let i = 0; i < 3; i++) {
     r = await client.query({ name: 'by_id', text: 'select id from node_items where id = $1', values: [1] });

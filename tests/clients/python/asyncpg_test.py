@@ -73,6 +73,14 @@ async def main():
     except asyncpg.DivisionByZeroError as e:
         assert e.sqlstate == "22012"
 
+    # A statement that fails to prepare (Parse, Describe and Flush, no
+    # Sync): the error must arrive without a Sync.
+    try:
+        await asyncio.wait_for(conn.prepare("select * from no_such_table"), 10)
+        raise AssertionError("preparing a missing table's query succeeded")
+    except asyncpg.UndefinedTableError as e:
+        assert e.sqlstate == "42P01"
+
     # executemany and a cursor inside a transaction.
     await conn.executemany("insert into apg_items (id, t) values ($1, $2)", [(i, f"m{i}") for i in range(10, 20)])
     async with conn.transaction():

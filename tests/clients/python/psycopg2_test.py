@@ -80,6 +80,13 @@ def main():
     assert cur.rowcount == 1
     conn.commit()
 
+    # Arrays as parameters (ARRAY[...] literals) and results.
+    cur.execute("create table p2_arrays (a int[], t text[])")
+    cur.execute("insert into p2_arrays values (%s, %s)", ([1, None, 3], ["x", 'q"uote', None]))
+    cur.execute("select a, t from p2_arrays")
+    assert cur.fetchone() == ([1, None, 3], ["x", 'q"uote', None])
+    conn.rollback()
+
     # Autocommit and the server-side settings psycopg2 reads.
     conn.autocommit = True
     cur.execute("set datestyle to 'ISO'")

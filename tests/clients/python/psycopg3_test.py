@@ -49,6 +49,15 @@ def main():
                 cur.execute(f"select {COLS} from p3_items where id = %s", (3,))
                 assert cur.fetchone() == (None,) * len(ROW)
 
+        # Arrays, as text and as binary parameters and results.
+        conn.execute("create table p3_arrays (id int, a int[], t text[])")
+        for binary in (False, True):
+            with conn.cursor(binary=binary) as cur:
+                cur.execute("insert into p3_arrays values (%s, %s, %s)", (int(binary), [1, None, 3], ["x", 'q"uote', None]))
+                cur.execute("select a, t from p3_arrays where id = %s", (int(binary),))
+                assert cur.fetchone() == ([1, None, 3], ["x", 'q"uote', None])
+        conn.rollback()
+
         # Prepared statements: after prepare_threshold executions psycopg
         # prepares a named statement and reuses it.
         with conn.cursor() as cur:
