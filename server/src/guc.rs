@@ -836,9 +836,14 @@ pub fn normalize(def: &Def, value: &str) -> SqlResult<String> {
             }
             Ok(v.to_string())
         }
+        Kind::Text if def.name == "DateStyle" => date_style(value),
         Kind::Text => Ok(value.to_string()),
         Kind::Enum(options) => {
-            let v = value.trim().to_ascii_lowercase();
+            let mut v = value.trim().to_ascii_lowercase();
+            if def.name == "client_encoding" {
+                // PostgreSQL ignores punctuation in encoding names: "utf-8".
+                v.retain(|c| c.is_ascii_alphanumeric());
+            }
             if options.contains(&v.as_str()) {
                 Ok(if def.name == "client_encoding" {
                     "UTF8".into()
@@ -857,6 +862,26 @@ pub fn normalize(def: &Def, value: &str) -> SqlResult<String> {
             }
         }
     }
+}
+
+/// Canonical `DateStyle`: PostgreSQL accepts the output style and the
+/// field order in either order, alone or together (`ISO`, `MDY`, `ISO,
+/// MDY`, `US`), and shows both. Only the ISO output style and the MDY
+/// order are implemented; anything else is 0A000.
+fn date_style(value: &str) -> SqlResult<String> {
+    for part in value.split(',') {
+        let p = part.trim().trim_matches('\'').trim().to_ascii_uppercase();
+        if !matches!(
+            p.as_str(),
+            "ISO" | "MDY" | "US" | "NONEURO" | "NONEUROPEAN" | "DEFAULT"
+        ) {
+            return Err(SqlError::unsupported(format!(
+                "DateStyle \"{}\"",
+                part.trim()
+            )));
+        }
+    }
+    Ok("ISO, MDY".into())
 }
 
 /// The numeric value of an integer setting in its base unit (ms, kB, pages).
@@ -1039,6 +1064,25 @@ mod tests {
         s.set("my.custom", "x", false).unwrap();
         assert_eq!(s.get("my.custom"), Some("x"));
         assert_eq!(s.get("timezone"), Some("UTC"));
+    }
+
+    #[test]
+    fn date_style_and_encoding_are_canonical() {
+        let mut s = Settings::defaults();
+        for v in ["ISO", "iso, mdy", "MDY", "US, ISO"] {
+            s.set("datestyle", v, false).unwrap();
+            assert_eq!(s.get("DateStyle"), Some("ISO, MDY"), "{v}");
+        }
+        assert_eq!(
+            s.set("DateStyle", "German", false).unwrap_err().code,
+            "0A000"
+        );
+        s.set("client_encoding", "utf-8", false).unwrap();
+        assert_eq!(s.get("client_encoding"), Some("UTF8"));
+        assert_eq!(
+            s.set("client_encoding", "latin1", false).unwrap_err().code,
+            "22023"
+        );
     }
 
     #[test]

@@ -24,6 +24,7 @@
 pub mod copy;
 pub mod error;
 pub mod guc;
+pub mod notify;
 pub mod protocol;
 pub mod server;
 pub mod session;

@@ -21,6 +21,13 @@
 //! 5. A malformed or oversized message ends the connection with a FATAL
 //!    08P01; other connections are unaffected. A client that disconnects
 //!    has its open transaction rolled back.
+//! 6. Notifications (LISTEN/NOTIFY, [`crate::notify`]) go out only between
+//!    transactions: those that arrived are sent just before a
+//!    ReadyForQuery reporting idle, and one that arrives while the session
+//!    waits idle for its client is sent at once.
+//! 7. Prepared statements live in the session (Parse, Close and SQL
+//!    `DEALLOCATE` share them); portals live here, and `CLOSE ALL` /
+//!    `DISCARD ALL` drop them.
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
@@ -37,8 +44,8 @@ use pgwire::messages::extendedquery::{
     BindComplete, CloseComplete, ParseComplete, PortalSuspended,
 };
 use pgwire::messages::response::{
-    CommandComplete, EmptyQueryResponse, ErrorResponse, NoticeResponse, ReadyForQuery, SslResponse,
-    TransactionStatus,
+    CommandComplete, EmptyQueryResponse, ErrorResponse, NoticeResponse, NotificationResponse,
+    ReadyForQuery, SslResponse, TransactionStatus,
 };
 use pgwire::messages::startup::{Authentication, BackendKeyData, ParameterStatus, SecretKey};
 use pgwire::messages::{
@@ -48,8 +55,10 @@ use storage::datum::io::{input_text, output_text, recv_binary, send_binary};
 use storage::datum::{Datum, SqlType, TypeOid};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::error::{SqlError, SqlResult};
+use crate::notify::Notification;
 use crate::session::{CopyIn, Notice, Outcome, Prepared, QueryResult, Session, Shared, TxStatus};
 use crate::sql::exec::Row;
 
@@ -293,7 +302,9 @@ pub async fn serve(
     };
     let (pid, session) = session;
     registry.active.fetch_add(1, Ordering::AcqRel);
-    let result = message_loop(&mut conn, session.clone(), shutdown).await;
+    let notifications = shared.notify.register(pid);
+    let result = message_loop(&mut conn, session.clone(), shutdown, notifications).await;
+    shared.notify.unregister(pid);
     if let Err(ConnError::Protocol(msg)) = result {
         tracing::warn!("closing connection {pid}: {msg}");
         fatal(&mut conn, "08P01", &msg).await;
@@ -463,22 +474,58 @@ fn send_outcome_extras(conn: &mut Conn, o: &Outcome) {
     }
 }
 
+/// Sends ReadyForQuery; when the session is idle (between transactions),
+/// first the notifications that arrived for it, as PostgreSQL does.
+fn send_ready(
+    conn: &mut Conn,
+    status: TxStatus,
+    notifications: &mut UnboundedReceiver<Notification>,
+) {
+    if status == TxStatus::Idle {
+        while let Ok(n) = notifications.try_recv() {
+            conn.send(notification_message(n));
+        }
+    }
+    conn.send(ready(status));
+}
+
+fn notification_message(n: Notification) -> PgWireBackendMessage {
+    PgWireBackendMessage::NotificationResponse(NotificationResponse::new(
+        n.pid, n.channel, n.payload,
+    ))
+}
+
 async fn message_loop(
     conn: &mut Conn,
     session: SharedSession,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
+    mut notifications: UnboundedReceiver<Notification>,
 ) -> Result<(), ConnError> {
-    let mut statements: HashMap<String, Arc<Prepared>> = HashMap::new();
     let mut portals: HashMap<String, Portal> = HashMap::new();
     let mut skipping = false;
+    // True while the last thing sent was ReadyForQuery "idle" and the
+    // client has sent nothing since: notifications may go out at once.
+    let mut idle = true;
     loop {
+        if skipping && !conn.out.is_empty() {
+            // An error ends the batch: send it now, as PostgreSQL does, so
+            // a client that sent Flush rather than Sync (asyncpg's prepare)
+            // sees it instead of waiting.
+            conn.flush().await?;
+        }
         let msg = tokio::select! {
             m = conn.next() => m?,
+            Some(n) = notifications.recv(), if idle => {
+                conn.send(notification_message(n));
+                conn.flush().await?;
+                continue;
+            }
             _ = shutdown.changed() => {
                 fatal(conn, "57P01", "terminating connection due to administrator command").await;
                 return Ok(());
             }
         };
+        idle = false;
         if skipping
             && !matches!(
                 msg,
@@ -545,20 +592,19 @@ async fn message_loop(
                         }
                     }
                 }
-                let status = session.lock().tx_status();
-                conn.send(ready(status));
+                let (status, closed) = {
+                    let mut s = session.lock();
+                    (s.tx_status(), s.take_portals_closed())
+                };
+                if closed {
+                    portals.clear();
+                }
+                send_ready(conn, status, &mut notifications);
+                idle = status == TxStatus::Idle;
                 conn.flush().await?;
             }
             PgWireFrontendMessage::Parse(p) => {
                 let name = p.name.clone().unwrap_or_default();
-                if !name.is_empty() && statements.contains_key(&name) {
-                    conn.send(error_message(&SqlError::new(
-                        "42P05",
-                        format!("prepared statement \"{name}\" already exists"),
-                    )));
-                    skipping = true;
-                    continue;
-                }
                 let types: Vec<Option<SqlType>> = p
                     .type_oids
                     .iter()
@@ -571,10 +617,10 @@ async fn message_loop(
                     })
                     .collect();
                 let sql = p.query.clone();
-                let r = with_session(&session, move |s| s.prepare(&sql, &types), Err).await;
+                let r =
+                    with_session(&session, move |s| s.parse_named(&name, &sql, &types), Err).await;
                 match r {
-                    Ok(prep) => {
-                        statements.insert(name, Arc::new(prep));
+                    Ok(()) => {
                         conn.send(PgWireBackendMessage::ParseComplete(ParseComplete::new()));
                     }
                     Err(e) => {
@@ -586,7 +632,7 @@ async fn message_loop(
             PgWireFrontendMessage::Bind(b) => {
                 let sname = b.statement_name.clone().unwrap_or_default();
                 let pname = b.portal_name.clone().unwrap_or_default();
-                let Some(stmt) = statements.get(&sname).cloned() else {
+                let Some(stmt) = session.lock().statement(&sname) else {
                     conn.send(error_message(&SqlError::new(
                         "26000",
                         format!("prepared statement \"{sname}\" does not exist"),
@@ -630,7 +676,8 @@ async fn message_loop(
             PgWireFrontendMessage::Describe(d) => {
                 let name = d.name.clone().unwrap_or_default();
                 if d.target_type == b'S' {
-                    match statements.get(&name) {
+                    let stmt = session.lock().statement(&name);
+                    match stmt {
                         Some(st) => {
                             conn.send(PgWireBackendMessage::ParameterDescription(
                                 ParameterDescription::new(
@@ -777,7 +824,7 @@ async fn message_loop(
             PgWireFrontendMessage::Close(c) => {
                 let name = c.name.clone().unwrap_or_default();
                 if c.target_type == b'S' {
-                    statements.remove(&name);
+                    session.lock().close_statement(&name);
                 } else {
                     portals.remove(&name);
                 }
@@ -790,8 +837,15 @@ async fn message_loop(
                 if let Err(e) = with_session(&session, |s| s.sync(), Err).await {
                     conn.send(error_message(&e));
                 }
-                let status = session.lock().tx_status();
-                conn.send(ready(status));
+                let (status, closed) = {
+                    let mut s = session.lock();
+                    (s.tx_status(), s.take_portals_closed())
+                };
+                if closed {
+                    portals.clear();
+                }
+                send_ready(conn, status, &mut notifications);
+                idle = status == TxStatus::Idle;
                 conn.flush().await?;
             }
             PgWireFrontendMessage::Terminate(_) => return Ok(()),

@@ -42,6 +42,7 @@ use storage::types::Oid;
 use crate::copy::{CopyOptions, format_row, parse_input};
 use crate::error::{SqlError, SqlResult};
 use crate::guc::Settings;
+use crate::notify::ListenAction;
 use crate::sql::bind::{
     Binder, CatalogLookup, ident_name, object_name_parts, parse_type_name, schema_and_name,
 };
@@ -212,6 +213,8 @@ pub struct Shared {
     pub engine: Arc<Engine>,
     /// The server's settings (file and command line).
     pub base_settings: Settings,
+    /// LISTEN/NOTIFY between sessions.
+    pub notify: crate::notify::NotifyHub,
     next_owner: std::sync::atomic::AtomicU64,
 }
 
@@ -221,6 +224,7 @@ impl Shared {
         Arc::new(Shared {
             engine,
             base_settings,
+            notify: Default::default(),
             next_owner: std::sync::atomic::AtomicU64::new(1),
         })
     }
@@ -239,7 +243,8 @@ pub struct Session {
     txn_snapshot: Option<RegisteredSnapshot>,
     pending: PendingFiles,
     catalog_changed: bool,
-    savepoints: Vec<String>,
+    /// Open savepoints: name and what NOTIFY/LISTEN had queued when it was set.
+    savepoints: Vec<(String, (usize, usize))>,
     env: SessionEnv,
     cancel: Arc<AtomicBool>,
     notices: Vec<Notice>,
@@ -252,6 +257,13 @@ pub struct Session {
     /// executed, if any.
     plan_cache: Option<PlanCache>,
     prepared_params: Option<Vec<SqlType>>,
+    /// Prepared statements by name, `""` being the unnamed one: the
+    /// extended protocol's Parse/Close and SQL `DEALLOCATE` share them, as
+    /// in PostgreSQL.
+    statements: std::collections::HashMap<String, Arc<Prepared>>,
+    /// Set by `CLOSE ALL` and `DISCARD ALL`: the protocol loop drops its
+    /// portals when it sees it.
+    portals_closed: bool,
 }
 
 impl Session {
@@ -294,6 +306,7 @@ impl Session {
                 lastval: Default::default(),
                 work_mem: work_mem_bytes(settings.get_int("work_mem")),
                 log_temp_files: settings.get_int("log_temp_files").unwrap_or(-1),
+                notify: Default::default(),
             },
             cancel,
             notices: Vec::new(),
@@ -301,6 +314,8 @@ impl Session {
             txn_settings: None,
             plan_cache: None,
             prepared_params: None,
+            statements: Default::default(),
+            portals_closed: false,
             settings,
         }
     }
@@ -343,12 +358,6 @@ impl Session {
             }
             "extra_float_digits" => {
                 self.env.output.extra_float_digits = value.parse().unwrap_or(1);
-            }
-            "DateStyle" => {
-                let v = value.to_ascii_uppercase();
-                if !v.split(',').all(|p| matches!(p.trim(), "ISO" | "MDY" | "")) {
-                    return Err(SqlError::unsupported(format!("DateStyle \"{value}\"")));
-                }
             }
             "transaction_isolation" => {
                 if self.block != Block::Idle && self.txn_snapshot.is_some() {
@@ -431,8 +440,43 @@ impl Session {
         out
     }
 
+    /// Parse (extended protocol): prepares `sql` as statement `name`. A
+    /// named statement must not exist yet (42P05); the unnamed one is
+    /// replaced.
+    pub fn parse_named(
+        &mut self,
+        name: &str,
+        sql: &str,
+        param_types: &[Option<SqlType>],
+    ) -> SqlResult<()> {
+        if !name.is_empty() && self.statements.contains_key(name) {
+            return Err(SqlError::new(
+                "42P05",
+                format!("prepared statement \"{name}\" already exists"),
+            ));
+        }
+        let prepared = self.prepare(sql, param_types)?;
+        self.statements.insert(name.to_string(), Arc::new(prepared));
+        Ok(())
+    }
+
+    /// The prepared statement called `name`.
+    pub fn statement(&self, name: &str) -> Option<Arc<Prepared>> {
+        self.statements.get(name).cloned()
+    }
+
+    /// Close (extended protocol): forgets statement `name`, if it exists.
+    pub fn close_statement(&mut self, name: &str) {
+        self.statements.remove(name);
+    }
+
+    /// True once after `CLOSE ALL` or `DISCARD ALL` ran.
+    pub fn take_portals_closed(&mut self) -> bool {
+        std::mem::take(&mut self.portals_closed)
+    }
+
     /// Parses and binds a statement for the extended protocol.
-    pub fn prepare(&mut self, sql: &str, param_types: &[Option<SqlType>]) -> SqlResult<Prepared> {
+    fn prepare(&mut self, sql: &str, param_types: &[Option<SqlType>]) -> SqlResult<Prepared> {
         let mut stmts = parse_statements(sql)?;
         if stmts.len() > 1 {
             return Err(SqlError::new(
@@ -671,8 +715,11 @@ impl Session {
         let r = self
             .txn
             .commit_with(&engine.txns, synchronous, &pending.on_commit);
+        let notify = self.env.notify.take();
         if r.is_err() {
             engine.catalog.remove_files(&pending.on_abort);
+        } else if !notify.is_empty() {
+            self.shared.notify.commit(self.env.backend_pid, notify);
         }
         self.end_transaction();
         r.map_err(Into::into)
@@ -684,6 +731,7 @@ impl Session {
         }
         let engine = self.engine.clone();
         let pending = std::mem::take(&mut self.pending);
+        self.env.notify.take();
         let r = self.txn.abort_with(&engine.txns, &pending.on_abort);
         self.end_transaction();
         r.map_err(Into::into)
@@ -769,7 +817,43 @@ impl Session {
             S::Set(set) => self.set(set),
             S::ShowVariable { variable } => self.show(variable),
             S::Reset(r) => self.reset(&r.reset),
-            S::Discard { .. } => Err(SqlError::unsupported("DISCARD")),
+            S::Discard { object_type } => self.discard(*object_type),
+            S::Deallocate { name, .. } => self.deallocate(name),
+            S::Close { cursor } => match cursor {
+                ast::CloseCursor::All => {
+                    self.portals_closed = true;
+                    Ok(QueryResult::Command("CLOSE CURSOR ALL".into()))
+                }
+                ast::CloseCursor::Specific { name } => Err(SqlError::new(
+                    "34000",
+                    format!("cursor \"{}\" does not exist", ident_name(name)),
+                )),
+            },
+            S::LISTEN { channel } => {
+                self.ensure_transaction()?;
+                let action = ListenAction::Listen(ident_name(channel));
+                self.env.notify.borrow_mut().action(action)?;
+                Ok(QueryResult::Command("LISTEN".into()))
+            }
+            S::UNLISTEN { channel } => {
+                self.ensure_transaction()?;
+                let action = if channel.value == "*" && channel.quote_style.is_none() {
+                    ListenAction::UnlistenAll
+                } else {
+                    ListenAction::Unlisten(ident_name(channel))
+                };
+                self.env.notify.borrow_mut().action(action)?;
+                Ok(QueryResult::Command("UNLISTEN".into()))
+            }
+            S::NOTIFY { channel, payload } => {
+                self.ensure_transaction()?;
+                let payload = payload.as_deref().unwrap_or("");
+                self.env
+                    .notify
+                    .borrow_mut()
+                    .notify(&ident_name(channel), payload)?;
+                Ok(QueryResult::Command("NOTIFY".into()))
+            }
             S::Query(_) | S::Insert(_) | S::Update(_) | S::Delete(_) => self.run_dml(stmt, params),
             S::Copy {
                 source,
@@ -840,6 +924,67 @@ impl Session {
                 Err(SqlError::unsupported(words.join(" ")))
             }
         }
+    }
+
+    // ----- session state: prepared statements, DISCARD -----
+
+    /// `DEALLOCATE [PREPARE] name | ALL`.
+    fn deallocate(&mut self, name: &ast::Ident) -> SqlResult<QueryResult> {
+        if name.quote_style.is_none() && name.value.eq_ignore_ascii_case("all") {
+            self.statements.retain(|n, _| n.is_empty());
+            return Ok(QueryResult::Command("DEALLOCATE ALL".into()));
+        }
+        let n = ident_name(name);
+        if n.is_empty() || self.statements.remove(&n).is_none() {
+            return Err(SqlError::new(
+                "26000",
+                format!("prepared statement \"{n}\" does not exist"),
+            ));
+        }
+        Ok(QueryResult::Command("DEALLOCATE".into()))
+    }
+
+    /// `DISCARD ALL | PLANS | SEQUENCES | TEMP` (there are no temporary
+    /// tables to drop).
+    fn discard(&mut self, what: ast::DiscardObject) -> SqlResult<QueryResult> {
+        use ast::DiscardObject as D;
+        let tag = match what {
+            D::ALL => {
+                if matches!(self.block, Block::Explicit | Block::Failed) {
+                    return Err(SqlError::new(
+                        "25001",
+                        "DISCARD ALL cannot run inside a transaction block",
+                    ));
+                }
+                self.portals_closed = true;
+                self.statements.retain(|n, _| n.is_empty());
+                self.reset(&ast::Reset::ALL)?;
+                self.ensure_transaction()?;
+                self.env
+                    .notify
+                    .borrow_mut()
+                    .action(ListenAction::UnlistenAll)?;
+                self.discard_sequences();
+                "DISCARD ALL"
+            }
+            D::PLANS => {
+                for p in self.statements.values() {
+                    *p.plan.lock() = None;
+                }
+                "DISCARD PLANS"
+            }
+            D::SEQUENCES => {
+                self.discard_sequences();
+                "DISCARD SEQUENCES"
+            }
+            D::TEMP => "DISCARD TEMP",
+        };
+        Ok(QueryResult::Command(tag.into()))
+    }
+
+    fn discard_sequences(&mut self) {
+        self.env.currvals.borrow_mut().clear();
+        self.env.lastval.set(None);
     }
 
     // ----- transaction control -----
@@ -926,14 +1071,15 @@ impl Session {
     fn savepoint(&mut self, name: &str) -> SqlResult<QueryResult> {
         self.require_block("SAVEPOINT")?;
         self.txn.begin_subxact()?;
-        self.savepoints.push(name.to_string());
+        let mark = self.env.notify.borrow().mark();
+        self.savepoints.push((name.to_string(), mark));
         Ok(QueryResult::Command("SAVEPOINT".into()))
     }
 
     fn find_savepoint(&self, name: &str) -> SqlResult<usize> {
         self.savepoints
             .iter()
-            .rposition(|s| s == name)
+            .rposition(|s| s.0 == name)
             .ok_or_else(|| SqlError::new("3B001", format!("savepoint \"{name}\" does not exist")))
     }
 
@@ -957,6 +1103,9 @@ impl Session {
         }
         // Roll back the savepoint's own level and start it afresh.
         self.txn.rollback_subxact(&engine.txns)?;
+        if let Some((_, mark)) = self.savepoints.get(idx) {
+            self.env.notify.borrow_mut().truncate(*mark);
+        }
         self.txn.begin_subxact()?;
         self.block = Block::Explicit;
         Ok(QueryResult::Command("ROLLBACK".into()))
@@ -973,7 +1122,11 @@ impl Session {
                 ..
             } => {
                 let name = object_name_parts(variable)?.join(".");
-                let value = set_value(values)?;
+                let value = if name.eq_ignore_ascii_case("search_path") {
+                    search_path_value(values)
+                } else {
+                    set_value(values)?
+                };
                 if name == "transaction_isolation" {
                     self.ensure_transaction()?;
                 }
@@ -2261,6 +2414,44 @@ fn set_value(values: &[ast::Expr]) -> SqlResult<Option<String>> {
         parts.push(s);
     }
     Ok(Some(parts.join(", ")))
+}
+
+/// `SET search_path = ...`: a list of schema names, shown as PostgreSQL
+/// shows it (unquoted names folded to lower case; names that need it
+/// double-quoted: `"$user", public`). `None` for DEFAULT.
+fn search_path_value(values: &[ast::Expr]) -> Option<String> {
+    let mut names = Vec::new();
+    for v in values {
+        let name = match v {
+            ast::Expr::Identifier(id)
+                if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default") =>
+            {
+                return None;
+            }
+            ast::Expr::Identifier(id) if id.quote_style.is_none() => id.value.to_lowercase(),
+            ast::Expr::Identifier(id) => id.value.clone(),
+            ast::Expr::Value(v) => match &v.value {
+                ast::Value::SingleQuotedString(s) | ast::Value::EscapedStringLiteral(s) => {
+                    s.clone()
+                }
+                other => other.to_string(),
+            },
+            other => other.to_string(),
+        };
+        let plain = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
+        names.push(if plain {
+            name
+        } else {
+            format!("\"{}\"", name.replace('"', "\"\""))
+        });
+    }
+    Some(names.join(", "))
 }
 
 /// The schemas of `search_path`, `$user` resolved.

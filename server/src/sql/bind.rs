@@ -240,7 +240,11 @@ pub fn coerce(e: Expr, to: SqlType, context: CastContext) -> SqlResult<Expr> {
     }
     if matches!(
         from.oid,
-        TypeOid::REGCLASS | TypeOid::REGTYPE | TypeOid::REGNAMESPACE | TypeOid::REGROLE
+        TypeOid::REGCLASS
+            | TypeOid::REGTYPE
+            | TypeOid::REGNAMESPACE
+            | TypeOid::REGROLE
+            | TypeOid::REGPROC
     ) && is_string(to.oid)
         && cast_context(from.oid, to.oid).is_some_and(|c| c >= context)
     {
@@ -1977,7 +1981,11 @@ impl<'a> Binder<'a> {
                 let x = self.bind_expr_inner(expr, scope, agg)?;
                 if matches!(
                     ty.oid,
-                    TypeOid::REGCLASS | TypeOid::REGTYPE | TypeOid::REGNAMESPACE | TypeOid::REGROLE
+                    TypeOid::REGCLASS
+                        | TypeOid::REGTYPE
+                        | TypeOid::REGNAMESPACE
+                        | TypeOid::REGROLE
+                        | TypeOid::REGPROC
                 ) && let Expr::Const(Datum::Text(name), from) = &x
                     && (from.oid == TypeOid::UNKNOWN || is_string(from.oid))
                 {
@@ -2577,6 +2585,12 @@ impl<'a> Binder<'a> {
             TypeOid::REGROLE => {
                 let (_, n) = parse_qualified_name(text)?;
                 self.catalog.role(&n)?.ok_or_else(|| missing("role"))?
+            }
+            TypeOid::REGPROC => {
+                let (schema, n) = parse_qualified_name(text)?;
+                let proc = super::catalogfuncs::builtin_proc_oid(&n)
+                    .filter(|_| schema.as_deref().is_none_or(|s| s == "pg_catalog"));
+                storage::types::Oid(proc.ok_or_else(|| missing("function"))?)
             }
             _ => {
                 return Err(SqlError::unsupported(format!(

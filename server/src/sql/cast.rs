@@ -78,6 +78,11 @@ pub fn cast_context(from: TypeOid, to: TypeOid) -> Option<CastContext> {
     if is_string(from) && is_string(to) {
         return Some(Implicit);
     }
+    if from == TypeOid::CHAR && to == TypeOid::TEXT {
+        // pg_cast: "char" to text is implicit, so `relkind = ANY
+        // (ARRAY['r', 'v'])` compares as text.
+        return Some(Implicit);
+    }
     if is_string(to) {
         // Every type has an I/O conversion to text; it is assignment-level,
         // except from the string types themselves.

@@ -76,6 +76,13 @@ pub enum CatalogFn {
     CurrentSetting,
     /// `pg_get_serial_sequence(table, column)`
     GetSerialSequence,
+    /// `current_schemas(include_implicit)`: the existing schemas of the
+    /// search path, `pg_catalog` first when implicit ones are included
+    /// (pgjdbc's type lookups and pgbench's partition probe use it).
+    CurrentSchemas,
+    /// `to_regtype(text)`: the type named, or NULL if there is none
+    /// (psycopg 3 looks types up with it).
+    ToRegtype,
 }
 
 fn t(oid: TypeOid) -> SqlType {
@@ -100,6 +107,8 @@ const NAMES: &[&str] = &[
     "quote_ident",
     "pg_get_serial_sequence",
     "current_setting",
+    "current_schemas",
+    "to_regtype",
     "set_config",
     "obj_description",
     "col_description",
@@ -125,6 +134,35 @@ const NAMES: &[&str] = &[
 /// True if `name` is a system information function bound here.
 pub fn handles(name: &str) -> bool {
     NAMES.contains(&name)
+}
+
+/// The functions a `regproc` names, with PostgreSQL's OIDs: the array
+/// type I/O functions that pg_type's typinput/typoutput/typreceive/typsend
+/// show for array types (pgjdbc asks `typinput = 'array_in'::regproc`).
+const BUILTIN_PROCS: &[(&str, u32)] = &[
+    ("array_in", 750),
+    ("array_out", 751),
+    ("array_recv", 2400),
+    ("array_send", 2401),
+];
+
+/// The OID of built-in function `name`, for `'name'::regproc`.
+pub fn builtin_proc_oid(name: &str) -> Option<u32> {
+    BUILTIN_PROCS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, o)| *o)
+}
+
+/// The name of built-in function `oid`, for regproc output (`-` for 0).
+pub fn builtin_proc_name(oid: u32) -> Option<&'static str> {
+    if oid == 0 {
+        return Some("-");
+    }
+    BUILTIN_PROCS
+        .iter()
+        .find(|(_, o)| *o == oid)
+        .map(|(n, _)| *n)
 }
 
 /// Binds a system information function call, or `None` if `name` is not
@@ -187,6 +225,8 @@ pub fn resolve(name: &str, args: Vec<Expr>) -> SqlResult<Option<Expr>> {
         "set_config" => {
             return Err(SqlError::unsupported("set_config() (use SET or SET LOCAL)"));
         }
+        "current_schemas" => (F::CurrentSchemas, &[TypeOid::BOOL], TypeOid::NAME_ARRAY),
+        "to_regtype" => (F::ToRegtype, &[TypeOid::TEXT], TypeOid::REGTYPE),
         // No COMMENT yet: every description is NULL.
         "obj_description" | "col_description" | "shobj_description" => {
             bad_arity(if name == "obj_description" {
@@ -360,6 +400,39 @@ pub fn call(
                 .map_or(Datum::Null, Datum::Text)),
             _ => Ok(Datum::Null),
         },
+        CatalogFn::CurrentSchemas => {
+            let mut names = Vec::new();
+            if matches!(args.first(), Some(Datum::Bool(true))) {
+                names.push(Datum::Text("pg_catalog".into()));
+            }
+            for schema in &env.search_path {
+                let listed = names
+                    .iter()
+                    .any(|n| matches!(n, Datum::Text(s) if s == schema));
+                if !listed
+                    && cat
+                        .engine
+                        .catalog
+                        .namespace_oid(schema, cat.snap)?
+                        .is_some()
+                {
+                    names.push(Datum::Text(schema.clone()));
+                }
+            }
+            Ok(Datum::Array(std::sync::Arc::new(
+                storage::datum::Array::new(names),
+            )))
+        }
+        CatalogFn::ToRegtype => {
+            let Some(Datum::Text(name)) = args.first() else {
+                return Ok(Datum::Null);
+            };
+            let typ = super::parse::parse_data_type(name)
+                .and_then(|dt| super::bind::parse_type_name(&dt))
+                .ok()
+                .filter(|t| t.oid.typname().is_some());
+            Ok(typ.map_or(Datum::Null, |t| Datum::Oid(t.oid.0)))
+        }
         CatalogFn::QuoteIdent => match args.first() {
             Some(Datum::Text(s)) => text(quote_ident(s)),
             _ => Ok(Datum::Null),
@@ -378,6 +451,7 @@ pub fn call(
                     .map(|_| format_type(TypeOid(o.0), -1)),
                 TypeOid::REGNAMESPACE => cat.namespace_name(o)?.map(|n| quote_ident(&n)),
                 TypeOid::REGROLE => cat.role_name(o)?.map(|n| quote_ident(&n)),
+                TypeOid::REGPROC => builtin_proc_name(o.0).map(str::to_string),
                 _ => None,
             };
             text(name.unwrap_or_else(|| o.0.to_string()))

@@ -179,6 +179,9 @@ pub struct SessionEnv {
     pub work_mem: usize,
     /// `log_temp_files` in kB (-1: temporary files are not logged).
     pub log_temp_files: i64,
+    /// NOTIFY / `pg_notify()` and LISTEN / UNLISTEN of the current
+    /// transaction, sent or applied at commit ([`crate::notify`]).
+    pub notify: std::cell::RefCell<crate::notify::PendingNotify>,
 }
 
 /// Runs subqueries for expressions; the executor implements it.

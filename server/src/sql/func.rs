@@ -137,6 +137,12 @@ pub enum Builtin {
     ControlCheckpoint,
     /// `pg_wal_lsn_diff(a, b)`, `pg_lsn - pg_lsn`
     WalLsnDiff,
+    /// `pg_notify(channel, payload)`: NOTIFY as a function ([`crate::notify`]).
+    Notify,
+    /// `pg_advisory_unlock_all()`: SQL has no way to take advisory locks
+    /// here, so a session never holds one; asyncpg's pool calls it when it
+    /// resets a connection.
+    AdvisoryUnlockAll,
     /// A system information function ([`super::catalogfuncs`]).
     Catalog(super::catalogfuncs::CatalogFn),
     /// `array_length(a, dim)` ([`super::array`])
@@ -203,6 +209,13 @@ pub fn common_type(types: &[SqlType], context: &str) -> SqlResult<SqlType> {
                     }
                 }
                 _ if is_string(r.oid) && is_string(ty.oid) => t(TypeOid::TEXT),
+                // "char" meets the string types as text (its implicit cast).
+                (None, None)
+                    if (r.oid == TypeOid::CHAR && is_string(ty.oid))
+                        || (is_string(r.oid) && ty.oid == TypeOid::CHAR) =>
+                {
+                    t(TypeOid::TEXT)
+                }
                 // Integers meet OIDs as OIDs (int4 casts implicitly to oid).
                 _ if is_oid_like(r.oid) && (is_int(ty.oid) || is_oid_like(ty.oid)) => {
                     SqlType::new(r.oid)
@@ -570,6 +583,14 @@ pub fn resolve_function(name: &str, mut args: Vec<Expr>) -> SqlResult<Option<Exp
             arity(name, &args, &[0])?;
             func(GenRandomUuid, args, t(TypeOid::UUID))
         }
+        "pg_notify" => {
+            arity(name, &args, &[2])?;
+            func(Notify, text_args(args)?, t(TypeOid::VOID))
+        }
+        "pg_advisory_unlock_all" => {
+            arity(name, &args, &[0])?;
+            func(AdvisoryUnlockAll, args, t(TypeOid::VOID))
+        }
         "pg_current_wal_lsn"
         | "pg_current_wal_insert_lsn"
         | "pg_current_wal_flush_lsn"
@@ -701,6 +722,22 @@ pub fn call_builtin(
                 .collect();
             return Ok(Datum::Text(parts.join(text(sep))));
         }
+        Notify => {
+            // Not strict: a NULL channel is an empty (invalid) one, a NULL
+            // payload an empty payload.
+            let channel = args[0].eval(row, ctx)?;
+            let payload = args[1].eval(row, ctx)?;
+            let as_str = |d: &Datum| match d {
+                Datum::Text(s) => s.clone(),
+                _ => String::new(),
+            };
+            ctx.env
+                .notify
+                .borrow_mut()
+                .notify(&as_str(&channel), &as_str(&payload))?;
+            return Ok(Datum::Text(String::new()));
+        }
+        AdvisoryUnlockAll => return Ok(Datum::Text(String::new())),
         f if super::array::is_array_function(f) => {
             let mut vals = Vec::with_capacity(args.len());
             for a in args {
@@ -995,7 +1032,8 @@ pub fn call_builtin(
             b[8] = (b[8] & 0x3f) | 0x80;
             Datum::Uuid(b)
         }
-        TypeOfName | Coalesce | Greatest | Least | NullIf | Concat | ConcatWs | Catalog(_) => {
+        TypeOfName | Coalesce | Greatest | Least | NullIf | Concat | ConcatWs | Catalog(_)
+        | Notify | AdvisoryUnlockAll => {
             return Err(SqlError::internal(format!("{f:?} evaluated eagerly")));
         }
     })

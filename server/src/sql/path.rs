@@ -934,7 +934,7 @@ fn is_pseudo_constant(e: &Expr) -> bool {
 fn is_volatile(f: Builtin) -> bool {
     matches!(
         f,
-        Builtin::Random | Builtin::GenRandomUuid | Builtin::ClockTimestamp
+        Builtin::Random | Builtin::GenRandomUuid | Builtin::ClockTimestamp | Builtin::Notify
     )
 }
 

@@ -212,8 +212,11 @@ views! {
     "pg_catalog"."pg_constraint" = 2606: "SELECT c.*, NULL::int2[] AS confkey, NULL::oid[] AS conpfeqop, \
         NULL::oid[] AS conppeqop, NULL::oid[] AS conffeqop, NULL::int2[] AS confdelsetcols, \
         NULL::oid[] AS conexclop FROM pg_catalog.pg_constraint c";
-    "pg_catalog"."pg_type" = 1247: "SELECT t.*, 0::oid AS typsubscript, 0::oid AS typinput, \
-        0::oid AS typoutput, 0::oid AS typreceive, 0::oid AS typsend, 0::oid AS typmodin, \
+    "pg_catalog"."pg_type" = 1247: "SELECT t.*, 0::oid AS typsubscript, \
+        (CASE WHEN t.typcategory = 'A' THEN 750 ELSE 0 END)::oid::regproc AS typinput, \
+        (CASE WHEN t.typcategory = 'A' THEN 751 ELSE 0 END)::oid::regproc AS typoutput, \
+        (CASE WHEN t.typcategory = 'A' THEN 2400 ELSE 0 END)::oid::regproc AS typreceive, \
+        (CASE WHEN t.typcategory = 'A' THEN 2401 ELSE 0 END)::oid::regproc AS typsend, 0::oid AS typmodin, \
         0::oid AS typmodout, 0::oid AS typanalyze, NULL::pg_node_tree AS typdefaultbin, \
         NULL::text AS typdefault, NULL::text[] AS typacl FROM pg_catalog.pg_type t";
     "pg_catalog"."pg_namespace" = 2615: "SELECT n.*, NULL::text[] AS nspacl FROM pg_catalog.pg_namespace n";
