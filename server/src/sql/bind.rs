@@ -767,6 +767,11 @@ impl<'a> Binder<'a> {
                     let scope = aliased_scope(&qual, &cte.columns, alias.as_ref());
                     return Ok((cte.plan, scope));
                 }
+                if matches!(parts.as_slice(), [n] | [_, n] if n == "pg_stat_archiver")
+                    && (parts.len() == 1 || parts[0] == "pg_catalog")
+                {
+                    return Ok(from_function::stat_archiver(alias.as_ref()));
+                }
                 let table = self.lookup_table(name)?;
                 let qual = alias
                     .as_ref()

@@ -145,6 +145,11 @@ pub struct SessionEnv {
     pub currvals: std::cell::RefCell<std::collections::HashMap<u32, i64>>,
     /// `lastval()`.
     pub lastval: std::cell::Cell<Option<i64>>,
+    /// The online backup this session started (`pg_backup_start`).
+    pub backup: std::cell::RefCell<Option<storage::backup::BackupLabel>>,
+    /// The backup `FROM pg_backup_stop(...)` just stopped, for its later
+    /// columns.
+    pub backup_stopped: std::cell::RefCell<Option<storage::backup::BackupStop>>,
 }
 
 /// Runs subqueries for expressions; the executor implements it.
