@@ -21,6 +21,7 @@
 
 #![deny(unsafe_code)]
 
+pub mod basebackup;
 pub mod copy;
 pub mod error;
 pub mod guc;

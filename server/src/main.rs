@@ -1,6 +1,8 @@
-//! The `heapgres` binary: `heapgres [-D DIR] [-p PORT] [-c name=value]...`,
-//! and `heapgres waldump [-D DIR] [START_LSN]`, which prints the WAL one
-//! record a line, like pg_waldump.
+//! The `heapgres` binary: `heapgres [-D DIR] [-p PORT] [-c name=value]...`;
+//! `heapgres waldump [-D DIR] [START_LSN]`, which prints the WAL one
+//! record a line, like pg_waldump; and `heapgres basebackup -D DIR [-h HOST]
+//! [-p PORT]`, an online base backup of a running server
+//! ([`server::basebackup`]).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,7 +60,64 @@ fn waldump(args: WaldumpArgs) -> ExitCode {
     }
 }
 
+/// `heapgres basebackup`: an online base backup of a running server.
+#[derive(Parser, Debug)]
+#[command(name = "heapgres basebackup", disable_help_flag = true)]
+struct BaseBackupCli {
+    /// Print help.
+    #[arg(long, action = clap::ArgAction::Help)]
+    help: Option<bool>,
+    /// Directory to write the backup into (must not exist or be empty).
+    #[arg(short = 'D', long = "pgdata")]
+    dir: PathBuf,
+    /// Server host.
+    #[arg(short = 'h', long = "host", default_value = "127.0.0.1")]
+    host: String,
+    /// Server port.
+    #[arg(short = 'p', long = "port", default_value_t = 5432)]
+    port: u16,
+    /// User name.
+    #[arg(short = 'U', long = "username", default_value = "postgres")]
+    user: String,
+    /// The backup label.
+    #[arg(short = 'l', long = "label", default_value = "heapgres basebackup")]
+    label: String,
+}
+
+fn basebackup(cli: BaseBackupCli) -> ExitCode {
+    let args = server::basebackup::BaseBackupArgs {
+        dir: cli.dir,
+        host: cli.host,
+        port: cli.port,
+        user: cli.user,
+        label: cli.label,
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("heapgres basebackup: could not start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(server::basebackup::run(&args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("heapgres basebackup: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
+    if std::env::args().nth(1).as_deref() == Some("basebackup") {
+        let argv = std::env::args().skip(2);
+        return basebackup(BaseBackupCli::parse_from(
+            std::iter::once("heapgres basebackup".to_string()).chain(argv),
+        ));
+    }
     if std::env::args().nth(1).as_deref() == Some("waldump") {
         let argv = std::env::args().skip(2);
         return waldump(WaldumpArgs::parse_from(

@@ -17,7 +17,11 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use storage::archive_recovery::{
+    ArchiveRecoveryOptions, RECOVERY_SIGNAL, RecoveryTarget, TargetAction, TargetTimeline,
+};
 use storage::engine::{CheckpointSchedule, Engine, EngineOptions};
+use wal::archive::{ArchiveTarget, ArchiverOptions, RestoreSource};
 
 use crate::guc::{Settings, apply_config_file};
 use crate::protocol::{Registry, serve};
@@ -139,6 +143,103 @@ pub fn load_settings(
     Ok(settings)
 }
 
+/// Where completed segments are archived: `archive_library =
+/// 'basic_archive'` with `basic_archive.archive_directory`, else
+/// `archive_command` (`None` when neither is set: WAL accumulates).
+fn archive_target(settings: &Settings) -> Result<Option<ArchiveTarget>, ServerError> {
+    let library = settings.get("archive_library").unwrap_or("");
+    let dir = settings
+        .get("basic_archive.archive_directory")
+        .unwrap_or("");
+    let command = settings.get("archive_command").unwrap_or("");
+    match library {
+        "" if command.is_empty() => Ok(None),
+        "" => Ok(Some(ArchiveTarget::Command(command.to_string()))),
+        "basic_archive" if dir.is_empty() => Err(ServerError::Config(
+            "\"basic_archive.archive_directory\" must be set when archive_library is \"basic_archive\"".into(),
+        )),
+        "basic_archive" if !command.is_empty() => Err(ServerError::Config(
+            "both \"archive_command\" and \"archive_library\" set".into(),
+        )),
+        "basic_archive" => Ok(Some(ArchiveTarget::Directory(PathBuf::from(dir)))),
+        other => Err(ServerError::Config(format!(
+            "archive library \"{other}\" is not supported (only \"basic_archive\")"
+        ))),
+    }
+}
+
+/// Archive recovery settings: `restore_command` (or the basic_archive
+/// directory) and the `recovery_target_*` settings, checked as PostgreSQL
+/// checks them (one target at most).
+fn recovery_options(settings: &Settings) -> Result<ArchiveRecoveryOptions, ServerError> {
+    let get = |n: &str| settings.get(n).unwrap_or("").trim().to_string();
+    let command = get("restore_command");
+    let dir = get("basic_archive.archive_directory");
+    let source = if !command.is_empty() {
+        Some(RestoreSource::Command(command))
+    } else if get("archive_library") == "basic_archive" && !dir.is_empty() {
+        Some(RestoreSource::Directory(PathBuf::from(dir)))
+    } else {
+        None
+    };
+    let bad = |name: &str, v: &str| {
+        ServerError::Config(format!("invalid value for parameter \"{name}\": \"{v}\""))
+    };
+    let mut targets = Vec::new();
+    let xid = get("recovery_target_xid");
+    if !xid.is_empty() {
+        targets.push(RecoveryTarget::Xid(
+            xid.parse().map_err(|_| bad("recovery_target_xid", &xid))?,
+        ));
+    }
+    let time = get("recovery_target_time");
+    if !time.is_empty() {
+        let tz =
+            storage::datum::datetime::parse_time_zone(settings.get("TimeZone").unwrap_or("UTC"))
+                .map_err(|e| ServerError::Config(e.to_string()))?;
+        let ts = storage::datum::TimestampTz::parse(&time, &tz)
+            .map_err(|_| bad("recovery_target_time", &time))?;
+        targets.push(RecoveryTarget::Time(ts.0));
+    }
+    let lsn = get("recovery_target_lsn");
+    if !lsn.is_empty() {
+        targets.push(RecoveryTarget::Lsn(
+            lsn.parse().map_err(|_| bad("recovery_target_lsn", &lsn))?,
+        ));
+    }
+    let name = get("recovery_target_name");
+    if !name.is_empty() {
+        targets.push(RecoveryTarget::Name(name));
+    }
+    if targets.len() > 1 {
+        return Err(ServerError::Config(
+            "multiple recovery targets specified".into(),
+        ));
+    }
+    let tl = get("recovery_target_timeline");
+    let timeline = match tl.as_str() {
+        "latest" | "" => TargetTimeline::Latest,
+        "current" => TargetTimeline::Current,
+        n => TargetTimeline::Id(
+            n.parse()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| bad("recovery_target_timeline", n))?,
+        ),
+    };
+    Ok(ArchiveRecoveryOptions {
+        source,
+        target: targets.pop().unwrap_or_default(),
+        inclusive: settings.get_bool("recovery_target_inclusive"),
+        action: match settings.get("recovery_target_action") {
+            Some("promote") => TargetAction::Promote,
+            Some("shutdown") => TargetAction::Shutdown,
+            _ => TargetAction::Pause,
+        },
+        timeline,
+    })
+}
+
 /// Runs the server until SIGINT or SIGTERM.
 pub fn run(data_dir: &Path, overrides: &[(String, String)]) -> Result<(), ServerError> {
     init_data_dir(data_dir)?;
@@ -159,8 +260,39 @@ pub fn run(data_dir: &Path, overrides: &[(String, String)]) -> Result<(), Server
         wal_writer_delay: Duration::from_millis(
             settings.get_int("wal_writer_delay").unwrap_or(200).max(1) as u64,
         ),
+        archive_mode: settings.get("archive_mode") != Some("off"),
+        recovery: recovery_options(&settings)?,
     };
-    let engine = Engine::open(data_dir, &opts)?;
+    let archive = archive_target(&settings)?;
+    if opts.archive_mode && archive.is_none() {
+        tracing::warn!(
+            "archive_mode enabled, yet archiving is not configured: WAL accumulates in pg_wal"
+        );
+    }
+    if data_dir.join(RECOVERY_SIGNAL).exists() && opts.recovery.source.is_none() {
+        return Err(ServerError::Config(
+            "must specify restore_command (or archive_library = 'basic_archive') when recovery.signal exists".into(),
+        ));
+    }
+    let engine = match Engine::open(data_dir, &opts) {
+        Err(storage::StorageError::ShutdownAtRecoveryTarget(why)) => {
+            tracing::info!(
+                "recovery stopping {why}; shutting down (recovery_target_action = shutdown)"
+            );
+            tracing::info!("database system is shut down");
+            return Ok(());
+        }
+        other => other?,
+    };
+    if let (true, Some(target)) = (opts.archive_mode, archive) {
+        engine.start_archiver(ArchiverOptions {
+            data_dir: data_dir.to_path_buf(),
+            target,
+            archive_timeout: Duration::from_secs(
+                settings.get_int("archive_timeout").unwrap_or(0).max(0) as u64,
+            ),
+        });
+    }
     crate::sql::exec::tuplesort::remove_temp_files(data_dir)
         .map_err(|e| io_err("could not remove old temporary files", e))?;
     let checkpoint_timeout = settings.get_int("checkpoint_timeout").unwrap_or(300).max(1) as u64;
@@ -172,7 +304,14 @@ pub fn run(data_dir: &Path, overrides: &[(String, String)]) -> Result<(), Server
             .and_then(|v| v.parse().ok())
             .unwrap_or(0.9),
     });
-    crate::session::vacuum_cmd::start_autovacuum(&engine, &settings);
+    // Autovacuum writes: not while paused in recovery.
+    let weak = Arc::downgrade(&engine);
+    let av_settings = settings.clone();
+    engine.on_promote(Box::new(move || {
+        if let Some(engine) = weak.upgrade() {
+            crate::session::vacuum_cmd::start_autovacuum(&engine, &av_settings);
+        }
+    }));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -307,6 +307,8 @@ impl Session {
                 work_mem: work_mem_bytes(settings.get_int("work_mem")),
                 log_temp_files: settings.get_int("log_temp_files").unwrap_or(-1),
                 notify: Default::default(),
+                backup: Default::default(),
+                backup_stopped: Default::default(),
             },
             cancel,
             notices: Vec::new(),
@@ -780,6 +782,11 @@ impl Session {
     }
 
     fn dispatch(&mut self, stmt: &ParsedStatement, params: &[Datum]) -> SqlResult<QueryResult> {
+        if self.engine.is_in_recovery()
+            && let Some(e) = read_only_violation(&stmt.kind)
+        {
+            return Err(e);
+        }
         match &stmt.kind {
             StatementKind::Utility(Utility::Checkpoint) => {
                 self.engine.checkpoint()?;
@@ -2360,6 +2367,42 @@ fn is_bindable(stmt: &ast::Statement) -> bool {
             | ast::Statement::Delete(_)
             | ast::Statement::Explain { .. }
     )
+}
+
+/// While the server is in recovery (paused at its target) it is
+/// read-only: statements that write get PostgreSQL's 25006. (A write that
+/// slips past this list still fails when it asks for an xid.)
+fn read_only_violation(kind: &StatementKind) -> Option<SqlError> {
+    use ast::Statement as S;
+    let what = match kind {
+        StatementKind::Utility(Utility::Vacuum(_)) => {
+            return Some(SqlError::new(
+                "25006",
+                "cannot execute VACUUM during recovery",
+            ));
+        }
+        StatementKind::Utility(Utility::Reindex(_)) => "REINDEX".to_string(),
+        StatementKind::Utility(_) => return None,
+        StatementKind::Sql(s) => match s.as_ref() {
+            S::Insert(_) => "INSERT".into(),
+            S::Update(_) => "UPDATE".into(),
+            S::Delete(_) => "DELETE".into(),
+            S::Query(q) if !q.locks.is_empty() => "SELECT FOR UPDATE".into(),
+            S::Copy { to: false, .. } => "COPY FROM".into(),
+            S::CreateTable(_) => "CREATE TABLE".into(),
+            S::CreateIndex(_) => "CREATE INDEX".into(),
+            S::AlterTable(_) => "ALTER TABLE".into(),
+            S::Truncate(_) => "TRUNCATE TABLE".into(),
+            S::CreateSequence { .. } => "CREATE SEQUENCE".into(),
+            S::CreateSchema { .. } => "CREATE SCHEMA".into(),
+            S::Drop { object_type, .. } => format!("DROP {object_type}"),
+            _ => return None,
+        },
+    };
+    Some(SqlError::new(
+        "25006",
+        format!("cannot execute {what} in a read-only transaction"),
+    ))
 }
 
 fn allowed_in_failed(kind: &StatementKind) -> bool {

@@ -34,8 +34,15 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use parking_lot::Mutex;
-use wal::rmgr::{CheckPoint, RM_XLOG_ID, XLOG_CHECKPOINT_ONLINE, XLOG_CHECKPOINT_SHUTDOWN};
-use wal::{ControlFile, DbState, WalRecord, WalWriter, WalWriterOptions};
+use wal::rmgr::{
+    CheckPoint, RM_XLOG_ID, XLOG_BACKUP_END, XLOG_CHECKPOINT_ONLINE, XLOG_CHECKPOINT_SHUTDOWN,
+    XLOG_RESTORE_POINT,
+};
+use wal::segment::{SegNo, segment_file_name};
+use wal::{ControlFile, DbState, Lsn, TimeLineId, WalRecord, WalWriter, WalWriterOptions};
+
+use crate::archive_recovery::{ArchiveRecoveryOptions, RECOVERY_SIGNAL, TargetAction};
+use crate::backup::{BACKUP_LABEL, BackupLabel, BackupStop};
 
 use crate::buffer::BufferPool;
 use crate::catalog::Catalog;
@@ -64,6 +71,11 @@ pub struct EngineOptions {
     /// `wal_writer_delay`: how often the walwriter flushes asynchronous
     /// commits (`synchronous_commit = off`).
     pub wal_writer_delay: Duration,
+    /// `archive_mode`: completed segments are marked for the archiver and
+    /// kept until archived.
+    pub archive_mode: bool,
+    /// Archive recovery settings, used when `recovery.signal` exists.
+    pub recovery: ArchiveRecoveryOptions,
 }
 
 impl Default for EngineOptions {
@@ -74,6 +86,8 @@ impl Default for EngineOptions {
             full_page_writes: true,
             min_wal_size: 80 << 20,
             wal_writer_delay: Duration::from_millis(200),
+            archive_mode: false,
+            recovery: ArchiveRecoveryOptions::default(),
         }
     }
 }
@@ -112,6 +126,18 @@ pub(crate) enum CheckpointKind {
     Spread(CheckpointSchedule),
 }
 
+/// The end of archive recovery still to be done: promotion to a new
+/// timeline ([`Engine::promote`]).
+struct Promotion {
+    /// The new timeline (the writer already writes it).
+    timeline: TimeLineId,
+    /// Its history file's text.
+    history: String,
+}
+
+/// Called once when the server leaves recovery.
+pub type PromoteHook = Box<dyn FnOnce() + Send>;
+
 /// The storage engine of one data directory.
 pub struct Engine {
     data_dir: PathBuf,
@@ -139,6 +165,16 @@ pub struct Engine {
     hurry: std::sync::atomic::AtomicBool,
     /// `min_wal_size` in segments.
     keep_segments: u64,
+    /// `archive_mode`.
+    archive_mode: bool,
+    /// Set while paused at a recovery target: what promotion must do.
+    promotion: Mutex<Option<Promotion>>,
+    /// Run at promotion (e.g. start autovacuum).
+    promote_hooks: Mutex<Vec<PromoteHook>>,
+    /// The end of the last record replayed by archive recovery.
+    replay_end: Option<Lsn>,
+    /// The archiver, once started.
+    archiver: std::sync::OnceLock<Arc<wal::archive::Archiver>>,
 }
 
 impl Engine {
@@ -167,13 +203,20 @@ impl Engine {
             }
             crate::catalog::write_durably(&marker, b"")?;
         }
+        let archive_recovery = control.is_some() && data_dir.join(RECOVERY_SIGNAL).exists();
+        let label = if archive_recovery {
+            BackupLabel::read(data_dir)?
+        } else {
+            None
+        };
         let next_xid = control
             .map(|c| Xid(c.next_xid))
             .unwrap_or(Xid::FIRST_NORMAL);
         let txns = Arc::new(TransactionManager::open(data_dir, next_xid)?);
         txns.set_sync_commit(opts.fsync);
-        let wal_opts = WalWriterOptions {
+        let mut wal_opts = WalWriterOptions {
             fsync: opts.fsync,
+            archive_mode: opts.archive_mode,
             timeline: control
                 .map(|c| c.timeline)
                 .unwrap_or(wal::TimeLineId::FIRST),
@@ -181,8 +224,53 @@ impl Engine {
             ..Default::default()
         };
         let wal_dir = recovery::wal_dir(data_dir);
+        let mut promotion = None;
+        let mut pause = false;
+        let mut replay_end = None;
         let writer = match &control {
             None => WalWriter::create(&wal_dir, wal_opts)?,
+            Some(c) if archive_recovery => {
+                let r = crate::archive_recovery::recover(
+                    data_dir,
+                    &pool,
+                    txns.clog(),
+                    c,
+                    label.as_ref(),
+                    &opts.recovery,
+                    opts.fsync,
+                )?;
+                txns.advance_next_xid_past(Xid(r.max_xid));
+                if r.reached_target {
+                    match opts.recovery.action {
+                        TargetAction::Shutdown => {
+                            return Err(StorageError::ShutdownAtRecoveryTarget(r.reason));
+                        }
+                        TargetAction::Pause => pause = true,
+                        TargetAction::Promote => {}
+                    }
+                }
+                // Rule 4 of crate::archive_recovery: a new timeline.
+                let timeline = TimeLineId(r.newest.0 + 1);
+                wal::segment::begin_timeline_segment(
+                    &wal_dir,
+                    r.end_file_timeline,
+                    timeline,
+                    r.end,
+                    opts.fsync,
+                )?;
+                wal_opts.timeline = timeline;
+                promotion = Some(Promotion {
+                    timeline,
+                    history: wal::timeline::format_history(
+                        &r.parent_history,
+                        r.parent,
+                        r.end,
+                        &r.reason,
+                    ),
+                });
+                replay_end = Some(r.end);
+                WalWriter::open(&wal_dir, wal_opts, r.end, r.last)?
+            }
             Some(c) => {
                 let end = recovery::recover(data_dir, &pool, txns.clog(), c, opts.fsync)?;
                 WalWriter::open(&wal_dir, wal_opts, end.end, end.last)?
@@ -195,6 +283,7 @@ impl Engine {
             .set_wal_flush_hook(Box::new(move |lsn| Ok(hook_writer.flush(lsn)?)));
         writer.start_background_flusher(opts.wal_writer_delay);
         let xlog = Arc::new(XLog::new(writer, opts.full_page_writes));
+        xlog.set_in_recovery(promotion.is_some());
         let heap = Arc::new(Heap::new(pool.clone(), txns.clone()));
         heap.set_xlog(xlog.clone());
         let btree = Arc::new(BTree::new(pool.clone(), txns.clone()));
@@ -222,9 +311,22 @@ impl Engine {
             shut_down: std::sync::atomic::AtomicBool::new(false),
             hurry: std::sync::atomic::AtomicBool::new(false),
             keep_segments: (opts.min_wal_size / wal::WAL_SEGMENT_SIZE).max(2),
+            archive_mode: opts.archive_mode,
+            promotion: Mutex::new(promotion),
+            promote_hooks: Mutex::new(Vec::new()),
+            replay_end,
+            archiver: std::sync::OnceLock::new(),
         });
-        // First checkpoint of a new cluster, or the end-of-recovery one.
-        engine.create_checkpoint(CheckpointKind::Immediate)?;
+        if pause {
+            tracing::info!(
+                "recovery has paused; execute pg_wal_replay_resume() to promote (read-only queries are allowed)"
+            );
+        } else if engine.is_in_recovery() {
+            engine.promote()?;
+        } else {
+            // First checkpoint of a new cluster, or the end-of-recovery one.
+            engine.create_checkpoint(CheckpointKind::Immediate)?;
+        }
         if bootstrapping {
             std::fs::remove_file(&marker)
                 .map_err(|e| StorageError::io(format!("remove file {}", marker.display()), e))?;
@@ -326,7 +428,9 @@ impl Engine {
         if immediate {
             self.hurry.store(false, Ordering::Release);
         }
-        if self.shut_down.load(Ordering::Acquire) {
+        if self.shut_down.load(Ordering::Acquire) || self.xlog.in_recovery() {
+            // Paused in recovery nothing is logged; the next start replays
+            // from the backup's checkpoint again.
             return Ok(());
         }
         let writer = self.xlog.writer();
@@ -381,6 +485,173 @@ impl Engine {
             "checkpoint complete"
         );
         Ok(())
+    }
+
+    /// Starts the archiver ([`wal::archive`]) for this engine's WAL.
+    pub fn start_archiver(&self, opts: wal::archive::ArchiverOptions) {
+        let writer = self.xlog.writer();
+        self.archiver
+            .get_or_init(|| wal::archive::Archiver::start(writer, opts));
+    }
+
+    /// `pg_stat_archiver`'s counters (`None` without an archiver).
+    pub fn archiver_stats(&self) -> Option<wal::archive::ArchiverStats> {
+        self.archiver.get().map(|a| a.stats())
+    }
+
+    /// `pg_is_in_recovery()`: paused at a recovery target, not yet
+    /// promoted.
+    pub fn is_in_recovery(&self) -> bool {
+        self.promotion.lock().is_some()
+    }
+
+    /// `pg_last_wal_replay_lsn()`: the end of the last record archive
+    /// recovery replayed (`None` without archive recovery).
+    pub fn last_replay_lsn(&self) -> Option<Lsn> {
+        self.replay_end
+    }
+
+    /// Runs `hook` at promotion, or now if the server is not in recovery.
+    pub fn on_promote(&self, hook: PromoteHook) {
+        let pending = self.promotion.lock();
+        if pending.is_some() {
+            self.promote_hooks.lock().push(hook);
+        } else {
+            drop(pending);
+            hook();
+        }
+    }
+
+    /// Ends archive recovery (`pg_wal_replay_resume()` at the target, or
+    /// the end of the archive): writes and archives the new timeline's
+    /// history file, leaves the read-only state, takes the end-of-recovery
+    /// checkpoint (the first record of the new timeline), then removes
+    /// `recovery.signal` and renames `backup_label` to `backup_label.old`
+    /// ([`crate::archive_recovery`], rule 4).
+    pub fn promote(&self) -> Result<()> {
+        let mut pending = self.promotion.lock();
+        let Some(p) = pending.as_ref() else {
+            return Err(StorageError::NotInPrerequisiteState(
+                "recovery is not in progress".into(),
+            ));
+        };
+        let wal_dir = recovery::wal_dir(&self.data_dir);
+        wal::timeline::write_history(&wal_dir, p.timeline, &p.history, self.fsync)?;
+        if self.archive_mode {
+            wal::archive::notify_ready(
+                &wal_dir,
+                &wal::timeline::history_file_name(p.timeline),
+                self.fsync,
+            )?;
+        }
+        let timeline = p.timeline;
+        self.xlog.set_in_recovery(false);
+        self.create_checkpoint(CheckpointKind::Immediate)?;
+        *pending = None;
+        drop(pending);
+        let io = |what: &str, p: &Path, e| StorageError::io(format!("{what} {}", p.display()), e);
+        let signal = self.data_dir.join(RECOVERY_SIGNAL);
+        std::fs::remove_file(&signal).map_err(|e| io("remove file", &signal, e))?;
+        let label = self.data_dir.join(BACKUP_LABEL);
+        if label.exists() {
+            let old = self.data_dir.join("backup_label.old");
+            std::fs::rename(&label, &old).map_err(|e| io("rename file", &label, e))?;
+        }
+        if self.fsync {
+            wal::segment::fsync_dir(&self.data_dir)?;
+        }
+        tracing::info!("selected new timeline ID: {timeline}");
+        tracing::info!("archive recovery complete");
+        for hook in std::mem::take(&mut *self.promote_hooks.lock()) {
+            hook();
+        }
+        Ok(())
+    }
+
+    fn check_not_in_recovery(&self) -> Result<()> {
+        if self.is_in_recovery() {
+            return Err(StorageError::NotInPrerequisiteState(
+                "recovery is in progress".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// `pg_backup_start(label, fast)`: an immediate checkpoint, whose redo
+    /// point and record start the backup ([`crate::backup`]).
+    pub fn backup_start(&self, label: &str) -> Result<BackupLabel> {
+        self.check_not_in_recovery()?;
+        if !self.xlog.full_page_writes() {
+            return Err(StorageError::NotInPrerequisiteState(
+                "WAL generated with \"full_page_writes=off\" cannot be used for an online backup"
+                    .into(),
+            ));
+        }
+        self.checkpoint()?;
+        let c = ControlFile::read(&self.data_dir)?
+            .ok_or_else(|| StorageError::Internal("no control file after a checkpoint".into()))?;
+        let now = crate::datum::TimestampTz::now().format(&jiff::tz::TimeZone::UTC);
+        let secs = now.split(['.', '+']).next().unwrap_or(&now).to_string();
+        Ok(BackupLabel {
+            start: c.redo,
+            checkpoint: c.checkpoint,
+            timeline: c.timeline,
+            start_time: format!("{secs} UTC"),
+            label: label.to_string(),
+        })
+    }
+
+    /// `pg_backup_stop(wait_for_archive)`: logs the backup's end, switches
+    /// to a new segment and, with `wait` and `archive_mode`, waits until
+    /// the segment holding the end is archived.
+    pub fn backup_stop(&self, started: &BackupLabel, wait: bool) -> Result<BackupStop> {
+        self.check_not_in_recovery()?;
+        let writer = self.xlog.writer();
+        let rec = WalRecord::new(
+            RM_XLOG_ID,
+            XLOG_BACKUP_END,
+            0,
+            started.start.0.to_le_bytes().to_vec(),
+        );
+        let (_, end) = writer.insert_at(&rec)?;
+        writer.flush(end)?;
+        writer.switch_segment()?;
+        if wait && self.archive_mode {
+            let name = segment_file_name(writer.timeline(), SegNo::of(Lsn(end.0 - 1)));
+            let done = wal::archive::status_dir(writer.wal_dir()).join(format!("{name}.done"));
+            let started_wait = std::time::Instant::now();
+            let mut warned = 0;
+            while !done.exists() {
+                std::thread::sleep(Duration::from_millis(20));
+                let secs = started_wait.elapsed().as_secs();
+                if secs >= 60 * (warned + 1) {
+                    warned += 1;
+                    tracing::warn!(
+                        "still waiting for all required WAL segments to be archived ({secs} seconds elapsed): check that archive_command executes properly"
+                    );
+                }
+            }
+        }
+        Ok(BackupStop {
+            lsn: end,
+            labelfile: started.to_text(),
+        })
+    }
+
+    /// `pg_create_restore_point(name)`: logs a named restore point a
+    /// recovery can stop at (`recovery_target_name`); returns its end.
+    pub fn create_restore_point(&self, name: &str) -> Result<Lsn> {
+        self.check_not_in_recovery()?;
+        let mut data = crate::txn::xact_xlog::now_timestamp()
+            .to_le_bytes()
+            .to_vec();
+        data.extend_from_slice(name.as_bytes());
+        let writer = self.xlog.writer();
+        let (_, end) =
+            writer.insert_at(&WalRecord::new(RM_XLOG_ID, XLOG_RESTORE_POINT, 0, data))?;
+        writer.flush(end)?;
+        tracing::info!("restore point \"{name}\" created at {end}");
+        Ok(end)
     }
 
     /// Test support: simulates `kill -9`. Drops everything without writing

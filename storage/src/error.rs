@@ -73,6 +73,22 @@ pub enum StorageError {
     /// An index failed a structural check (amcheck's `index_corrupted`).
     #[error("{0}")]
     IndexCorrupted(String),
+    /// A write was attempted while the server is in recovery (paused at a
+    /// recovery target): PostgreSQL's `read_only_sql_transaction`.
+    #[error("{0}")]
+    ReadOnlyInRecovery(String),
+    /// Archive recovery could not go on or could not end consistently;
+    /// the message names the segment file or LSN.
+    #[error("{0}")]
+    Recovery(String),
+    /// Archive recovery reached its target with `recovery_target_action =
+    /// shutdown`: the server stops without opening.
+    #[error("shutdown at recovery target: {0}")]
+    ShutdownAtRecoveryTarget(String),
+    /// A backup function was called in the wrong state (PostgreSQL's
+    /// `object_not_in_prerequisite_state`).
+    #[error("{0}")]
+    NotInPrerequisiteState(String),
     /// An invariant of the engine did not hold; a bug, reported not panicked.
     #[error("internal error: {0}")]
     Internal(String),
@@ -98,6 +114,10 @@ impl StorageError {
             StorageError::NoFreeBuffers => "53000",
             StorageError::UniqueViolation { .. } => "23505",
             StorageError::IndexCorrupted(_) => "XX002",
+            StorageError::ReadOnlyInRecovery(_) => "25006",
+            StorageError::Recovery(_) => "XX000",
+            StorageError::ShutdownAtRecoveryTarget(_) => "57P01",
+            StorageError::NotInPrerequisiteState(_) => "55000",
             StorageError::Internal(_) => "XX000",
         }
     }

@@ -17,6 +17,8 @@
 
 #![deny(unsafe_code)]
 
+pub mod archive_recovery;
+pub mod backup;
 pub mod buffer;
 pub mod catalog;
 pub mod datum;

@@ -56,7 +56,8 @@
 //!
 //! # Not done (yet)
 //!
-//! Archive and point-in-time recovery; a crash-safe bootstrap (a crash
+//! (Archive and point-in-time recovery are in [`crate::archive_recovery`].)
+//! A crash-safe bootstrap (a crash
 //! before the first checkpoint of a new data directory is detected at the
 //! next start, which asks for the directory to be removed); files of
 //! relations created by a transaction interrupted by a crash (no abort
@@ -168,6 +169,17 @@ pub fn describe(rec: &DecodedRecord) -> String {
             }
             _ if r.info == XLOG_FPI_FOR_HINT => "FPI_FOR_HINT".into(),
             _ if r.info == wal::rmgr::XLOG_SWITCH => "SWITCH".into(),
+            _ if r.info == wal::rmgr::XLOG_BACKUP_END && r.main_data.len() == 8 => {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(&r.main_data);
+                format!("BACKUP_END {}", Lsn(u64::from_le_bytes(b)))
+            }
+            _ if r.info == wal::rmgr::XLOG_RESTORE_POINT && r.main_data.len() >= 8 => {
+                format!(
+                    "RESTORE_POINT {}",
+                    String::from_utf8_lossy(&r.main_data[8..])
+                )
+            }
             _ => format!("info {:#x}", r.info),
         },
         RM_XACT_ID => crate::txn::xact_xlog::xact_describe(rec),

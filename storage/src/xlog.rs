@@ -32,6 +32,9 @@
 //! page after the redo point logs the page's image
 //! ([`XLog::log_hint_image`]), as PostgreSQL does with data checksums on, so
 //! that a torn write of a page changed only by hints is repaired too.
+//! While the server is paused in archive recovery ([`XLog::in_recovery`])
+//! nothing is logged: hint bits set then stay unlogged, as in PostgreSQL's
+//! recovery.
 
 use std::sync::Arc;
 
@@ -47,6 +50,10 @@ use crate::types::{BlockNumber, ForkNumber, Oid, RelFileLocator, Xid};
 pub struct XLog {
     writer: Arc<WalWriter>,
     full_page_writes: bool,
+    /// Set while the server is paused in archive recovery: nothing may be
+    /// logged (no xid is assigned, hint bits are not logged, pages are not
+    /// pruned opportunistically); cleared by promotion.
+    in_recovery: std::sync::atomic::AtomicBool,
 }
 
 impl XLog {
@@ -55,7 +62,20 @@ impl XLog {
         XLog {
             writer,
             full_page_writes,
+            in_recovery: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// True while the server is paused in archive recovery (read-only).
+    pub fn in_recovery(&self) -> bool {
+        self.in_recovery.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Enters (true) or leaves (false, at promotion) the read-only
+    /// recovery state.
+    pub fn set_in_recovery(&self, on: bool) {
+        self.in_recovery
+            .store(on, std::sync::atomic::Ordering::Release);
     }
 
     /// Whether full-page images are logged (`full_page_writes`).
@@ -195,7 +215,7 @@ impl XLog {
     /// the page is repaired by replay. Not a critical section: on failure
     /// the hint bits simply stay unlogged (a warning is logged).
     pub fn log_hint_image(&self, page: &mut [u8], tag: BufferTag) {
-        if !self.full_page_writes {
+        if !self.full_page_writes || self.in_recovery() {
             return;
         }
         loop {

@@ -98,6 +98,47 @@ impl TestServer {
         s
     }
 
+    /// Starts a server on an existing data directory `dir` (a restored
+    /// backup, say) with extra arguments; its log is `dir` + `.log`.
+    pub fn start_in(dir: &Path, args: &[&str]) -> TestServer {
+        let mut s = Self::new_in(dir, args);
+        s.launch();
+        s
+    }
+
+    fn new_in(dir: &Path, args: &[&str]) -> TestServer {
+        TestServer {
+            child: None,
+            port: free_port(),
+            data_dir: dir.to_path_buf(),
+            _tmp: None,
+            extra_args: args.iter().map(|s| s.to_string()).collect(),
+            extra_env: Vec::new(),
+        }
+    }
+
+    /// Runs a server on `dir` that is expected to exit by itself (a
+    /// recovery that fails, or stops at its target with
+    /// `recovery_target_action = shutdown`); returns whether it exited
+    /// successfully, and its log. Panics if it is still running after 60 s.
+    pub fn run_to_exit(dir: &Path, args: &[&str]) -> (bool, String) {
+        let mut s = Self::new_in(dir, args);
+        s.spawn();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut child = s.child.take().expect("spawned");
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                return (status.success(), s.log());
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("heapgres did not exit: {}", s.log());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     fn launch(&mut self) {
         self.spawn();
         self.wait_ready();

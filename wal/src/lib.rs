@@ -14,6 +14,8 @@
 //! | [`control`]   | `pg_control.h`           | `global/pg_control`, written atomically         |
 //! | [`failpoint`] | —                        | ENOSPC injection for tests (debug builds only)  |
 //! | [`rmgr`]      | `rmgrlist.h`, `pg_control.h` | resource-manager ids and trait, checkpoints |
+//! | [`archive`]   | `pgarch.c`, `xlogarchive.c` | archive status files, archiver, restore source |
+//! | [`timeline`]  | `timeline.c`             | timeline history files                          |
 //!
 //! It knows records, LSNs and files, not tuples or pages: the storage layer
 //! builds records, implements [`rmgr::ResourceManager`] for its redo, and
@@ -55,12 +57,13 @@
 //!
 //! # Not done (yet)
 //!
-//! Compression of full-page images; archiving and restore;
+//! Compression of full-page images; an object-store archive target;
 //! parallel insertion slots (the insert mutex covers the copy of the whole
 //! record, full-page images included).
 
 #![deny(unsafe_code)]
 
+pub mod archive;
 pub mod control;
 pub mod error;
 pub mod failpoint;
@@ -69,6 +72,7 @@ pub mod reader;
 pub mod record;
 pub mod rmgr;
 pub mod segment;
+pub mod timeline;
 pub mod writer;
 
 #[cfg(test)]

@@ -57,6 +57,23 @@ impl WalReader {
         }
     }
 
+    /// Reads from `src` (archive recovery: restore hook, timeline history)
+    /// from the record starting at `start`.
+    pub fn with_source(src: SegmentSource, start: Lsn) -> Self {
+        WalReader {
+            src,
+            next: start,
+            expected_prev: None,
+            last: Lsn::INVALID,
+            end_reason: None,
+        }
+    }
+
+    /// The source, to ask which segment file was missing.
+    pub fn source(&self) -> &SegmentSource {
+        &self.src
+    }
+
     /// Requires the first record's back-link to be `prev`.
     pub fn expect_prev(mut self, prev: Lsn) -> Self {
         self.expected_prev = Some(prev);

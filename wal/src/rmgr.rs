@@ -67,6 +67,14 @@ pub const XLOG_NOOP: u8 = 0x20;
 /// XLOG info: the rest of the segment is unused; the next record starts
 /// in the next segment (`pg_switch_wal()`).
 pub const XLOG_SWITCH: u8 = 0x40;
+/// XLOG info: the end of an online base backup; main data: the backup's
+/// start (redo) LSN, 8 bytes little-endian. Archive recovery from that
+/// backup is consistent once it has replayed this record.
+pub const XLOG_BACKUP_END: u8 = 0x50;
+/// XLOG info: a named restore point (`pg_create_restore_point`); main
+/// data: time (`TimestampTz`, 8 bytes little-endian) then the name's
+/// UTF-8 bytes.
+pub const XLOG_RESTORE_POINT: u8 = 0x70;
 /// XLOG info: a full-page image taken because hint bits changed a page for
 /// the first time since the redo point (redo restores the image).
 pub const XLOG_FPI_FOR_HINT: u8 = 0xA0;

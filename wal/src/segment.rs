@@ -103,6 +103,16 @@ pub fn segment_path(wal_dir: &Path, tli: TimeLineId, segno: SegNo) -> PathBuf {
 
 /// Every segment of timeline `tli` present in `wal_dir`, in order.
 pub fn list_segments(wal_dir: &Path, tli: TimeLineId) -> Result<Vec<SegNo>> {
+    Ok(list_all_segments(wal_dir)?
+        .into_iter()
+        .filter(|(t, _)| *t == tli)
+        .map(|(_, s)| s)
+        .collect())
+}
+
+/// Every segment of every timeline present in `wal_dir`, by timeline then
+/// segment.
+pub fn list_all_segments(wal_dir: &Path) -> Result<Vec<(TimeLineId, SegNo)>> {
     let mut v = Vec::new();
     let rd = match std::fs::read_dir(wal_dir) {
         Ok(rd) => rd,
@@ -118,10 +128,9 @@ pub fn list_segments(wal_dir: &Path, tli: TimeLineId) -> Result<Vec<SegNo>> {
         let ent =
             ent.map_err(|e| WalError::io(format!("read directory {}", wal_dir.display()), e))?;
         if let Some(name) = ent.file_name().to_str()
-            && let Some((t, s)) = parse_segment_file_name(name)
-            && t == tli
+            && let Some(ts) = parse_segment_file_name(name)
         {
-            v.push(s);
+            v.push(ts);
         }
     }
     v.sort();
@@ -135,12 +144,22 @@ pub fn fsync_dir(dir: &Path) -> Result<()> {
         .map_err(|e| WalError::io(format!("fsync directory {}", dir.display()), e))
 }
 
+/// Called with a segment file's name before it is opened, so archive
+/// recovery can restore it from the archive into the WAL directory.
+pub type RestoreHook = Box<dyn FnMut(&str) -> Result<()> + Send>;
+
 /// Reads byte ranges of the WAL stream from segment files, keeping the last
 /// file open.
 pub struct SegmentSource {
     wal_dir: PathBuf,
     tli: TimeLineId,
+    /// For reading across timelines: which timeline's file holds each
+    /// segment ([`crate::timeline::Timeline::for_segment`]).
+    history: Option<Vec<crate::timeline::Timeline>>,
+    restore: Option<RestoreHook>,
     open: Option<(SegNo, File)>,
+    /// The first segment file found missing.
+    missing: Option<String>,
 }
 
 impl SegmentSource {
@@ -149,8 +168,39 @@ impl SegmentSource {
         SegmentSource {
             wal_dir: wal_dir.to_path_buf(),
             tli,
+            history: None,
+            restore: None,
             open: None,
+            missing: None,
         }
+    }
+
+    /// Reads each segment from the timeline of `history` that holds it
+    /// (archive recovery following a timeline history).
+    pub fn with_history(mut self, history: Vec<crate::timeline::Timeline>) -> Self {
+        self.history = Some(history);
+        self
+    }
+
+    /// Calls `hook` with each segment file's name before opening it.
+    pub fn with_restore(mut self, hook: RestoreHook) -> Self {
+        self.restore = Some(hook);
+        self
+    }
+
+    /// The name of the segment file that holds `segno` for this source.
+    pub fn file_name(&self, segno: SegNo) -> String {
+        let tli = self
+            .history
+            .as_deref()
+            .and_then(|h| crate::timeline::Timeline::for_segment(h, segno))
+            .unwrap_or(self.tli);
+        segment_file_name(tli, segno)
+    }
+
+    /// The first segment file that was looked for and not found.
+    pub fn missing_file(&self) -> Option<&str> {
+        self.missing.as_deref()
     }
 
     /// Fills `buf` from the stream at `lsn`, crossing segment files; returns
@@ -162,11 +212,19 @@ impl SegmentSource {
         while done < buf.len() {
             let pos = Lsn(lsn.0 + done as u64);
             let segno = SegNo::of(pos);
+            let name = self.file_name(segno);
             if self.open.as_ref().map(|(s, _)| *s) != Some(segno) {
-                let path = segment_path(&self.wal_dir, self.tli, segno);
+                self.open = None;
+                if let Some(hook) = self.restore.as_mut() {
+                    hook(&name)?;
+                }
+                let path = self.wal_dir.join(&name);
                 match File::open(&path) {
                     Ok(f) => self.open = Some((segno, f)),
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(done),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        self.missing.get_or_insert(name);
+                        return Ok(done);
+                    }
                     Err(e) => return Err(WalError::io(format!("open file {}", path.display()), e)),
                 }
             }
@@ -175,12 +233,9 @@ impl SegmentSource {
             };
             let off = segment_offset(pos);
             let want = ((WAL_SEGMENT_SIZE - off) as usize).min(buf.len() - done);
-            let n = f.read_at(&mut buf[done..done + want], off).map_err(|e| {
-                WalError::io(
-                    format!("read file {}", segment_file_name(self.tli, segno)),
-                    e,
-                )
-            })?;
+            let n = f
+                .read_at(&mut buf[done..done + want], off)
+                .map_err(|e| WalError::io(format!("read file {name}"), e))?;
             if n == 0 {
                 return Ok(done);
             }
@@ -188,6 +243,51 @@ impl SegmentSource {
         }
         Ok(done)
     }
+}
+
+/// Starts timeline `new` at `switch`: its first segment is a copy of
+/// `old`'s segment up to the switch point, zeros after (the module doc of
+/// [`crate::timeline`]). Nothing to copy when `switch` starts a segment.
+pub fn begin_timeline_segment(
+    wal_dir: &Path,
+    old: TimeLineId,
+    new: TimeLineId,
+    switch: Lsn,
+    fsync: bool,
+) -> Result<()> {
+    use std::os::unix::fs::FileExt;
+    let segno = SegNo::of(switch);
+    let keep = segment_offset(switch) as usize;
+    let dest = segment_path(wal_dir, new, segno);
+    if keep == 0 {
+        return Ok(());
+    }
+    // A copy left by an earlier recovery that stopped elsewhere (and was
+    // never promoted) is stale: make it again.
+    let src = segment_path(wal_dir, old, segno);
+    let mut prefix = vec![0u8; keep];
+    File::open(&src)
+        .and_then(|f| f.read_exact_at(&mut prefix, 0))
+        .map_err(|e| WalError::io(format!("read file {}", src.display()), e))?;
+    let tmp = wal_dir.join(format!("xlogtemp.{}", std::process::id()));
+    let io = |e| WalError::io(format!("write file {}", tmp.display()), e);
+    let f = File::create(&tmp).map_err(io)?;
+    f.set_len(WAL_SEGMENT_SIZE).map_err(io)?;
+    f.write_all_at(&prefix, 0).map_err(io)?;
+    if fsync {
+        f.sync_all().map_err(io)?;
+    }
+    drop(f);
+    std::fs::rename(&tmp, &dest).map_err(|e| {
+        WalError::io(
+            format!("rename file {} to {}", tmp.display(), dest.display()),
+            e,
+        )
+    })?;
+    if fsync {
+        fsync_dir(wal_dir)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

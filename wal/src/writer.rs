@@ -114,6 +114,10 @@ pub struct WalWriterOptions {
     /// Abort the process when a write or fsync fails (PostgreSQL's PANIC),
     /// instead of only refusing further work. The server sets it.
     pub panic_on_failure: bool,
+    /// `archive_mode`: mark each completed segment `.ready` for the
+    /// archiver, and never remove or recycle one before it is archived
+    /// ([`crate::archive`]).
+    pub archive_mode: bool,
 }
 
 impl Default for WalWriterOptions {
@@ -123,6 +127,7 @@ impl Default for WalWriterOptions {
             timeline: TimeLineId::FIRST,
             buffer_limit: 4 << 20,
             panic_on_failure: false,
+            archive_mode: false,
         }
     }
 }
@@ -502,6 +507,7 @@ impl WalWriter {
         let mut file = self.file.lock();
         let mut done = 0usize;
         let mut dirty = false;
+        let mut completed = Vec::new();
         while done < data.len() {
             let pos = Lsn(start.0 + done as u64);
             let segno = SegNo::of(pos);
@@ -529,9 +535,23 @@ impl WalWriter {
             })?;
             dirty = true;
             done += n;
+            if off + n as u64 == WAL_SEGMENT_SIZE {
+                completed.push(segno);
+            }
         }
         if dirty && let Some((s, f)) = file.as_ref() {
             self.sync(*s, f)?;
+        }
+        if self.opts.archive_mode {
+            // Every completed segment is durable now (synced before the
+            // next file was opened, or just above).
+            for segno in completed {
+                crate::archive::notify_ready(
+                    &self.wal_dir,
+                    &segment_file_name(self.opts.timeline, segno),
+                    self.opts.fsync,
+                )?;
+            }
         }
         Ok(())
     }
@@ -598,12 +618,14 @@ impl WalWriter {
         OpenOptions::new().write(true).open(&path).map_err(io)
     }
 
-    /// After a checkpoint: segments of this timeline wholly before
-    /// `keep_from`'s segment (the redo point: not needed for crash
-    /// recovery) are recycled, renamed to the next unused future segment
-    /// names, while the directory holds fewer than `keep_segments`
-    /// segments (`min_wal_size`), and removed otherwise
-    /// (PostgreSQL's `RemoveOldXlogFiles` / `InstallXLogFileSegment`).
+    /// After a checkpoint: segments wholly before `keep_from`'s segment
+    /// (the redo point: not needed for crash recovery) are recycled,
+    /// renamed to the next unused future segment names of this timeline,
+    /// while the directory holds fewer than `keep_segments` segments
+    /// (`min_wal_size`), and removed otherwise (PostgreSQL's
+    /// `RemoveOldXlogFiles` / `InstallXLogFileSegment`). Segments of older
+    /// timelines (restored by archive recovery) are removed. With
+    /// `archive_mode`, a segment not yet archived is kept.
     pub fn remove_old_segments(
         &self,
         keep_from: Lsn,
@@ -614,18 +636,23 @@ impl WalWriter {
         // The flusher creates segments under this lock: no new segment can
         // appear under a name this renames to.
         let _no_flush = self.file.lock();
-        let segs = segment::list_segments(&self.wal_dir, tli)?;
-        let mut total = segs.len() as u64;
+        let all = segment::list_all_segments(&self.wal_dir)?;
+        let mut total = all.iter().filter(|(t, _)| *t == tli).count() as u64;
         let current = SegNo::of(self.insert_lsn());
-        let mut future = segs
+        let mut future = all
             .iter()
-            .copied()
+            .filter(|(t, _)| *t == tli)
+            .map(|(_, s)| *s)
             .max()
             .map_or(current, |m| m.max(current));
         let mut done = SegmentCleanup::default();
-        for s in segs.into_iter().filter(|s| *s < keep) {
-            let p = segment_path(&self.wal_dir, tli, s);
-            if total <= keep_segments {
+        for (t, s) in all.into_iter().filter(|(t, s)| *s < keep && *t <= tli) {
+            let name = segment_file_name(t, s);
+            if self.opts.archive_mode && !crate::archive::is_archived(&self.wal_dir, &name) {
+                continue;
+            }
+            let p = segment_path(&self.wal_dir, t, s);
+            if t == tli && total <= keep_segments {
                 future = SegNo(future.0 + 1);
                 let to = segment_path(&self.wal_dir, tli, future);
                 if to.exists() {
@@ -646,8 +673,11 @@ impl WalWriter {
                 std::fs::remove_file(&p)
                     .map_err(|e| WalError::io(format!("remove file {}", p.display()), e))?;
                 done.removed += 1;
-                total -= 1;
+                if t == tli {
+                    total -= 1;
+                }
             }
+            crate::archive::forget(&self.wal_dir, &name);
         }
         if (done.removed > 0 || done.recycled > 0) && self.opts.fsync {
             segment::fsync_dir(&self.wal_dir)?;

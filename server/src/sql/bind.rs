@@ -1005,6 +1005,11 @@ impl<'a> Binder<'a> {
                     let scope = aliased_scope(&qual, &cte.columns, alias.as_ref());
                     return Ok((cte.plan, scope));
                 }
+                if matches!(parts.as_slice(), [n] | [_, n] if n == "pg_stat_archiver")
+                    && (parts.len() == 1 || parts[0] == "pg_catalog")
+                {
+                    return Ok(from_function::stat_archiver(alias.as_ref()));
+                }
                 let (schema, rel) = schema_and_name(name)?;
                 if let Some(view) = self.system_view(schema.as_deref(), &rel) {
                     let bound = self.bind_system_view(view)?;

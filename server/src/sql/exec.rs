@@ -90,7 +90,7 @@ impl SubplanRunner for ExecCtx<'_> {
     }
 
     fn wal_function(&self, f: super::func::Builtin, args: &[Datum]) -> SqlResult<Datum> {
-        super::walfuncs::call(f, args, self.engine, &self.env.output)
+        super::walfuncs::call(f, args, self.engine, self.env)
     }
 
     fn catalog_function(
@@ -108,6 +108,17 @@ impl SubplanRunner for ExecCtx<'_> {
             (SeqOp::LastVal, _) => env.lastval.get().ok_or_else(|| {
                 SqlError::new("55000", "lastval is not yet defined in this session")
             })?,
+            (SeqOp::NextVal | SeqOp::SetVal, Some(_)) if self.engine.is_in_recovery() => {
+                let name = if op == SeqOp::NextVal {
+                    "nextval"
+                } else {
+                    "setval"
+                };
+                return Err(SqlError::new(
+                    "25006",
+                    format!("cannot execute {name}() in a read-only transaction"),
+                ));
+            }
             (SeqOp::NextVal, Some(seq)) => catalog.nextval(seq, self.snapshot)?,
             (SeqOp::CurrVal, Some(seq)) => {
                 return env

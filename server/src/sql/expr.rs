@@ -182,6 +182,11 @@ pub struct SessionEnv {
     /// NOTIFY / `pg_notify()` and LISTEN / UNLISTEN of the current
     /// transaction, sent or applied at commit ([`crate::notify`]).
     pub notify: std::cell::RefCell<crate::notify::PendingNotify>,
+    /// The online backup this session started (`pg_backup_start`).
+    pub backup: std::cell::RefCell<Option<storage::backup::BackupLabel>>,
+    /// The backup `FROM pg_backup_stop(...)` just stopped, for its later
+    /// columns.
+    pub backup_stopped: std::cell::RefCell<Option<storage::backup::BackupStop>>,
 }
 
 /// Runs subqueries for expressions; the executor implements it.

@@ -175,6 +175,27 @@ pub enum Builtin {
     ArrayRemove,
     /// `array_replace(a, from, to)`
     ArrayReplace,
+    /// `pg_backup_start(label [, fast])` ([`super::walfuncs`])
+    BackupStart,
+    /// `pg_backup_stop([wait_for_archive])`, as one record value
+    BackupStop,
+    /// `FROM pg_backup_stop(...)`: stops the backup, returns the lsn
+    /// column and keeps the rest for [`Builtin::BackupStopField`]
+    BackupStopLsn,
+    /// Column 1 (labelfile) or 2 (spcmapfile) of the backup just stopped
+    BackupStopField,
+    /// `pg_create_restore_point(name)`
+    CreateRestorePoint,
+    /// `pg_is_in_recovery()`
+    IsInRecovery,
+    /// `pg_is_wal_replay_paused()`
+    IsWalReplayPaused,
+    /// `pg_last_wal_replay_lsn()`
+    LastWalReplayLsn,
+    /// `pg_wal_replay_resume()`
+    WalReplayResume,
+    /// Column `n` of the `pg_stat_archiver` view
+    StatArchiver,
 }
 
 fn t(oid: TypeOid) -> SqlType {
@@ -624,6 +645,42 @@ pub fn resolve_function(name: &str, mut args: Vec<Expr>) -> SqlResult<Option<Exp
             arity(name, &args, &[0])?;
             func(ControlCheckpoint, args, t(TypeOid::RECORD))
         }
+        "pg_backup_start" => {
+            arity(name, &args, &[1, 2])?;
+            let mut it = args.into_iter();
+            let mut a = text_args(it.next().into_iter().collect())?;
+            a.extend(coerce_all(it.collect(), t(TypeOid::BOOL))?);
+            func(BackupStart, a, t(TypeOid::PG_LSN))
+        }
+        "pg_backup_stop" => {
+            arity(name, &args, &[0, 1])?;
+            func(
+                BackupStop,
+                coerce_all(args, t(TypeOid::BOOL))?,
+                t(TypeOid::RECORD),
+            )
+        }
+        "pg_create_restore_point" => {
+            arity(name, &args, &[1])?;
+            func(CreateRestorePoint, text_args(args)?, t(TypeOid::PG_LSN))
+        }
+        "pg_is_in_recovery" | "pg_is_wal_replay_paused" => {
+            arity(name, &args, &[0])?;
+            let b = if name == "pg_is_in_recovery" {
+                IsInRecovery
+            } else {
+                IsWalReplayPaused
+            };
+            func(b, args, t(TypeOid::BOOL))
+        }
+        "pg_last_wal_replay_lsn" => {
+            arity(name, &args, &[0])?;
+            func(LastWalReplayLsn, args, t(TypeOid::PG_LSN))
+        }
+        "pg_wal_replay_resume" => {
+            arity(name, &args, &[0])?;
+            func(WalReplayResume, args, t(TypeOid::VOID))
+        }
         _ if super::catalogfuncs::handles(name) => super::catalogfuncs::resolve(name, args),
         _ => super::array::resolve_array_function(name, args),
     }
@@ -766,7 +823,9 @@ pub fn call_builtin(
             )));
         }
         CurrentWalLsn | CurrentWalInsertLsn | CurrentWalFlushLsn | WalfileName | SwitchWal
-        | ControlCheckpoint => ctx.runner.wal_function(f, &vals)?,
+        | ControlCheckpoint | BackupStart | BackupStop | BackupStopLsn | BackupStopField
+        | CreateRestorePoint | IsInRecovery | IsWalReplayPaused | LastWalReplayLsn
+        | WalReplayResume | StatArchiver => ctx.runner.wal_function(f, &vals)?,
         WalLsnDiff => super::walfuncs::lsn_diff(&vals[0], &vals[1])?,
         Version => Datum::Text(crate::VERSION_STRING.to_string()),
         CurrentDatabase => Datum::Text(env.database.clone()),

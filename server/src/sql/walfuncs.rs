@@ -11,6 +11,22 @@
 //! | `pg_switch_wal()`               | pg_lsn   | end of the switch record; next record starts a new segment |
 //! | `pg_wal_lsn_diff(a, b)`, `a - b`| numeric  | bytes between two LSNs                       |
 //! | `pg_control_checkpoint()`       | record   | the last checkpoint, from `global/pg_control` |
+//! | `pg_backup_start(label [, fast])` | pg_lsn | starts this session's online backup ([`storage::backup`]) |
+//! | `pg_backup_stop([wait_for_archive])` | record | `(lsn, labelfile, spcmapfile)`; also in FROM |
+//! | `pg_create_restore_point(name)` | pg_lsn   | a named point for `recovery_target_name`     |
+//! | `pg_is_in_recovery()`           | bool     | paused at a recovery target, not promoted    |
+//! | `pg_is_wal_replay_paused()`     | bool     | the same: replay only ever pauses at its target |
+//! | `pg_last_wal_replay_lsn()`      | pg_lsn   | end of the last record archive recovery replayed (NULL without) |
+//! | `pg_wal_replay_resume()`        | void     | promotes a server paused at its recovery target |
+//! | `pg_stat_archiver` (view)       | row      | the archiver's counters                       |
+//!
+//! A backup belongs to the session that started it, as in PostgreSQL 15:
+//! one at a time per session (55000 otherwise), forgotten if the session
+//! ends. `SELECT * FROM pg_backup_stop(...)` and `FROM pg_stat_archiver`
+//! are bound as one-row `VALUES` whose columns call
+//! [`Builtin::BackupStopLsn`] / [`Builtin::BackupStopField`] and
+//! [`Builtin::StatArchiver`] (sets of rows with several columns do not
+//! exist in the SQL layer yet).
 //!
 //! `pg_lsn` values are [`Datum::Int8`] holding the LSN's 64 bits, typed
 //! `pg_lsn` (`TypeOid::PG_LSN`): their binary form is PostgreSQL's (a big-endian
@@ -29,6 +45,7 @@ use storage::engine::Engine;
 use wal::Lsn;
 use wal::segment::{SegNo, segment_file_name};
 
+use super::expr::SessionEnv;
 use super::func::Builtin;
 use crate::error::{SqlError, SqlResult};
 
@@ -58,13 +75,163 @@ fn prev_seg(lsn: Lsn) -> SegNo {
     SegNo::of(Lsn(lsn.0.saturating_sub(1)))
 }
 
+fn not_in_recovery(engine: &Engine) -> SqlResult<()> {
+    if engine.is_in_recovery() {
+        return Err(SqlError::new("55000", "recovery is in progress")
+            .with_hint("WAL control functions cannot be executed during recovery."));
+    }
+    Ok(())
+}
+
+fn bool_arg(args: &[Datum], i: usize, default: bool) -> bool {
+    match args.get(i) {
+        Some(Datum::Bool(b)) => *b,
+        _ => default,
+    }
+}
+
+/// A `SystemTime` as a `timestamptz` datum.
+fn time_datum(t: Option<std::time::SystemTime>) -> Datum {
+    match t.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()) {
+        Some(d) => Datum::TimestampTz(TimestampTz(d.as_micros() as i64 - 946_684_800_000_000)),
+        None => Datum::Null,
+    }
+}
+
+fn text_or_null(s: Option<String>) -> Datum {
+    s.map_or(Datum::Null, Datum::Text)
+}
+
+/// The `pg_stat_archiver` columns: name and type.
+pub const STAT_ARCHIVER_COLUMNS: [(&str, storage::datum::TypeOid); 7] = {
+    use storage::datum::TypeOid as T;
+    [
+        ("archived_count", T::INT8),
+        ("last_archived_wal", T::TEXT),
+        ("last_archived_time", T::TIMESTAMPTZ),
+        ("failed_count", T::INT8),
+        ("last_failed_wal", T::TEXT),
+        ("last_failed_time", T::TIMESTAMPTZ),
+        ("stats_reset", T::TIMESTAMPTZ),
+    ]
+};
+
+fn stat_archiver(engine: &Engine, column: i64) -> Datum {
+    let s = engine.archiver_stats().unwrap_or_default();
+    match column {
+        0 => Datum::Int8(s.archived_count as i64),
+        1 => text_or_null(s.last_archived_wal),
+        2 => time_datum(s.last_archived_time),
+        3 => Datum::Int8(s.failed_count as i64),
+        4 => text_or_null(s.last_failed_wal),
+        5 => time_datum(s.last_failed_time),
+        _ => time_datum(s.stats_reset),
+    }
+}
+
+fn backup_stop(
+    engine: &Engine,
+    env: &SessionEnv,
+    wait: bool,
+) -> SqlResult<storage::backup::BackupStop> {
+    not_in_recovery(engine)?;
+    let started = env.backup.borrow_mut().take().ok_or_else(|| {
+        SqlError::new("55000", "backup is not in progress")
+            .with_hint("Did you call pg_backup_start()?")
+    })?;
+    Ok(engine.backup_stop(&started, wait)?)
+}
+
+/// A row value's text field, quoted as PostgreSQL's `record_out` quotes.
+fn record_field(s: &str) -> String {
+    let plain = !s.is_empty()
+        && !s
+            .chars()
+            .any(|c| matches!(c, '"' | '\\' | '(' | ')' | ',') || c.is_whitespace());
+    if plain {
+        return s.to_string();
+    }
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\"\""))
+}
+
 /// Evaluates a WAL function that needs the engine.
-pub fn call(f: Builtin, args: &[Datum], engine: &Engine, out: &OutputOptions) -> SqlResult<Datum> {
+pub fn call(f: Builtin, args: &[Datum], engine: &Engine, env: &SessionEnv) -> SqlResult<Datum> {
+    let out = &env.output;
     let writer = engine.xlog.writer();
     Ok(match f {
         Builtin::CurrentWalLsn | Builtin::CurrentWalFlushLsn => lsn_datum(writer.flushed_lsn()),
         Builtin::CurrentWalInsertLsn => lsn_datum(writer.insert_lsn()),
-        Builtin::SwitchWal => lsn_datum(writer.switch_segment().map_err(storage_err)?),
+        Builtin::SwitchWal => {
+            not_in_recovery(engine)?;
+            lsn_datum(writer.switch_segment().map_err(storage_err)?)
+        }
+        Builtin::BackupStart => {
+            not_in_recovery(engine)?;
+            if env.backup.borrow().is_some() {
+                return Err(SqlError::new(
+                    "55000",
+                    "a backup is already in progress in this session",
+                ));
+            }
+            let label = match args.first() {
+                Some(Datum::Text(s)) => s.clone(),
+                _ => String::new(),
+            };
+            let started = engine.backup_start(&label)?;
+            let lsn = started.start;
+            *env.backup.borrow_mut() = Some(started);
+            lsn_datum(lsn)
+        }
+        Builtin::BackupStop => {
+            let stop = backup_stop(engine, env, bool_arg(args, 0, true))?;
+            Datum::Text(format!(
+                "({},{},\"\")",
+                stop.lsn,
+                record_field(&stop.labelfile)
+            ))
+        }
+        Builtin::BackupStopLsn => {
+            let stop = backup_stop(engine, env, bool_arg(args, 0, true))?;
+            let lsn = stop.lsn;
+            *env.backup_stopped.borrow_mut() = Some(stop);
+            lsn_datum(lsn)
+        }
+        Builtin::BackupStopField => match (args.first(), env.backup_stopped.borrow().as_ref()) {
+            (Some(Datum::Int4(1)), Some(s)) => Datum::Text(s.labelfile.clone()),
+            (_, Some(_)) => Datum::Text(String::new()),
+            (_, None) => return Err(SqlError::internal("no backup was just stopped")),
+        },
+        Builtin::CreateRestorePoint => {
+            not_in_recovery(engine)?;
+            let name = match args.first() {
+                Some(Datum::Text(s)) => s.clone(),
+                _ => String::new(),
+            };
+            if name.len() >= 64 {
+                return Err(SqlError::new(
+                    "22023",
+                    "value too long for restore point (maximum 63 characters)",
+                ));
+            }
+            lsn_datum(engine.create_restore_point(&name)?)
+        }
+        Builtin::IsInRecovery | Builtin::IsWalReplayPaused => Datum::Bool(engine.is_in_recovery()),
+        Builtin::LastWalReplayLsn => engine.last_replay_lsn().map_or(Datum::Null, lsn_datum),
+        Builtin::WalReplayResume => {
+            if !engine.is_in_recovery() {
+                return Err(
+                    SqlError::new("55000", "recovery is not in progress").with_hint(
+                        "Recovery control functions can only be executed during recovery.",
+                    ),
+                );
+            }
+            engine.promote()?;
+            Datum::Null
+        }
+        Builtin::StatArchiver => match args.first() {
+            Some(Datum::Int4(c)) => stat_archiver(engine, i64::from(*c)),
+            _ => return Err(SqlError::internal("pg_stat_archiver column")),
+        },
         Builtin::WalfileName => {
             let lsn = lsn_arg(
                 args.first()

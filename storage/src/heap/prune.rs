@@ -441,7 +441,7 @@ pub fn vacuum_page(
 /// prunes to LP_DEAD. Never waits; errors are logged and swallowed (the
 /// reader goes on; VACUUM will meet the page again).
 pub fn prune_opt(heap: &Heap, rel: RelFileLocator, buf: &PinnedBuffer) {
-    if rel.rel_number.0 < FIRST_USER_RELFILENODE {
+    if rel.rel_number.0 < FIRST_USER_RELFILENODE || heap.xlog().is_some_and(|x| x.in_recovery()) {
         return;
     }
     let looks_prunable = |pg: &[u8], horizon: Option<Xid>| {

@@ -98,6 +98,14 @@ impl ProcArray {
         Ok((xid, r.owner))
     }
 
+    /// Makes the next xid larger than `seen` (an xid found in replayed WAL).
+    pub(crate) fn advance_past(&self, seen: Xid) {
+        let mut p = self.inner.lock();
+        if p.next_xid <= seen {
+            p.next_xid = seen.next();
+        }
+    }
+
     /// The next xid to be assigned.
     pub fn next_xid(&self) -> Xid {
         self.inner.lock().next_xid

@@ -204,9 +204,27 @@ impl TransactionManager {
         self.procs.next_xid()
     }
 
+    /// After replay: xids up to `seen` were used by the replayed WAL and
+    /// are never assigned again.
+    pub fn advance_next_xid_past(&self, seen: Xid) {
+        self.procs.advance_past(seen);
+    }
+
+    /// No xid is assigned while the server is in recovery (paused at its
+    /// target): no transaction writes.
+    fn check_not_in_recovery(&self) -> Result<()> {
+        if self.xlog.get().is_some_and(|x| x.in_recovery()) {
+            return Err(StorageError::ReadOnlyInRecovery(
+                "cannot assign TransactionIds during recovery".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// Assigns a top-level xid for `owner`, registers it as running and takes
     /// `Exclusive` on its transaction lock.
     pub fn assign_xid(&self, owner: OwnerId) -> Result<Xid> {
+        self.check_not_in_recovery()?;
         let (xid, owner) = self.procs.assign(None, owner)?;
         self.lock_own_xid(xid, owner)?;
         Ok(xid)
@@ -215,6 +233,7 @@ impl TransactionManager {
     /// Assigns a subtransaction xid under `parent` (top-level or sub-),
     /// owned by the parent's owner.
     pub fn assign_subxid(&self, parent: Xid) -> Result<Xid> {
+        self.check_not_in_recovery()?;
         let (xid, owner) = self.procs.assign(Some(parent), OwnerId(0))?;
         self.lock_own_xid(xid, owner)?;
         Ok(xid)

@@ -17,8 +17,83 @@ use super::{
 };
 use crate::error::{SqlError, SqlResult};
 use crate::sql::cast::CastContext;
+use crate::sql::expr::Expr;
+use crate::sql::func::Builtin;
 use crate::sql::plan::{JoinKind, Plan};
 use crate::sql::srf::{is_srf_name, resolve_srf};
+
+/// `FROM pg_backup_stop([wait])`: one row (lsn, labelfile, spcmapfile);
+/// the first column stops the backup (see [`crate::sql::walfuncs`]).
+fn backup_stop(args: Vec<Expr>, alias: Option<&ast::TableAlias>) -> SqlResult<(Plan, Scope)> {
+    if args.len() > 1 {
+        return Err(SqlError::undefined_function("pg_backup_stop"));
+    }
+    let args = args
+        .into_iter()
+        .map(|a| coerce(a, t(TypeOid::BOOL), CastContext::Implicit))
+        .collect::<SqlResult<Vec<_>>>()?;
+    let field = |n: i32| {
+        Expr::Func(
+            Builtin::BackupStopField,
+            vec![Expr::Const(
+                storage::datum::Datum::Int4(n),
+                t(TypeOid::INT4),
+            )],
+            t(TypeOid::TEXT),
+        )
+    };
+    let row = vec![
+        Expr::Func(Builtin::BackupStopLsn, args, t(TypeOid::PG_LSN)),
+        field(1),
+        field(2),
+    ];
+    let cols = vec![
+        ("lsn".to_string(), t(TypeOid::PG_LSN)),
+        ("labelfile".to_string(), t(TypeOid::TEXT)),
+        ("spcmapfile".to_string(), t(TypeOid::TEXT)),
+    ];
+    let qual = alias.map_or("pg_backup_stop".to_string(), |a| ident_name(&a.name));
+    let scope = aliased_scope(&qual, &cols, alias);
+    Ok((
+        Plan::Values {
+            rows: vec![row],
+            width: 3,
+        },
+        scope,
+    ))
+}
+
+/// `FROM pg_stat_archiver`: the view as one row whose columns read the
+/// archiver's counters when evaluated.
+pub(super) fn stat_archiver(alias: Option<&ast::TableAlias>) -> (Plan, Scope) {
+    let cols: Vec<(String, SqlType)> = crate::sql::walfuncs::STAT_ARCHIVER_COLUMNS
+        .iter()
+        .map(|(n, o)| (n.to_string(), t(*o)))
+        .collect();
+    let row = cols
+        .iter()
+        .enumerate()
+        .map(|(i, (_, typ))| {
+            Expr::Func(
+                Builtin::StatArchiver,
+                vec![Expr::Const(
+                    storage::datum::Datum::Int4(i as i32),
+                    t(TypeOid::INT4),
+                )],
+                *typ,
+            )
+        })
+        .collect();
+    let qual = alias.map_or("pg_stat_archiver".to_string(), |a| ident_name(&a.name));
+    let scope = aliased_scope(&qual, &cols, alias);
+    (
+        Plan::Values {
+            rows: vec![row],
+            width: cols.len(),
+        },
+        scope,
+    )
+}
 
 /// True for a FROM item that may read the items to its left.
 pub(super) fn is_lateral(tf: &ast::TableFactor) -> bool {
@@ -79,6 +154,9 @@ impl Binder<'_> {
                     return Err(SqlError::unsupported(format!("function argument {other}")));
                 }
             }
+        }
+        if fname == "pg_backup_stop" {
+            return backup_stop(bound, alias);
         }
         if !is_srf_name(&fname) {
             return Err(SqlError::unsupported(format!(
