@@ -45,41 +45,17 @@ impl Catalog {
         w: &Writer<'_>,
     ) -> Result<Oid> {
         let con_oid = self.new_oid()?;
-        let conkey = format!(
-            "{{{}}}",
-            attnums
-                .iter()
-                .map(|a| a.to_string())
-                .collect::<Vec<_>>()
-                .join(",")
+        let row = constraint_row(
+            con_oid,
+            name,
+            ns,
+            'c',
+            table.oid,
+            Oid(0),
+            attnums,
+            Some(expr),
         );
-        self.insert_row(
-            &PG_CONSTRAINT,
-            &[
-                Datum::Oid(con_oid.0),
-                Datum::Text(name.to_string()),
-                Datum::Oid(ns.0),
-                ch('c'),
-                Datum::Bool(false),
-                Datum::Bool(false),
-                Datum::Bool(true),
-                Datum::Oid(table.oid.0),
-                Datum::Oid(0),
-                Datum::Oid(0),
-                Datum::Oid(0),
-                Datum::Oid(0),
-                ch(' '),
-                ch(' '),
-                ch(' '),
-                Datum::Bool(true),
-                Datum::Int4(0),
-                Datum::Bool(false),
-                Datum::Text(conkey),
-                Datum::Text(expr.to_string()),
-            ],
-            w.xid,
-            w.cid,
-        )?;
+        self.insert_row(&PG_CONSTRAINT, &row, w.xid, w.cid)?;
         Ok(con_oid)
     }
 
@@ -124,4 +100,51 @@ impl Catalog {
         })?;
         Ok(())
     }
+}
+
+/// A `pg_constraint` row: constraint `oid` named `name` in namespace `ns`,
+/// of kind `contype` (`p`, `u`, `c`) on relation `rel`, backed by index
+/// `index` (0 for none), over columns `attnums`, with a check's expression.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn constraint_row(
+    oid: Oid,
+    name: &str,
+    ns: Oid,
+    contype: char,
+    rel: Oid,
+    index: Oid,
+    attnums: &[i16],
+    conbin: Option<&str>,
+) -> Vec<Datum> {
+    let conkey = format!(
+        "{{{}}}",
+        attnums
+            .iter()
+            .map(|a| a.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    vec![
+        Datum::Oid(oid.0),
+        Datum::Text(name.to_string()),
+        Datum::Oid(ns.0),
+        ch(contype),
+        Datum::Bool(false),
+        Datum::Bool(false),
+        Datum::Bool(true),
+        Datum::Oid(rel.0),
+        Datum::Oid(0),
+        Datum::Oid(index.0),
+        Datum::Oid(0),
+        Datum::Oid(0),
+        ch(' '),
+        ch(' '),
+        ch(' '),
+        Datum::Bool(true),
+        Datum::Int4(0),
+        // Primary keys and unique constraints are not inherited.
+        Datum::Bool(contype != 'c'),
+        Datum::Text(conkey),
+        conbin.map_or(Datum::Null, |e| Datum::Text(e.to_string())),
+    ]
 }

@@ -28,7 +28,7 @@ use crate::txn::Snapshot;
 use crate::types::{Oid, RelFileLocator};
 
 use super::defs::{PG_ATTRIBUTE, PG_CLASS, PG_CONSTRAINT, PG_INDEX};
-use super::{Catalog, ColumnInfo, PendingFiles, TableInfo, ch, oid, text};
+use super::{Catalog, ColumnInfo, PendingFiles, TableInfo, oid, text};
 
 /// `indoption` bit: the column sorts descending.
 pub const INDOPTION_DESC: i16 = 0x0001;
@@ -212,37 +212,11 @@ impl Catalog {
         )?;
         if let Some(kind) = def.constraint {
             let con_oid = self.new_oid()?;
-            let conkey = format!(
-                "{{{}}}",
-                attnums.map(|a| a.to_string()).collect::<Vec<_>>().join(",")
+            let attnums: Vec<i16> = attnums.collect();
+            let row = super::constraint::constraint_row(
+                con_oid, &def.name, ns, kind, table.oid, index_oid, &attnums, None,
             );
-            self.insert_row(
-                &PG_CONSTRAINT,
-                &[
-                    Datum::Oid(con_oid.0),
-                    Datum::Text(def.name.clone()),
-                    Datum::Oid(ns.0),
-                    ch(kind),
-                    Datum::Bool(false),
-                    Datum::Bool(false),
-                    Datum::Bool(true),
-                    Datum::Oid(table.oid.0),
-                    Datum::Oid(0),
-                    Datum::Oid(index_oid.0),
-                    Datum::Oid(0),
-                    Datum::Oid(0),
-                    ch(' '),
-                    ch(' '),
-                    ch(' '),
-                    Datum::Bool(true),
-                    Datum::Int4(0),
-                    Datum::Bool(true),
-                    Datum::Text(conkey),
-                    Datum::Null,
-                ],
-                w.xid,
-                w.cid,
-            )?;
+            self.insert_row(&PG_CONSTRAINT, &row, w.xid, w.cid)?;
         }
         self.set_relhasindex(table.oid, true, snap, w)?;
         Ok(Arc::new(IndexInfo {

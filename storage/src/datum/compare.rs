@@ -33,32 +33,37 @@ pub fn cmp_values(a: &Datum, b: &Datum) -> Ordering {
         (Uuid(x), Uuid(y)) => x.cmp(y),
         (Array(x), Array(y)) => crate::datum::array::cmp_arrays(x, y),
         (Null, Null) => Ordering::Equal,
-        _ => rank(a).cmp(&rank(b)),
+        _ => a.kind().cmp(&b.kind()),
     }
 }
 
-fn rank(d: &Datum) -> u8 {
-    match d {
-        Datum::Null => 0,
-        Datum::Bool(_) => 1,
-        Datum::Int2(_) => 2,
-        Datum::Int4(_) => 3,
-        Datum::Int8(_) => 4,
-        Datum::Float4(_) => 5,
-        Datum::Float8(_) => 6,
-        Datum::Numeric(_) => 7,
-        Datum::Text(_) => 8,
-        Datum::Bytea(_) => 9,
-        Datum::Date(_) => 10,
-        Datum::Time(_) => 11,
-        Datum::Timestamp(_) => 12,
-        Datum::TimestampTz(_) => 13,
-        Datum::Interval(_) => 14,
-        Datum::Uuid(_) => 15,
-        Datum::Json(_) => 16,
-        Datum::Jsonb(_) => 17,
-        Datum::Oid(_) => 18,
-        Datum::Array(_) => 19,
+impl Datum {
+    /// The value's kind: its variant's number in declaration order (NULL
+    /// 0). Values of different kinds sort by it; spilled sort runs tag
+    /// values with it.
+    pub fn kind(&self) -> u8 {
+        match self {
+            Datum::Null => 0,
+            Datum::Bool(_) => 1,
+            Datum::Int2(_) => 2,
+            Datum::Int4(_) => 3,
+            Datum::Int8(_) => 4,
+            Datum::Float4(_) => 5,
+            Datum::Float8(_) => 6,
+            Datum::Numeric(_) => 7,
+            Datum::Text(_) => 8,
+            Datum::Bytea(_) => 9,
+            Datum::Date(_) => 10,
+            Datum::Time(_) => 11,
+            Datum::Timestamp(_) => 12,
+            Datum::TimestampTz(_) => 13,
+            Datum::Interval(_) => 14,
+            Datum::Uuid(_) => 15,
+            Datum::Json(_) => 16,
+            Datum::Jsonb(_) => 17,
+            Datum::Oid(_) => 18,
+            Datum::Array(_) => 19,
+        }
     }
 }
 

@@ -379,7 +379,8 @@ impl RunReader {
     }
 }
 
-/// The type each tag stands for (the kinds of [`Datum`], in order).
+/// The type each tag stands for: tags are [`Datum::kind`], 1 to 18 for
+/// scalars.
 const TAG_TYPES: [TypeOid; 18] = [
     TypeOid::BOOL,
     TypeOid::INT2,
@@ -405,32 +406,7 @@ fn tag_type(tag: u8) -> Option<TypeOid> {
     TAG_TYPES.get(usize::from(tag).checked_sub(1)?).copied()
 }
 
-fn value_tag(d: &Datum) -> u8 {
-    match d {
-        Datum::Null => 0,
-        Datum::Bool(_) => 1,
-        Datum::Int2(_) => 2,
-        Datum::Int4(_) => 3,
-        Datum::Int8(_) => 4,
-        Datum::Float4(_) => 5,
-        Datum::Float8(_) => 6,
-        Datum::Numeric(_) => 7,
-        Datum::Text(_) => 8,
-        Datum::Bytea(_) => 9,
-        Datum::Date(_) => 10,
-        Datum::Time(_) => 11,
-        Datum::Timestamp(_) => 12,
-        Datum::TimestampTz(_) => 13,
-        Datum::Interval(_) => 14,
-        Datum::Uuid(_) => 15,
-        Datum::Json(_) => 16,
-        Datum::Jsonb(_) => 17,
-        Datum::Oid(_) => 18,
-        Datum::Array(_) => ARRAY_TAG,
-    }
-}
-
-/// The tag of an array value.
+/// The tag of an array value ([`Datum::kind`] of an array).
 const ARRAY_TAG: u8 = 19;
 
 /// Appends one record to `out`.
@@ -453,7 +429,7 @@ fn encode_values(values: &[Datum], out: &mut Vec<u8>) {
             encode_values(&a.elems, out);
             continue;
         }
-        let tag = value_tag(d);
+        let tag = d.kind();
         out.push(tag);
         let Some(typ) = tag_type(tag) else {
             continue;
