@@ -553,7 +553,24 @@ impl Session {
                 ast::Statement::Insert(i) => returning_columns(&binder.bind_insert(i)?.returning),
                 ast::Statement::Update(u) => returning_columns(&binder.bind_update(u)?.returning),
                 ast::Statement::Delete(d) => returning_columns(&binder.bind_delete(d)?.returning),
-                ast::Statement::Explain { .. } => {
+                ast::Statement::Explain { statement, .. } => {
+                    // Bind the explained statement for its parameter types
+                    // (`EXPLAIN SELECT ... WHERE id = ANY($1)`).
+                    match statement.as_ref() {
+                        ast::Statement::Query(q) => {
+                            binder.bind_query(q)?;
+                        }
+                        ast::Statement::Insert(i) => {
+                            binder.bind_insert(i)?;
+                        }
+                        ast::Statement::Update(u) => {
+                            binder.bind_update(u)?;
+                        }
+                        ast::Statement::Delete(d) => {
+                            binder.bind_delete(d)?;
+                        }
+                        _ => {}
+                    }
                     vec![("QUERY PLAN".into(), SqlType::new(TypeOid::TEXT))]
                 }
                 _ => vec![],

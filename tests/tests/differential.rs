@@ -45,7 +45,7 @@ macro_rules! sql_files {
     };
 }
 
-sql_files!(types, expressions, queries, dml, ddl, indexes);
+sql_files!(types, expressions, queries, dml, ddl, indexes, arrays);
 
 #[test]
 fn every_sql_file_has_a_test() {

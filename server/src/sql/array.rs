@@ -232,6 +232,10 @@ pub fn bind_subscript(
         )));
     };
     let int = |e: Expr| -> SqlResult<Box<Expr>> {
+        // An untyped literal is read as an integer (and may fail to be one).
+        if e.typ().oid == TypeOid::UNKNOWN {
+            return coerce(e, t(TypeOid::INT4), CastContext::Implicit).map(Box::new);
+        }
         coerce(e, t(TypeOid::INT4), CastContext::Assignment)
             .map(Box::new)
             .map_err(|_| SqlError::datatype_mismatch("array subscript must have type integer"))

@@ -2499,6 +2499,19 @@ impl<'a> Binder<'a> {
             };
             let mut call = aggregate_call(&name, args, star, distinct, filter)?;
             call.order_by = order_by;
+            // PostgreSQL computes a DISTINCT aggregate from sorted input, so
+            // array_agg(DISTINCT x) lists the values in order.
+            if call.distinct && call.order_by.is_empty() && call.func == AggFunc::ArrayAgg {
+                call.order_by = call
+                    .args
+                    .iter()
+                    .map(|a| SortKey {
+                        expr: a.clone(),
+                        descending: false,
+                        nulls_first: false,
+                    })
+                    .collect();
+            }
             let Some(st) = agg.as_mut() else {
                 return Err(SqlError::internal("aggregate state"));
             };
@@ -3667,7 +3680,9 @@ fn label_strength(e: &ast::Expr) -> u8 {
         | A::Position { .. }
         | A::Trim { .. }
         | A::Ceil { .. }
-        | A::Floor { .. } => 2,
+        | A::Floor { .. }
+        | A::Array(_) => 2,
+        A::CompoundFieldAccess { root, .. } => label_strength(root),
         A::Cast { expr, .. } => label_strength(expr).max(1),
         A::Nested(inner) | A::Collate { expr: inner, .. } => label_strength(inner),
         A::Subquery(q) => match q.body.as_ref() {
@@ -3806,8 +3821,11 @@ fn aggregate_call(
         }
         "array_agg" => {
             if arg_t.oid == TypeOid::UNKNOWN {
-                let a0 = args.remove(0);
-                args.insert(0, coerce(a0, t(TypeOid::TEXT), CastContext::Implicit)?);
+                return Err(SqlError::new(
+                    "42725",
+                    "function array_agg(unknown) is not unique",
+                )
+                .with_hint("Could not choose a best candidate function. You might need to add explicit type casts."));
             }
             let typ = super::array::array_of(SqlType::new(args[0].typ().oid))?;
             (AggFunc::ArrayAgg, typ)

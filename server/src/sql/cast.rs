@@ -158,6 +158,13 @@ fn cast_value_inner(
     if (is_string(f) || f == TypeOid::UNKNOWN)
         && let Datum::Text(s) = &v
     {
+        // An array's modifier is applied to its elements afterwards, as an
+        // explicit or implicit length coercion (PostgreSQL casts the text
+        // to the array type, then coerces each element).
+        if to.oid.is_array() && to.typmod >= 0 {
+            let array = input_text(s, SqlType::new(t), opts)?;
+            return cast_value_inner(array, SqlType::new(t), to, explicit, opts);
+        }
         return Ok(input_text(s, to, opts)?);
     }
     if let (Datum::Array(a), Some(fe), Some(te)) = (&v, f.elem_type(), t.elem_type()) {

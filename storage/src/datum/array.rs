@@ -264,6 +264,7 @@ pub fn input_array(s: &str, elem: SqlType, opts: &OutputOptions) -> Result<Array
             // escaped: trailing white space after it is kept.
             let mut keep = 0;
             let mut in_quotes = false;
+            let mut after_quote = false;
             loop {
                 let Some(&c) = chars.get(i) else {
                     return Err(malformed(s, "unexpected end of input"));
@@ -282,6 +283,7 @@ pub fn input_array(s: &str, elem: SqlType, opts: &OutputOptions) -> Result<Array
                 if in_quotes {
                     if c == '"' {
                         in_quotes = false;
+                        after_quote = true;
                         keep = item.len();
                     } else {
                         item.push(c);
@@ -291,6 +293,10 @@ pub fn input_array(s: &str, elem: SqlType, opts: &OutputOptions) -> Result<Array
                     continue;
                 }
                 match c {
+                    ',' | '}' => break,
+                    c if after_quote && !is_space(c) => {
+                        return Err(malformed(s, "text after a quoted element"));
+                    }
                     '"' => {
                         if seen_any && !quoted_or_escaped {
                             return Err(malformed(s, "unexpected \"\"\" character"));
@@ -305,7 +311,6 @@ pub fn input_array(s: &str, elem: SqlType, opts: &OutputOptions) -> Result<Array
                         }
                         return Err(multidimensional());
                     }
-                    ',' | '}' => break,
                     c => {
                         item.push(c);
                         if !is_space(c) {
