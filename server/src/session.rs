@@ -22,6 +22,7 @@
 
 mod constraints;
 mod explain;
+mod foreign_keys;
 mod indexcmds;
 mod tablecmds;
 #[path = "commands/vacuum.rs"]
@@ -257,6 +258,10 @@ pub struct Session {
     /// executed, if any.
     plan_cache: Option<PlanCache>,
     prepared_params: Option<Vec<SqlType>>,
+    /// The planned queries of foreign keys (see `session::foreign_keys`).
+    ri_plans: foreign_keys::RiPlans,
+    /// Set while a foreign key's query runs: it takes a fresh snapshot.
+    ri_fresh_snapshot: bool,
     /// Prepared statements by name, `""` being the unnamed one: the
     /// extended protocol's Parse/Close and SQL `DEALLOCATE` share them, as
     /// in PostgreSQL.
@@ -316,6 +321,8 @@ impl Session {
             txn_settings: None,
             plan_cache: None,
             prepared_params: None,
+            ri_plans: Default::default(),
+            ri_fresh_snapshot: false,
             statements: Default::default(),
             portals_closed: false,
             settings,
@@ -706,8 +713,12 @@ impl Session {
         }
     }
 
-    /// The snapshot for the next statement.
+    /// The snapshot for the next statement (always a fresh one for the
+    /// queries of foreign keys, see `sql::ri`).
     fn statement_snapshot(&mut self) -> RegisteredSnapshot {
+        if self.ri_fresh_snapshot {
+            return self.txn.snapshot_registered(&self.engine.txns);
+        }
         match self.isolation {
             Isolation::ReadCommitted => self.txn.snapshot_registered(&self.engine.txns),
             _ => {
@@ -1416,6 +1427,7 @@ impl Session {
         let xid = self.txn.current_xid_if_any();
         let cid = self.txn.curcid();
         let cancel = self.cancel.clone();
+        let mut ri = Vec::new();
         let result = {
             let writer = xid.map(|xid| Writer {
                 xid,
@@ -1446,20 +1458,27 @@ impl Session {
                         tag,
                     }
                 }
-                Bound::Insert(p) => dml_result(exec::run_insert(p, &cx)?, &p.returning, |n| {
-                    format!("INSERT 0 {n}")
-                }),
-                Bound::Update(p) => dml_result(exec::run_update(p, &cx)?, &p.returning, |n| {
-                    format!("UPDATE {n}")
-                }),
-                Bound::Delete(p) => dml_result(exec::run_delete(p, &cx)?, &p.returning, |n| {
-                    format!("DELETE {n}")
-                }),
+                Bound::Insert(p) => {
+                    let mut r = exec::run_insert(p, &cx)?;
+                    ri = std::mem::take(&mut r.ri);
+                    dml_result(r, &p.returning, |n| format!("INSERT 0 {n}"))
+                }
+                Bound::Update(p) => {
+                    let mut r = exec::run_update(p, &cx)?;
+                    ri = std::mem::take(&mut r.ri);
+                    dml_result(r, &p.returning, |n| format!("UPDATE {n}"))
+                }
+                Bound::Delete(p) => {
+                    let mut r = exec::run_delete(p, &cx)?;
+                    ri = std::mem::take(&mut r.ri);
+                    dml_result(r, &p.returning, |n| format!("DELETE {n}"))
+                }
             }
         };
         if writes {
             self.txn.command_counter_increment();
         }
+        self.fire_ri_events(ri)?;
         Ok(result)
     }
 
@@ -1642,6 +1661,7 @@ impl Session {
             Ok(())
         };
         let mut row: Vec<Datum> = Vec::with_capacity(table.columns.len());
+        let mut ri = Vec::new();
         let opts = &self.env.output;
         parse_input(text, &copy.opts, |line, fields| {
             let ctx = |col: Option<&str>| match col {
@@ -1682,6 +1702,7 @@ impl Session {
             checks
                 .verify(&table, &row, &ecx, opts)
                 .map_err(|e| e.with_context(ctx(None)))?;
+            crate::sql::ri::row_events(&table, None, Some(&row), &mut ri);
             let mut tuple = Vec::new();
             storage::heap::tuple::form_tuple(&table.desc, &row, &mut tuple)?;
             batch.push(tuple);
@@ -1697,6 +1718,7 @@ impl Session {
         })?;
         flush(&mut batch, &mut rows)?;
         self.txn.command_counter_increment();
+        self.fire_ri_events(ri)?;
         Ok(QueryResult::Command(format!("COPY {count}")))
     }
 
@@ -1748,6 +1770,7 @@ impl Session {
         let (schema, name) = schema_and_name(&ct.name)?;
         let mut constraints = Vec::new();
         let mut checks = Vec::new();
+        let mut foreign_keys = Vec::new();
         let mut columns: Vec<ColumnInfo> = Vec::new();
         let mut serials: Vec<(usize, TypeOid)> = Vec::new();
         for c in &ct.columns {
@@ -1780,6 +1803,13 @@ impl Session {
                 match &opt.option {
                     ast::ColumnOption::Check(ck) => {
                         checks.push(constraints::CheckDef::from_check(opt.name.as_ref(), ck)?);
+                    }
+                    ast::ColumnOption::ForeignKey(fk) => {
+                        foreign_keys.push(foreign_keys::FkDef::new(
+                            opt.name.as_ref(),
+                            Some(&col.name),
+                            fk,
+                        )?);
                     }
                     ast::ColumnOption::NotNull => col.not_null = true,
                     ast::ColumnOption::Null => col.not_null = false,
@@ -1815,6 +1845,10 @@ impl Session {
         for c in &ct.constraints {
             if let ast::TableConstraint::Check(ck) = c {
                 checks.push(constraints::CheckDef::from_check(None, ck)?);
+                continue;
+            }
+            if let ast::TableConstraint::ForeignKey(fk) = c {
+                foreign_keys.push(foreign_keys::FkDef::new(None, None, fk)?);
                 continue;
             }
             constraints.push(indexcmds::ConstraintIndex::from_table_constraint(c)?);
@@ -1913,6 +1947,14 @@ impl Session {
                 .ok_or_else(|| SqlError::internal("new table not visible"))?;
             self.add_check_constraints(&table, ns, &checks, false)?;
         }
+        if !foreign_keys.is_empty() {
+            let snap = self.statement_snapshot();
+            let table = engine
+                .catalog
+                .table_by_oid(table_oid, &snap)?
+                .ok_or_else(|| SqlError::internal("new table not visible"))?;
+            self.add_foreign_keys(&table, ns, &foreign_keys, false)?;
+        }
         Ok(QueryResult::Command("CREATE TABLE".into()))
     }
 
@@ -2009,6 +2051,8 @@ impl Session {
         for table in &targets {
             self.lock_relation(table.oid, LockMode::AccessExclusive)?;
         }
+        let cascade = matches!(t.cascade, Some(ast::CascadeOption::Cascade));
+        self.truncate_foreign_keys(&mut targets, cascade)?;
         let w = txn_writer(&self.txn, &wait)?;
         for table in &targets {
             let new = engine.catalog.new_relfilenode(
@@ -2076,6 +2120,10 @@ impl Session {
                 let (snap, wait) = self.ddl_prologue()?;
                 let engine = self.engine.clone();
                 let targets = self.drop_targets(names, if_exists, 'r')?;
+                let dropped: Vec<Oid> = targets.iter().map(|t| t.oid).collect();
+                for t in &targets {
+                    self.foreign_key_dependents(t, &dropped, cascade)?;
+                }
                 let w = txn_writer(&self.txn, &wait)?;
                 for t in &targets {
                     for seq_oid in engine.catalog.owned_sequences(t.oid, &snap)? {

@@ -19,7 +19,7 @@ use tests::oracle::Oracle;
 const SCHEMA: &str = "\
 create table customers (id serial primary key, name text not null, \
     email varchar(100) unique, created date default current_date);
-create table orders (id bigint primary key, customer_id int not null, \
+create table orders (id bigint primary key, customer_id int not null references customers on delete cascade, \
     amount numeric(10,2), note text, placed timestamptz(3), flag boolean default true);
 create index orders_customer_idx on orders (customer_id);
 create index orders_placed_idx on orders (placed desc, id);

@@ -53,6 +53,7 @@ slt_files!(
     analytics,
     basics,
     check_constraints,
+    foreign_keys,
     cte,
     grouping_sets,
     report,

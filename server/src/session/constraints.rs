@@ -2,7 +2,8 @@
 //! `commands/tablecmds.c`): `CHECK` in CREATE TABLE (column and table
 //! constraints) and `ALTER TABLE ... ADD [CONSTRAINT name] CHECK (...)`,
 //! and `ALTER TABLE ... DROP CONSTRAINT [IF EXISTS] name` for every kind
-//! of constraint.
+//! of constraint (a key that a foreign key references cannot be dropped:
+//! 2BP01).
 //!
 //! Adding a check constraint to a table that has rows verifies every row
 //! under the AccessExclusiveLock ALTER TABLE holds (23514, "is violated by
@@ -46,14 +47,16 @@ impl CheckDef {
     }
 }
 
-/// The names of `table`'s constraints (primary key, unique, check).
-fn constraint_names(table: &TableInfo) -> Vec<String> {
+/// The names of `table`'s constraints (primary key, unique, check,
+/// foreign key).
+pub(super) fn constraint_names(table: &TableInfo) -> Vec<String> {
     table
         .indexes
         .iter()
         .filter(|i| i.constraint.is_some())
         .map(|i| i.name.clone())
         .chain(table.checks.iter().map(|c| c.name.clone()))
+        .chain(table.foreign_keys.iter().map(|c| c.name.clone()))
         .collect()
 }
 
@@ -165,11 +168,27 @@ impl Session {
         let engine = self.engine.clone();
         if let Some(c) = table.checks.iter().find(|c| c.name == name) {
             engine.catalog.drop_check_constraint(c, &snap, &w)?;
+        } else if let Some(fk) = table.foreign_keys.iter().find(|c| c.name == name) {
+            engine.catalog.drop_foreign_key(fk, &snap, &w)?;
         } else if let Some(i) = table
             .indexes
             .iter()
             .find(|i| i.constraint.is_some() && i.name == name)
         {
+            if let Some(fk) = table.referenced_by.iter().find(|f| f.index == i.oid) {
+                return Err(SqlError::new(
+                    "2BP01",
+                    format!(
+                        "cannot drop constraint {name} on table {} because other objects depend on it",
+                        table.name
+                    ),
+                )
+                .with_detail(format!(
+                    "constraint {} depends on index {name}",
+                    fk.name
+                ))
+                .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+            }
             engine.catalog.drop_index(i, &snap, &w, &mut self.pending)?;
         } else if if_exists {
             self.notices.push(Notice {

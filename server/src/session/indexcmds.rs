@@ -291,12 +291,13 @@ impl Session {
     }
 
     /// ALTER TABLE t ADD [CONSTRAINT name] {PRIMARY KEY (cols) | UNIQUE
-    /// (cols) | CHECK (expr)}, DROP CONSTRAINT [IF EXISTS] name, and the
+    /// (cols) | CHECK (expr) | FOREIGN KEY (cols) REFERENCES ...}, DROP CONSTRAINT [IF EXISTS] name, and the
     /// column and name changes of [`super::tablecmds`]; other ALTER TABLE
     /// actions are not supported yet. Column changes apply first.
     pub(super) fn alter_table(&mut self, at: &ast::AlterTable) -> SqlResult<QueryResult> {
         let mut constraints = Vec::new();
         let mut checks = Vec::new();
+        let mut foreign_keys = Vec::new();
         let mut drops = Vec::new();
         let mut changes = Vec::new();
         if at.operations.len() > 1
@@ -317,6 +318,10 @@ impl Session {
                     constraint: ast::TableConstraint::Check(ck),
                     not_valid: false,
                 } => checks.push(super::constraints::CheckDef::from_check(None, ck)?),
+                ast::AlterTableOperation::AddConstraint {
+                    constraint: ast::TableConstraint::ForeignKey(fk),
+                    not_valid: false,
+                } => foreign_keys.push(super::foreign_keys::FkDef::new(None, None, fk)?),
                 ast::AlterTableOperation::AddConstraint {
                     constraint,
                     not_valid: false,
@@ -383,6 +388,14 @@ impl Session {
         self.create_constraint_indexes(&table, (ns, &schema_name), &constraints)?;
         if !checks.is_empty() {
             self.add_check_constraints(&table, ns, &checks, true)?;
+        }
+        if !foreign_keys.is_empty() {
+            let snap = self.statement_snapshot();
+            let table = engine
+                .catalog
+                .table_by_oid(table.oid, &snap)?
+                .ok_or_else(|| SqlError::internal("altered table not visible"))?;
+            self.add_foreign_keys(&table, ns, &foreign_keys, true)?;
         }
         Ok(QueryResult::Command("ALTER TABLE".into()))
     }

@@ -27,6 +27,7 @@
 //! settings here yet (`SET` and `SET LOCAL` do).
 
 use storage::catalog::defs::{PG_AUTHID, PG_CLASS, PG_CONSTRAINT, PG_DEPEND, PG_INDEX};
+use storage::catalog::{FkAction, ForeignKey, TableInfo};
 use storage::datum::{Datum, SqlType, TypeOid};
 use storage::engine::Engine;
 use storage::txn::Snapshot;
@@ -83,6 +84,15 @@ pub enum CatalogFn {
     /// `to_regtype(text)`: the type named, or NULL if there is none
     /// (psycopg 3 looks types up with it).
     ToRegtype,
+}
+
+/// Column `attnum` (1-based) of `table`, quoted as an identifier.
+fn column_name(table: &TableInfo, attnum: i16) -> String {
+    usize::try_from(attnum)
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .and_then(|i| table.columns.get(i))
+        .map_or_else(String::new, |c| quote_ident(&c.name))
 }
 
 fn t(oid: TypeOid) -> SqlType {
@@ -364,7 +374,11 @@ pub fn call(
                 .map_or(Datum::Null, Datum::Text))
         }
         CatalogFn::GetConstraintDef => Ok(cat
-            .constraint_def(oid_arg(0)?, matches!(args.get(1), Some(Datum::Bool(true))))?
+            .constraint_def(
+                oid_arg(0)?,
+                matches!(args.get(1), Some(Datum::Bool(true))),
+                env,
+            )?
             .map_or(Datum::Null, Datum::Text)),
         CatalogFn::RelationSize
         | CatalogFn::TableSize
@@ -679,7 +693,12 @@ impl Cat<'_> {
         )))
     }
 
-    fn constraint_def(&self, con: Oid, pretty: bool) -> SqlResult<Option<String>> {
+    fn constraint_def(
+        &self,
+        con: Oid,
+        pretty: bool,
+        env: &SessionEnv,
+    ) -> SqlResult<Option<String>> {
         let (type_col, rel_col, key_col, bin_col) = (
             PG_CONSTRAINT.col("contype"),
             PG_CONSTRAINT.col("conrelid"),
@@ -710,12 +729,17 @@ impl Cat<'_> {
         let Some(info) = self.engine.catalog.table_by_oid(rel, self.snap)? else {
             return Ok(None);
         };
+        if kind == "f" {
+            let Some(fk) = info.foreign_keys.iter().find(|f| f.oid == con) else {
+                return Ok(None);
+            };
+            return self.foreign_key_def(&info, fk, env);
+        }
         let cols: Vec<String> = keys
             .trim_matches(|c| c == '{' || c == '}')
             .split(',')
-            .filter_map(|n| n.trim().parse::<usize>().ok())
-            .filter_map(|n| n.checked_sub(1).and_then(|i| info.columns.get(i)))
-            .map(|c| quote_ident(&c.name))
+            .filter_map(|n| n.trim().parse::<i16>().ok())
+            .map(|n| column_name(&info, n))
             .collect();
         let what = match kind.as_str() {
             "p" => "PRIMARY KEY",
@@ -727,6 +751,37 @@ impl Cat<'_> {
             }
         };
         Ok(Some(format!("{what} ({})", cols.join(", "))))
+    }
+
+    /// `FOREIGN KEY (a) REFERENCES t(b) ON UPDATE ... ON DELETE ...`, the
+    /// actions only when not NO ACTION, as `ruleutils.c` prints it.
+    fn foreign_key_def(
+        &self,
+        info: &TableInfo,
+        fk: &ForeignKey,
+        env: &SessionEnv,
+    ) -> SqlResult<Option<String>> {
+        let Some(target) = self.engine.catalog.table_by_oid(fk.ref_rel, self.snap)? else {
+            return Ok(None);
+        };
+        let Some(target_name) = self.regclass_out(fk.ref_rel, env)? else {
+            return Ok(None);
+        };
+        let names = |t: &TableInfo, cols: &[i16]| -> String {
+            let v: Vec<String> = cols.iter().map(|n| column_name(t, *n)).collect();
+            v.join(", ")
+        };
+        let mut def = format!(
+            "FOREIGN KEY ({}) REFERENCES {target_name}({})",
+            names(info, &fk.cols),
+            names(&target, &fk.ref_cols)
+        );
+        for (what, action) in [("UPDATE", fk.on_update), ("DELETE", fk.on_delete)] {
+            if action != FkAction::NoAction {
+                def.push_str(&format!(" ON {what} {}", action.sql()));
+            }
+        }
+        Ok(Some(def))
     }
 
     /// Sizes in bytes, as `dbsize.c` adds them up.

@@ -1459,6 +1459,8 @@ pub struct DmlResult {
     pub count: u64,
     /// RETURNING rows.
     pub rows: Vec<Row>,
+    /// Foreign-key events for the session to fire after the statement.
+    pub ri: Vec<super::ri::RiEvent>,
 }
 
 fn eval_returning(
@@ -1487,6 +1489,7 @@ pub fn run_insert(p: &InsertPlan, cx: &ExecCtx<'_>) -> SqlResult<DmlResult> {
     let mut result = DmlResult {
         count: 0,
         rows: Vec::new(),
+        ri: Vec::new(),
     };
     while let Some(row) = it.next(cx, &[])? {
         cx.check_cancel()?;
@@ -1495,6 +1498,7 @@ pub fn run_insert(p: &InsertPlan, cx: &ExecCtx<'_>) -> SqlResult<DmlResult> {
         if let Some(oc) = &p.on_conflict {
             match super::upsert::upsert(&p.table, oc, row, w, cx)? {
                 super::upsert::Upserted::Inserted(row) | super::upsert::Upserted::Updated(row) => {
+                    super::ri::row_events(&p.table, None, Some(&row), &mut result.ri);
                     result.count += 1;
                     eval_returning(&p.returning, &row, cx, &mut result.rows)?;
                 }
@@ -1508,6 +1512,7 @@ pub fn run_insert(p: &InsertPlan, cx: &ExecCtx<'_>) -> SqlResult<DmlResult> {
             .heap
             .insert(p.table.locator, &mut buf, w.xid, w.cid)?;
         insert_index_entries(cx.engine, &p.table, &row, tid, w, &cx.env.output)?;
+        super::ri::row_events(&p.table, None, Some(&row), &mut result.ri);
         result.count += 1;
         eval_returning(&p.returning, &row, cx, &mut result.rows)?;
     }
@@ -1585,6 +1590,7 @@ pub fn run_update(p: &UpdatePlan, cx: &ExecCtx<'_>) -> SqlResult<DmlResult> {
     let mut result = DmlResult {
         count: 0,
         rows: Vec::new(),
+        ri: Vec::new(),
     };
     let mut buf = Vec::new();
     for_each_target(
@@ -1612,6 +1618,7 @@ pub fn run_update(p: &UpdatePlan, cx: &ExecCtx<'_>) -> SqlResult<DmlResult> {
                         &cx.env.output,
                     )?;
                 }
+                super::ri::row_events(&p.table, Some(old), Some(&new_row), &mut result.ri);
                 result.count += 1;
                 eval_returning(&p.returning, &new_row, cx, &mut result.rows)?;
             }
@@ -1627,6 +1634,7 @@ pub fn run_delete(p: &DeletePlan, cx: &ExecCtx<'_>) -> SqlResult<DmlResult> {
     let mut result = DmlResult {
         count: 0,
         rows: Vec::new(),
+        ri: Vec::new(),
     };
     for_each_target(
         &p.table,
@@ -1636,6 +1644,7 @@ pub fn run_delete(p: &DeletePlan, cx: &ExecCtx<'_>) -> SqlResult<DmlResult> {
         |tid, old| {
             let outcome = cx.engine.heap.delete(p.table.locator, tid, w)?;
             if outcome == ModifyResult::Ok {
+                super::ri::row_events(&p.table, Some(old), None, &mut result.ri);
                 result.count += 1;
                 eval_returning(&p.returning, old, cx, &mut result.rows)?;
             }

@@ -15,6 +15,7 @@ pub mod ops;
 pub mod parse;
 pub mod path;
 pub mod plan;
+pub mod ri;
 pub mod srf;
 pub mod sysviews;
 pub mod upsert;

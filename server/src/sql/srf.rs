@@ -1,4 +1,5 @@
-//! Set-returning functions: `generate_series` and `unnest`.
+//! Set-returning functions: `generate_series`, `unnest` and
+//! `pg_partition_ancestors`.
 //!
 //! A set-returning call appears in two places, with PostgreSQL's meaning:
 //!
@@ -20,7 +21,9 @@
 //! argument is int8), numeric, and timestamp / timestamptz with an
 //! interval step (a date start resolves to timestamptz). `unnest(array)`
 //! yields the elements (NULLs included) in order; its multi-argument form
-//! answers 0A000.
+//! answers 0A000. `pg_partition_ancestors(regclass)` yields no rows: no
+//! relation is a partition or partitioned table here (psql's `\d` asks it
+//! which tables' foreign keys to list under "Referenced by").
 
 use std::cmp::Ordering;
 
@@ -44,6 +47,8 @@ pub enum SrfFunc {
     GenerateSeries,
     /// `unnest(array)`.
     Unnest,
+    /// `pg_partition_ancestors(regclass)`.
+    PartitionAncestors,
 }
 
 /// A bound set-returning call.
@@ -59,7 +64,10 @@ pub struct SrfCall {
 
 /// True if `name` is a set-returning function heapgres knows.
 pub fn is_srf_name(name: &str) -> bool {
-    matches!(name, "generate_series" | "unnest")
+    matches!(
+        name,
+        "generate_series" | "unnest" | "pg_partition_ancestors"
+    )
 }
 
 /// Resolves `name(args)` to a set-returning call, coercing the arguments.
@@ -72,6 +80,18 @@ pub fn resolve_srf(name: &str, args: Vec<Expr>) -> SqlResult<SrfCall> {
     };
     if name == "unnest" {
         return resolve_unnest(args);
+    }
+    if name == "pg_partition_ancestors" && args.len() == 1 {
+        let rel = SqlType::new(TypeOid::REGCLASS);
+        let args = args
+            .into_iter()
+            .map(|a| coerce(a, rel, CastContext::Implicit))
+            .collect::<SqlResult<Vec<_>>>()?;
+        return Ok(SrfCall {
+            func: SrfFunc::PartitionAncestors,
+            args,
+            typ: rel,
+        });
     }
     if name != "generate_series" || !(2..=3).contains(&args.len()) {
         return Err(sig());
@@ -171,7 +191,8 @@ impl Series {
             descending: false,
             elements: None,
         };
-        if args.iter().any(|a| matches!(a, Datum::Null)) {
+        if args.iter().any(|a| matches!(a, Datum::Null)) || call.func == SrfFunc::PartitionAncestors
+        {
             return Ok(empty);
         }
         if call.func == SrfFunc::Unnest {

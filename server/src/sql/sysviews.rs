@@ -209,7 +209,7 @@ views! {
         FROM pg_catalog.pg_database d";
     "pg_catalog"."pg_index" = 2610: "SELECT i.*, NULL::text AS indcollation, NULL::text AS indclass, \
         NULL::pg_node_tree AS indexprs, NULL::pg_node_tree AS indpred FROM pg_catalog.pg_index i";
-    "pg_catalog"."pg_constraint" = 2606: "SELECT c.*, NULL::int2[] AS confkey, NULL::oid[] AS conpfeqop, \
+    "pg_catalog"."pg_constraint" = 2606: "SELECT c.*, NULL::oid[] AS conpfeqop, \
         NULL::oid[] AS conppeqop, NULL::oid[] AS conffeqop, NULL::int2[] AS confdelsetcols, \
         NULL::oid[] AS conexclop FROM pg_catalog.pg_constraint c";
     "pg_catalog"."pg_type" = 1247: "SELECT t.*, 0::oid AS typsubscript, \

@@ -103,7 +103,7 @@ impl Catalog {
 }
 
 /// A `pg_constraint` row: constraint `oid` named `name` in namespace `ns`,
-/// of kind `contype` (`p`, `u`, `c`) on relation `rel`, backed by index
+/// of kind `contype` (`p`, `u`, `c`, `f`) on relation `rel`, backed by index
 /// `index` (0 for none), over columns `attnums`, with a check's expression.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn constraint_row(
@@ -116,14 +116,6 @@ pub(crate) fn constraint_row(
     attnums: &[i16],
     conbin: Option<&str>,
 ) -> Vec<Datum> {
-    let conkey = format!(
-        "{{{}}}",
-        attnums
-            .iter()
-            .map(|a| a.to_string())
-            .collect::<Vec<_>>()
-            .join(",")
-    );
     vec![
         Datum::Oid(oid.0),
         Datum::Text(name.to_string()),
@@ -144,7 +136,15 @@ pub(crate) fn constraint_row(
         Datum::Int4(0),
         // Primary keys and unique constraints are not inherited.
         Datum::Bool(contype != 'c'),
-        Datum::Text(conkey),
+        Datum::Text(int2_array(attnums)),
+        // confkey: set by foreign keys.
+        Datum::Null,
         conbin.map_or(Datum::Null, |e| Datum::Text(e.to_string())),
     ]
+}
+
+/// The text form of an int2 array of column numbers (`{1,3}`).
+pub(crate) fn int2_array(attnums: &[i16]) -> String {
+    let items: Vec<String> = attnums.iter().map(|a| a.to_string()).collect();
+    format!("{{{}}}", items.join(","))
 }

@@ -298,6 +298,7 @@ pub const PG_CONSTRAINT: SystemTable = SystemTable {
         ("coninhcount", T::INT4),
         ("connoinherit", T::BOOL),
         ("conkey", T::TEXT),
+        ("confkey", T::TEXT),
         ("conbin", T::TEXT),
     ],
 };

@@ -29,6 +29,7 @@
 pub mod alter;
 pub mod constraint;
 pub mod defs;
+pub mod foreign_key;
 pub mod index;
 pub mod sequence;
 pub mod sequence_xlog;
@@ -48,6 +49,7 @@ use crate::txn::Snapshot;
 use crate::types::{ItemPointer, Oid, RelFileLocator, Xid};
 pub use constraint::CheckConstraint;
 use defs::*;
+pub use foreign_key::{FkAction, ForeignKey};
 pub use index::{IndexColumnOrder, IndexDefinition, IndexInfo};
 
 /// OIDs are persisted this many ahead of use.
@@ -87,6 +89,10 @@ pub struct TableInfo {
     pub indexes: Vec<Arc<IndexInfo>>,
     /// Its check constraints, in creation order.
     pub checks: Vec<CheckConstraint>,
+    /// Its foreign keys, in creation order.
+    pub foreign_keys: Vec<ForeignKey>,
+    /// The foreign keys of any table (itself included) that reference it.
+    pub referenced_by: Vec<ForeignKey>,
 }
 
 /// Files to remove when a transaction ends, like PostgreSQL's pending
@@ -727,13 +733,14 @@ impl Catalog {
         })?;
         let columns: Vec<ColumnInfo> = cols.into_iter().map(|(_, c)| c).collect();
         let desc = TupleDesc::new(columns.iter().map(|c| c.typ));
-        let (indexes, checks) = if relkind == 'r' {
+        let (indexes, checks, (foreign_keys, referenced_by)) = if relkind == 'r' {
             (
                 self.load_indexes(rel_oid, &columns, snap)?,
                 self.load_checks(rel_oid, snap)?,
+                self.load_foreign_keys(rel_oid, snap)?,
             )
         } else {
-            (Vec::new(), Vec::new())
+            (Vec::new(), Vec::new(), (Vec::new(), Vec::new()))
         };
         let info = Arc::new(TableInfo {
             oid: rel_oid,
@@ -745,6 +752,8 @@ impl Catalog {
             relkind,
             indexes,
             checks,
+            foreign_keys,
+            referenced_by,
         });
         if use_cache {
             let mut cache = self.cache.lock();
@@ -818,6 +827,11 @@ impl Catalog {
             self.drop_index(index, snap, w, pending)?;
         }
         self.drop_checks_of(rel, snap, w)?;
+        // A self-referencing key is in both lists: drop it once.
+        let incoming = table.referenced_by.iter().filter(|fk| fk.rel != rel);
+        for fk in table.foreign_keys.iter().chain(incoming) {
+            self.drop_foreign_key(fk, snap, w)?;
+        }
         self.delete_rows(&PG_CLASS, snap, w, |row| oid(&row[0]) == rel)?;
         self.delete_rows(&PG_ATTRIBUTE, snap, w, |row| oid(&row[0]) == rel)?;
         self.delete_rows(&PG_ATTRDEF, snap, w, |row| oid(&row[1]) == rel)?;
