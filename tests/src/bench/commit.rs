@@ -130,7 +130,7 @@ async fn variant(
 /// The whole workload on one system for one round.
 pub async fn run(server: &Server, cfg: &Config, results: &mut Results) {
     for (clients, sync, metric) in VARIANTS {
-        let outcome = variant(server, *clients, *sync, cfg.duration).await;
+        let outcome = variant(server, *clients, *sync, cfg.commit_duration).await;
         results.record(server.system, *metric, outcome);
     }
 }
