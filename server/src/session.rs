@@ -33,7 +33,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use sqlparser::ast;
-use storage::catalog::{ColumnInfo, PendingFiles, TableInfo};
+use storage::catalog::{ColumnInfo, Generation, PendingFiles, TableInfo};
 use storage::datum::{Datum, SqlType, TimestampTz, TypeOid};
 use storage::engine::Engine;
 use storage::heap::heapam::Writer;
@@ -55,7 +55,7 @@ use crate::sql::parse::{ParsedStatement, StatementKind, Utility, parse_statement
 #[derive(Debug)]
 enum Bound {
     Query(crate::sql::bind::BoundQuery),
-    Insert(crate::sql::bind::InsertPlan),
+    Insert(Box<crate::sql::bind::InsertPlan>),
     Update(crate::sql::bind::UpdatePlan),
     Delete(crate::sql::bind::DeletePlan),
 }
@@ -1700,7 +1700,7 @@ impl Session {
                 };
             }
             checks
-                .verify(&table, &row, &ecx, opts)
+                .prepare(&table, &mut row, &ecx, opts)
                 .map_err(|e| e.with_context(ctx(None)))?;
             crate::sql::ri::row_events(&table, None, Some(&row), &mut ri);
             let mut tuple = Vec::new();
@@ -1794,6 +1794,7 @@ impl Session {
                 typ,
                 not_null: false,
                 default: None,
+                generation: Generation::Plain,
             };
             for opt in &c.options {
                 if let Some(ci) = indexcmds::ConstraintIndex::from_column_option(&col.name, opt)? {
@@ -1803,6 +1804,26 @@ impl Session {
                 match &opt.option {
                     ast::ColumnOption::Check(ck) => {
                         checks.push(constraints::CheckDef::from_check(opt.name.as_ref(), ck)?);
+                    }
+                    ast::ColumnOption::Generated {
+                        generated_as,
+                        sequence_options,
+                        generation_expr,
+                        generation_expr_mode,
+                        ..
+                    } => {
+                        col.generation = column_generation(
+                            &col,
+                            generated_as,
+                            sequence_options.as_deref(),
+                            generation_expr.as_ref(),
+                            generation_expr_mode.as_ref(),
+                        )?;
+                        // Kept parenthesised, as PostgreSQL prints it back.
+                        col.default = generation_expr.as_ref().map(|e| match e {
+                            ast::Expr::Nested(_) => e.to_string(),
+                            _ => format!("({e})"),
+                        });
                     }
                     ast::ColumnOption::ForeignKey(fk) => {
                         foreign_keys.push(foreign_keys::FkDef::new(
@@ -1829,6 +1850,16 @@ impl Session {
                         return Err(SqlError::unsupported(format!("column constraint {other}")));
                     }
                 }
+            }
+            if col.generation.is_identity() {
+                if col.default.is_some() {
+                    return Err(SqlError::syntax(format!(
+                        "both default and identity specified for column \"{}\" of table \"{name}\"",
+                        col.name
+                    )));
+                }
+                col.not_null = true;
+                serials.push((columns.len(), col.typ.oid));
             }
             if let Some(t) = serial {
                 if col.default.is_some() {
@@ -1954,6 +1985,21 @@ impl Session {
                 .table_by_oid(table_oid, &snap)?
                 .ok_or_else(|| SqlError::internal("new table not visible"))?;
             self.add_foreign_keys(&table, ns, &foreign_keys, false)?;
+        }
+        if columns.iter().any(|c| c.generation == Generation::Stored) {
+            // Bind the generation expressions now, so a bad one fails the
+            // CREATE rather than every later INSERT.
+            let snap = self.statement_snapshot();
+            let table = engine
+                .catalog
+                .table_by_oid(table_oid, &snap)?
+                .ok_or_else(|| SqlError::internal("new table not visible"))?;
+            let lookup = Lookup {
+                session: self,
+                tables: Default::default(),
+            };
+            let mut binder = Binder::new(&lookup, vec![]);
+            crate::sql::constraint::RowChecks::bind(&mut binder, &table)?;
         }
         Ok(QueryResult::Command("CREATE TABLE".into()))
     }
@@ -2320,7 +2366,7 @@ impl Session {
 fn bind_dml(binder: &mut Binder<'_>, stmt: &ast::Statement) -> SqlResult<Bound> {
     Ok(match stmt {
         ast::Statement::Query(q) => Bound::Query(binder.bind_statement_query(q)?),
-        ast::Statement::Insert(i) => Bound::Insert(binder.bind_insert(i)?),
+        ast::Statement::Insert(i) => Bound::Insert(Box::new(binder.bind_insert(i)?)),
         ast::Statement::Update(u) => Bound::Update(binder.bind_update(u)?),
         ast::Statement::Delete(d) => Bound::Delete(binder.bind_delete(d)?),
         _ => return Err(SqlError::internal("not a DML statement")),
@@ -2377,6 +2423,39 @@ fn default_sequence(
 }
 
 /// A sequence option's integer value.
+/// The generation of a column with a `GENERATED ...` option: an identity
+/// (of an integer type, without sequence options yet) or a stored
+/// generated column.
+fn column_generation(
+    col: &ColumnInfo,
+    generated_as: &ast::GeneratedAs,
+    sequence_options: Option<&[ast::SequenceOptions]>,
+    expr: Option<&ast::Expr>,
+    mode: Option<&ast::GeneratedExpressionMode>,
+) -> SqlResult<Generation> {
+    if expr.is_some() {
+        if matches!(mode, Some(ast::GeneratedExpressionMode::Virtual)) {
+            return Err(SqlError::unsupported("virtual generated columns"));
+        }
+        return Ok(Generation::Stored);
+    }
+    if sequence_options.is_some_and(|o| !o.is_empty()) {
+        return Err(SqlError::unsupported(
+            "sequence options of an identity column",
+        ));
+    }
+    if !matches!(col.typ.oid, TypeOid::INT2 | TypeOid::INT4 | TypeOid::INT8) {
+        return Err(SqlError::new(
+            "22023",
+            "identity column type must be smallint, integer, or bigint",
+        ));
+    }
+    Ok(match generated_as {
+        ast::GeneratedAs::ByDefault => Generation::IdentityByDefault,
+        _ => Generation::IdentityAlways,
+    })
+}
+
 fn const_i64(e: &ast::Expr) -> SqlResult<i64> {
     let text = e.to_string().replace(' ', "");
     text.parse::<i64>()

@@ -54,6 +54,7 @@ slt_files!(
     basics,
     check_constraints,
     foreign_keys,
+    generated_columns,
     cte,
     grouping_sets,
     report,

@@ -232,6 +232,7 @@ impl Session {
             typ,
             not_null: false,
             default: None,
+            generation: Default::default(),
         };
         for opt in &def.options {
             match &opt.option {

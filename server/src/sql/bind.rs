@@ -12,7 +12,7 @@
 use std::sync::Arc;
 
 use sqlparser::ast;
-use storage::catalog::TableInfo;
+use storage::catalog::{Generation, TableInfo};
 use storage::datum::{Datum, Numeric, SqlType, TypeOid};
 
 use super::cast::{CastContext, cast_context, cast_value, is_string, numeric_rank};
@@ -2739,6 +2739,7 @@ impl<'a> Binder<'a> {
                             if is_default_keyword(e) {
                                 continue;
                             }
+                            given_value_allowed(&table, col, true)?;
                             let x = self.bind_expr(e, &Scope::default(), &mut None)?;
                             let x = coerce_assign(x, &table, col)?;
                             self.note_params(&x);
@@ -2765,6 +2766,7 @@ impl<'a> Binder<'a> {
                     let mut exprs = self.default_row(&table)?;
                     for (pos, (_, ty)) in bound.columns.iter().enumerate() {
                         let col = target_cols[pos];
+                        given_value_allowed(&table, col, true)?;
                         exprs[col] = coerce_assign(Expr::Column(pos, *ty), &table, col)?;
                     }
                     Plan::Project {
@@ -2890,6 +2892,7 @@ impl<'a> Binder<'a> {
                     let value = if is_default_keyword(&a.value) {
                         self.default_row(table)?.swap_remove(idx)
                     } else {
+                        given_value_allowed(table, idx, false)?;
                         let x = self.bind_expr(&a.value, &scope, &mut None)?;
                         coerce_assign(x, table, idx)?
                     };
@@ -2913,6 +2916,8 @@ impl<'a> Binder<'a> {
         let mut row = Vec::with_capacity(table.columns.len());
         for (i, c) in table.columns.iter().enumerate() {
             row.push(match &c.default {
+                // Computed from the rest of the row when it is stored.
+                Some(_) if c.generation == Generation::Stored => Expr::Const(Datum::Null, c.typ),
                 Some(text) => {
                     let e = crate::sql::parse::parse_expr(text)?;
                     let x = self.bind_expr(&e, &Scope::default(), &mut None)?;
@@ -2995,6 +3000,7 @@ impl<'a> Binder<'a> {
             let value = if is_default_keyword(&a.value) {
                 self.default_row(&table)?.swap_remove(idx)
             } else {
+                given_value_allowed(&table, idx, false)?;
                 let x = self.bind_expr(&a.value, &scope, &mut None)?;
                 coerce_assign(x, &table, idx)?
             };
@@ -3668,6 +3674,35 @@ pub fn column_label(e: &ast::Expr) -> String {
 /// How firmly `column_label` names `e`, as PostgreSQL's FigureColname
 /// ranks it: 2 for a real name (column, function, EXISTS, ...), 1 for a
 /// fallback (CASE, a cast's type name), 0 for none (`?column?`).
+/// 428C9 if column `col` of `table` takes no value from an INSERT
+/// (`insert`) or UPDATE other than DEFAULT: GENERATED ALWAYS identity and
+/// generated columns.
+fn given_value_allowed(table: &TableInfo, col: usize, insert: bool) -> SqlResult<()> {
+    let c = &table.columns[col];
+    let detail = match c.generation {
+        Generation::IdentityAlways => format!(
+            "Column \"{}\" is an identity column defined as GENERATED ALWAYS.",
+            c.name
+        ),
+        Generation::Stored => format!("Column \"{}\" is a generated column.", c.name),
+        Generation::Plain | Generation::IdentityByDefault => return Ok(()),
+    };
+    let message = if insert {
+        format!(
+            "cannot insert a non-DEFAULT value into column \"{}\"",
+            c.name
+        )
+    } else {
+        format!("column \"{}\" can only be updated to DEFAULT", c.name)
+    };
+    let e = SqlError::new("428C9", message).with_detail(detail);
+    Err(if insert && c.generation == Generation::IdentityAlways {
+        e.with_hint("Use OVERRIDING SYSTEM VALUE to override.")
+    } else {
+        e
+    })
+}
+
 fn label_strength(e: &ast::Expr) -> u8 {
     use ast::Expr as A;
     match e {

@@ -361,7 +361,15 @@ pub fn call(
             }
         }
         CatalogFn::GetExpr => match args.first() {
-            Some(Datum::Text(s)) => text(deparse_default(s)),
+            Some(Datum::Text(s)) => {
+                let e = deparse_default(s);
+                // Pretty-printing drops the outermost parentheses.
+                if matches!(args.get(2), Some(Datum::Bool(true))) {
+                    text(strip_outer_parens(&e).to_string())
+                } else {
+                    text(e)
+                }
+            }
             _ => Ok(Datum::Null),
         },
         CatalogFn::GetIndexDef => {
@@ -906,6 +914,29 @@ pub fn format_type(t: TypeOid, typmod: i32) -> String {
 /// A stored default as `pg_get_expr` prints it: heapgres keeps the
 /// default's SQL text; SQL value functions print in upper case, as
 /// PostgreSQL deparses them.
+/// `e` without one pair of parentheses enclosing all of it.
+fn strip_outer_parens(e: &str) -> &str {
+    let Some(inner) = e.strip_prefix('(').and_then(|r| r.strip_suffix(')')) else {
+        return e;
+    };
+    let mut depth = 0i32;
+    let mut quoted = false;
+    for c in inner.chars() {
+        match c {
+            '\'' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => {
+                depth -= 1;
+                if depth < 0 {
+                    return e;
+                }
+            }
+            _ => {}
+        }
+    }
+    if depth == 0 { inner } else { e }
+}
+
 fn deparse_default(s: &str) -> String {
     const VALUE_FUNCTIONS: &[&str] = &[
         "current_date",

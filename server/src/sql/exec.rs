@@ -1491,10 +1491,10 @@ pub fn run_insert(p: &InsertPlan, cx: &ExecCtx<'_>) -> SqlResult<DmlResult> {
         rows: Vec::new(),
         ri: Vec::new(),
     };
-    while let Some(row) = it.next(cx, &[])? {
+    while let Some(mut row) = it.next(cx, &[])? {
         cx.check_cancel()?;
         p.checks
-            .verify(&p.table, &row, &cx.eval_ctx(&[]), &cx.env.output)?;
+            .prepare(&p.table, &mut row, &cx.eval_ctx(&[]), &cx.env.output)?;
         if let Some(oc) = &p.on_conflict {
             match super::upsert::upsert(&p.table, oc, row, w, cx)? {
                 super::upsert::Upserted::Inserted(row) | super::upsert::Upserted::Updated(row) => {
@@ -1604,7 +1604,8 @@ pub fn run_update(p: &UpdatePlan, cx: &ExecCtx<'_>) -> SqlResult<DmlResult> {
             for (idx, e) in &p.assignments {
                 new_row[*idx] = e.eval(old, &ecx)?;
             }
-            p.checks.verify(&p.table, &new_row, &ecx, &cx.env.output)?;
+            p.checks
+                .prepare(&p.table, &mut new_row, &ecx, &cx.env.output)?;
             form_tuple(&p.table.desc, &new_row, &mut buf)?;
             let (outcome, new_tid) = cx.engine.heap.update(p.table.locator, tid, &mut buf, w)?;
             if outcome == ModifyResult::Ok {

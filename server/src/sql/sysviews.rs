@@ -348,7 +348,8 @@ views! {
         WHERE c.relkind IN ('r', 'v', 'f', 'p')";
     "information_schema"."columns" = 0: "SELECT pg_catalog.current_database()::name AS table_catalog, \
         n.nspname AS table_schema, c.relname AS table_name, a.attname AS column_name, \
-        a.attnum::int4 AS ordinal_position, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)::varchar AS column_default, \
+        a.attnum::int4 AS ordinal_position, \
+        (CASE WHEN a.attgenerated = '' AND a.attidentity = '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END)::varchar AS column_default, \
         (CASE WHEN a.attnotnull THEN 'NO' ELSE 'YES' END)::varchar(3) AS is_nullable, \
         (CASE WHEN t.typcategory = 'A' THEN 'ARRAY' \
               ELSE pg_catalog.format_type(a.atttypid, NULL) END)::varchar AS data_type, \
@@ -384,7 +385,7 @@ views! {
         NULL::varchar AS identity_maximum, NULL::varchar AS identity_minimum, \
         NULL::varchar(3) AS identity_cycle, \
         (CASE WHEN a.attgenerated <> '' THEN 'ALWAYS' ELSE 'NEVER' END)::varchar AS is_generated, \
-        NULL::varchar AS generation_expression, \
+        (CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END)::varchar AS generation_expression, \
         (CASE WHEN c.relkind IN ('r', 'p') THEN 'YES' ELSE 'NO' END)::varchar(3) AS is_updatable \
         FROM pg_catalog.pg_attribute a \
         LEFT JOIN pg_catalog.pg_attrdef ad ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum \

@@ -202,7 +202,8 @@ fn update_existing(
     for (idx, e) in &du.assignments {
         new_row[*idx] = e.eval(&combined, &ecx)?;
     }
-    du.checks.verify(table, &new_row, &ecx, &cx.env.output)?;
+    du.checks
+        .prepare(table, &mut new_row, &ecx, &cx.env.output)?;
     let mut buf = Vec::new();
     form_tuple(&table.desc, &new_row, &mut buf)?;
     let (outcome, new_tid) = engine.heap.update(table.locator, tid, &mut buf, w)?;

@@ -105,6 +105,7 @@ fn seq_columns() -> Vec<ColumnInfo> {
         typ: SqlType::new(t),
         not_null: true,
         default: None,
+        generation: Default::default(),
     })
     .collect()
 }
