@@ -30,6 +30,18 @@ async fn failure(c: &Client, sql: &str) -> (String, String, Option<String>) {
     )
 }
 
+/// Rows of `child` whose `pid` names no row of `parent`.
+async fn orphans(c: &Client) -> i64 {
+    c.query_one(
+        "select count(*) from child c where not exists \
+         (select 1 from parent p where p.id = c.pid)",
+        &[],
+    )
+    .await
+    .expect("orphans")
+    .get(0)
+}
+
 #[tokio::test]
 async fn violations_say_what_postgresql_says() {
     let Some(oracle) = Oracle::start() else {
@@ -133,16 +145,7 @@ async fn a_delete_waits_for_an_insert_of_a_child_and_then_fails() {
             .expect_err("the parent is referenced now")
             .unwrap_or_default();
         assert!(code == "23503" || code == "40001", "{isolation}: {code}");
-        let orphans: i64 = a
-            .query_one(
-                "select count(*) from child c where not exists \
-                 (select 1 from parent p where p.id = c.pid)",
-                &[],
-            )
-            .await
-            .expect("orphans")
-            .get(0);
-        assert_eq!(orphans, 0, "{isolation}");
+        assert_eq!(orphans(&a).await, 0, "{isolation}");
     }
 }
 
@@ -179,16 +182,7 @@ async fn concurrent_inserts_and_deletes_leave_no_orphans() {
     for t in tasks {
         t.await.expect("worker");
     }
-    let orphans: i64 = setup
-        .query_one(
-            "select count(*) from child c where not exists \
-             (select 1 from parent p where p.id = c.pid)",
-            &[],
-        )
-        .await
-        .expect("orphans")
-        .get(0);
-    assert_eq!(orphans, 0);
+    assert_eq!(orphans(&setup).await, 0);
     let children: i64 = setup
         .query_one("select count(*) from child", &[])
         .await

@@ -167,9 +167,9 @@ impl Session {
         let w = txn_writer(&self.txn, &wait)?;
         let engine = self.engine.clone();
         if let Some(c) = table.checks.iter().find(|c| c.name == name) {
-            engine.catalog.drop_check_constraint(c, &snap, &w)?;
+            engine.catalog.drop_constraint(c.oid, &snap, &w)?;
         } else if let Some(fk) = table.foreign_keys.iter().find(|c| c.name == name) {
-            engine.catalog.drop_foreign_key(fk, &snap, &w)?;
+            engine.catalog.drop_constraint(fk.oid, &snap, &w)?;
         } else if let Some(i) = table
             .indexes
             .iter()

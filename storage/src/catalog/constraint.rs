@@ -79,15 +79,11 @@ impl Catalog {
         Ok(out)
     }
 
-    /// Deletes the check constraint `con` under `w`.
-    pub fn drop_check_constraint(
-        &self,
-        con: &CheckConstraint,
-        snap: &Snapshot,
-        w: &Writer<'_>,
-    ) -> Result<()> {
-        let target = con.oid;
-        self.delete_rows(&PG_CONSTRAINT, snap, w, |row| oid(&row[0]) == target)?;
+    /// Deletes the check constraint or foreign key whose
+    /// `pg_constraint.oid` is `con` under `w` (an index-backed constraint
+    /// goes with its index).
+    pub fn drop_constraint(&self, con: Oid, snap: &Snapshot, w: &Writer<'_>) -> Result<()> {
+        self.delete_rows(&PG_CONSTRAINT, snap, w, |row| oid(&row[0]) == con)?;
         Ok(())
     }
 

@@ -204,16 +204,4 @@ impl Catalog {
         incoming.sort_by_key(|f| f.oid.0);
         Ok((outgoing, incoming))
     }
-
-    /// Deletes the foreign key `con` under `w`.
-    pub fn drop_foreign_key(
-        &self,
-        con: &ForeignKey,
-        snap: &Snapshot,
-        w: &Writer<'_>,
-    ) -> Result<()> {
-        let target = con.oid;
-        self.delete_rows(&PG_CONSTRAINT, snap, w, |row| oid(&row[0]) == target)?;
-        Ok(())
-    }
 }

@@ -885,7 +885,7 @@ impl Catalog {
         // A self-referencing key is in both lists: drop it once.
         let incoming = table.referenced_by.iter().filter(|fk| fk.rel != rel);
         for fk in table.foreign_keys.iter().chain(incoming) {
-            self.drop_foreign_key(fk, snap, w)?;
+            self.drop_constraint(fk.oid, snap, w)?;
         }
         self.delete_rows(&PG_CLASS, snap, w, |row| oid(&row[0]) == rel)?;
         self.delete_rows(&PG_ATTRIBUTE, snap, w, |row| oid(&row[0]) == rel)?;
