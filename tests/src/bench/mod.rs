@@ -181,12 +181,13 @@ impl Config {
         }
     }
 
-    /// Smoke-test run (`--quick`): one round, 5 s runs, a tenth of the rows.
+    /// Smoke-test run (`--quick`, under 2 minutes): one round, 3 s pgbench
+    /// runs, 1 s commit runs, a tenth of the rows.
     pub fn quick() -> Config {
         Config {
             rounds: 1,
-            duration: Duration::from_secs(5),
-            commit_duration: Duration::from_secs(2),
+            duration: Duration::from_secs(3),
+            commit_duration: Duration::from_secs(1),
             pgbench_scale: 1,
             rows: 100_000,
             lookups: 10_000,

@@ -27,13 +27,14 @@ use tests::bench::{
 #[derive(Parser, Debug)]
 #[command(name = "bench")]
 struct Args {
-    /// Smoke test: one round, 5 s runs, a tenth of the rows.
+    /// Smoke test (under 2 minutes): one round, 3 s runs, a tenth of the
+    /// rows.
     #[arg(long)]
     quick: bool,
     /// Rounds of A B alternation (default 3, 1 with --quick).
     #[arg(long)]
     rounds: Option<usize>,
-    /// Seconds per timed pgbench run in each round (default 6, 5 with
+    /// Seconds per timed pgbench run in each round (default 6, 3 with
     /// --quick).
     #[arg(long)]
     duration: Option<u64>,
