@@ -1963,37 +1963,21 @@ impl Session {
         }
         self.txn.command_counter_increment();
         if !constraints.is_empty() {
-            let snap = self.statement_snapshot();
-            let table = engine
-                .catalog
-                .table_by_oid(table_oid, &snap)?
-                .ok_or_else(|| SqlError::internal("new table not visible"))?;
+            let table = self.current_table(table_oid)?;
             self.create_constraint_indexes(&table, (ns, &ns_name), &constraints)?;
         }
         if !checks.is_empty() {
-            let snap = self.statement_snapshot();
-            let table = engine
-                .catalog
-                .table_by_oid(table_oid, &snap)?
-                .ok_or_else(|| SqlError::internal("new table not visible"))?;
+            let table = self.current_table(table_oid)?;
             self.add_check_constraints(&table, ns, &checks, false)?;
         }
         if !foreign_keys.is_empty() {
-            let snap = self.statement_snapshot();
-            let table = engine
-                .catalog
-                .table_by_oid(table_oid, &snap)?
-                .ok_or_else(|| SqlError::internal("new table not visible"))?;
+            let table = self.current_table(table_oid)?;
             self.add_foreign_keys(&table, ns, &foreign_keys, false)?;
         }
         if columns.iter().any(|c| c.generation == Generation::Stored) {
             // Bind the generation expressions now, so a bad one fails the
             // CREATE rather than every later INSERT.
-            let snap = self.statement_snapshot();
-            let table = engine
-                .catalog
-                .table_by_oid(table_oid, &snap)?
-                .ok_or_else(|| SqlError::internal("new table not visible"))?;
+            let table = self.current_table(table_oid)?;
             let lookup = Lookup {
                 session: self,
                 tables: Default::default(),
@@ -2290,6 +2274,16 @@ impl Session {
 }
 
 impl Session {
+    /// Table `oid` as this transaction sees it now, after its own DDL
+    /// (the descriptor a DDL step made stale).
+    fn current_table(&mut self, oid: Oid) -> SqlResult<Arc<TableInfo>> {
+        let snap = self.statement_snapshot();
+        self.engine
+            .catalog
+            .table_by_oid(oid, &snap)?
+            .ok_or_else(|| SqlError::internal("altered table not visible"))
+    }
+
     /// Looks up a relation by (optionally qualified) name.
     fn lookup_relation(
         &self,

@@ -379,22 +379,14 @@ impl Session {
         let table = if drops.is_empty() {
             table
         } else {
-            let snap = self.statement_snapshot();
-            engine
-                .catalog
-                .table_by_oid(table.oid, &snap)?
-                .ok_or_else(|| SqlError::internal("altered table not visible"))?
+            self.current_table(table.oid)?
         };
         self.create_constraint_indexes(&table, (ns, &schema_name), &constraints)?;
         if !checks.is_empty() {
             self.add_check_constraints(&table, ns, &checks, true)?;
         }
         if !foreign_keys.is_empty() {
-            let snap = self.statement_snapshot();
-            let table = engine
-                .catalog
-                .table_by_oid(table.oid, &snap)?
-                .ok_or_else(|| SqlError::internal("altered table not visible"))?;
+            let table = self.current_table(table.oid)?;
             self.add_foreign_keys(&table, ns, &foreign_keys, true)?;
         }
         Ok(QueryResult::Command("ALTER TABLE".into()))

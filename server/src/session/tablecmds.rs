@@ -93,12 +93,7 @@ impl Session {
         for change in changes {
             self.alter_column(&table, change)?;
             self.txn.command_counter_increment();
-            let snap = self.statement_snapshot();
-            table = self
-                .engine
-                .catalog
-                .table_by_oid(table.oid, &snap)?
-                .ok_or_else(|| SqlError::internal("altered table not visible"))?;
+            table = self.current_table(table.oid)?;
         }
         Ok(table)
     }
