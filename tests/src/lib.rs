@@ -12,6 +12,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 /// The `heapgres` binary, built once per test process.
@@ -48,10 +49,29 @@ pub fn file_stems(dir: &Path, ext: &str) -> Vec<String> {
     found
 }
 
-/// A port nobody listens on right now.
+/// A port nobody listens on right now and that no other test in this
+/// process has been given. Ports come from a per-process counter below the
+/// kernel's ephemeral range (32768 and up), never from the kernel: a killed
+/// test server gives its port up until `start_again`, and an ephemeral
+/// port handed out meanwhile could let another test's server take it, so
+/// that the restarted server fails to bind and its test talks to the other
+/// test's server instead.
 pub fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
-    l.local_addr().expect("local address").port()
+    const FIRST: u32 = 10_000;
+    const SPAN: u32 = 22_000;
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    // Separate blocks per process, so that test binaries run side by side
+    // (nextest) rarely probe the same ports.
+    let block = std::process::id().wrapping_mul(211);
+    for _ in 0..SPAN {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = FIRST + block.wrapping_add(n) % SPAN;
+        let port = u16::try_from(port).expect("below 32768");
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port between {FIRST} and {}", FIRST + SPAN);
 }
 
 /// A running heapgres server.
