@@ -246,7 +246,7 @@ pub static DEFS: &[Def] = &[
         "",
         Postmaster,
         Kind::Text,
-        "Sets the library that will be called to archive a WAL file (only basic_archive).",
+        "Sets the library that will be called to archive a WAL file (basic_archive or object_store).",
     ),
     def(
         "basic_archive.archive_directory",
@@ -254,6 +254,13 @@ pub static DEFS: &[Def] = &[
         Postmaster,
         Kind::Text,
         "Archive file destination directory.",
+    ),
+    def(
+        "object_store.archive_url",
+        "",
+        Postmaster,
+        Kind::Text,
+        "Archive URL (file://, or s3:// etc. when compiled in) for archive_library object_store.",
     ),
     def(
         "archive_timeout",

@@ -22,6 +22,7 @@ use storage::archive_recovery::{
 };
 use storage::engine::{CheckpointSchedule, Engine, EngineOptions};
 use wal::archive::{ArchiveTarget, ArchiverOptions, RestoreSource};
+use wal::archive_object::ObjectArchive;
 
 use crate::guc::{Settings, apply_config_file};
 use crate::protocol::{Registry, serve};
@@ -144,41 +145,65 @@ pub fn load_settings(
 }
 
 /// Where completed segments are archived: `archive_library =
-/// 'basic_archive'` with `basic_archive.archive_directory`, else
-/// `archive_command` (`None` when neither is set: WAL accumulates).
+/// 'basic_archive'` with `basic_archive.archive_directory`,
+/// `archive_library = 'object_store'` with `object_store.archive_url`, else
+/// `archive_command` (`None` when none is set: WAL accumulates).
 fn archive_target(settings: &Settings) -> Result<Option<ArchiveTarget>, ServerError> {
-    let library = settings.get("archive_library").unwrap_or("");
-    let dir = settings
-        .get("basic_archive.archive_directory")
-        .unwrap_or("");
-    let command = settings.get("archive_command").unwrap_or("");
-    match library {
-        "" if command.is_empty() => Ok(None),
-        "" => Ok(Some(ArchiveTarget::Command(command.to_string()))),
-        "basic_archive" if dir.is_empty() => Err(ServerError::Config(
-            "\"basic_archive.archive_directory\" must be set when archive_library is \"basic_archive\"".into(),
-        )),
-        "basic_archive" if !command.is_empty() => Err(ServerError::Config(
+    let get = |n: &str| settings.get(n).unwrap_or("").trim().to_string();
+    let library = get("archive_library");
+    let command = get("archive_command");
+    if !library.is_empty() && !command.is_empty() {
+        return Err(ServerError::Config(
             "both \"archive_command\" and \"archive_library\" set".into(),
-        )),
-        "basic_archive" => Ok(Some(ArchiveTarget::Directory(PathBuf::from(dir)))),
+        ));
+    }
+    let required = |setting: &str| {
+        let v = get(setting);
+        if v.is_empty() {
+            Err(ServerError::Config(format!(
+                "\"{setting}\" must be set when archive_library is \"{library}\""
+            )))
+        } else {
+            Ok(v)
+        }
+    };
+    match library.as_str() {
+        "" if command.is_empty() => Ok(None),
+        "" => Ok(Some(ArchiveTarget::Command(command))),
+        "basic_archive" => Ok(Some(ArchiveTarget::Directory(PathBuf::from(required(
+            "basic_archive.archive_directory",
+        )?)))),
+        "object_store" => Ok(Some(ArchiveTarget::ObjectStore(object_archive(
+            &required("object_store.archive_url")?,
+        )?))),
         other => Err(ServerError::Config(format!(
-            "archive library \"{other}\" is not supported (only \"basic_archive\")"
+            "archive library \"{other}\" is not supported (only \"basic_archive\" and \"object_store\")"
         ))),
     }
 }
 
+/// Connects to the object-store archive at `url`; an unusable URL (or a
+/// scheme not compiled in) stops startup.
+fn object_archive(url: &str) -> Result<Arc<ObjectArchive>, ServerError> {
+    ObjectArchive::new(url)
+        .map(Arc::new)
+        .map_err(|e| ServerError::Config(e.to_string()))
+}
+
 /// Archive recovery settings: `restore_command` (or the basic_archive
-/// directory) and the `recovery_target_*` settings, checked as PostgreSQL
-/// checks them (one target at most).
+/// directory, or the object_store URL) and the `recovery_target_*`
+/// settings, checked as PostgreSQL checks them (one target at most).
 fn recovery_options(settings: &Settings) -> Result<ArchiveRecoveryOptions, ServerError> {
     let get = |n: &str| settings.get(n).unwrap_or("").trim().to_string();
     let command = get("restore_command");
     let dir = get("basic_archive.archive_directory");
+    let url = get("object_store.archive_url");
     let source = if !command.is_empty() {
         Some(RestoreSource::Command(command))
     } else if get("archive_library") == "basic_archive" && !dir.is_empty() {
         Some(RestoreSource::Directory(PathBuf::from(dir)))
+    } else if get("archive_library") == "object_store" && !url.is_empty() {
+        Some(RestoreSource::ObjectStore(object_archive(&url)?))
     } else {
         None
     };

@@ -163,6 +163,9 @@ pub struct Engine {
     /// Set while an immediate checkpoint waits: a spread checkpoint in
     /// progress stops pacing and finishes at full speed.
     hurry: std::sync::atomic::AtomicBool,
+    /// The checkpointer's schedule once it runs: what a non-fast
+    /// `pg_backup_start` spreads its checkpoint over.
+    schedule: Mutex<Option<CheckpointSchedule>>,
     /// `min_wal_size` in segments.
     keep_segments: u64,
     /// `archive_mode`.
@@ -310,6 +313,7 @@ impl Engine {
             checkpoint_lock: Mutex::new(wal::Lsn::INVALID),
             shut_down: std::sync::atomic::AtomicBool::new(false),
             hurry: std::sync::atomic::AtomicBool::new(false),
+            schedule: Mutex::new(None),
             keep_segments: (opts.min_wal_size / wal::WAL_SEGMENT_SIZE).max(2),
             archive_mode: opts.archive_mode,
             promotion: Mutex::new(promotion),
@@ -358,6 +362,7 @@ impl Engine {
     /// the last checkpoint ("checkpoint starting: wal"), skipping it when
     /// nothing was logged. It ends when the engine is dropped.
     pub fn start_checkpointer(self: &Arc<Self>, schedule: CheckpointSchedule) {
+        *self.schedule.lock() = Some(schedule);
         let weak = Arc::downgrade(self);
         let spawned = std::thread::Builder::new()
             .name("checkpointer".into())
@@ -577,9 +582,12 @@ impl Engine {
         Ok(())
     }
 
-    /// `pg_backup_start(label, fast)`: an immediate checkpoint, whose redo
-    /// point and record start the backup ([`crate::backup`]).
-    pub fn backup_start(&self, label: &str) -> Result<BackupLabel> {
+    /// `pg_backup_start(label, fast)`: a checkpoint, whose redo point and
+    /// record start the backup ([`crate::backup`]). As in PostgreSQL,
+    /// `fast` asks for an immediate checkpoint; otherwise it is spread over
+    /// `checkpoint_completion_target` of `checkpoint_timeout` like a timed
+    /// one (immediate when no checkpointer runs, as in tests).
+    pub fn backup_start(&self, label: &str, fast: bool) -> Result<BackupLabel> {
         self.check_not_in_recovery()?;
         if !self.xlog.full_page_writes() {
             return Err(StorageError::NotInPrerequisiteState(
@@ -587,7 +595,17 @@ impl Engine {
                     .into(),
             ));
         }
-        self.checkpoint()?;
+        let schedule = *self.schedule.lock();
+        match schedule {
+            Some(schedule) if !fast => {
+                tracing::info!("checkpoint starting: force wait");
+                self.create_checkpoint(CheckpointKind::Spread(schedule))?;
+            }
+            _ => {
+                tracing::info!("checkpoint starting: immediate force wait");
+                self.checkpoint()?;
+            }
+        }
         let c = ControlFile::read(&self.data_dir)?
             .ok_or_else(|| StorageError::Internal("no control file after a checkpoint".into()))?;
         let now = crate::datum::TimestampTz::now().format(&jiff::tz::TimeZone::UTC);

@@ -3,7 +3,8 @@
 //! `archive_command`, `archive_timeout`), `heapgres basebackup` under
 //! concurrent writes, restores to each recovery target kind with each
 //! action, a dropped table brought back, promotion to a new timeline and a
-//! later restore following it, and recoveries that must refuse to open.
+//! later restore following it, recoveries that must refuse to open, and the
+//! same round trip through an `object_store` archive (`file://` URL).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -616,6 +617,7 @@ async fn point_in_time_recovery_to_each_target_and_across_timelines() {
         ),
     );
     assert!(!ok);
+    assert!(!log.contains("listening on"), "never opened: {log}");
     assert!(log.contains("before consistent recovery point"), "{log}");
 
     // A segment missing from the archive (restore_command this time).
@@ -641,6 +643,7 @@ async fn point_in_time_recovery_to_each_target_and_across_timelines() {
         ])),
     );
     assert!(!ok);
+    assert!(!log.contains("listening on"), "never opened: {log}");
     assert!(log.contains(&missing), "the message names {missing}: {log}");
     assert!(
         log.contains("recovery ended before configured recovery target was reached"),
@@ -717,6 +720,7 @@ async fn low_level_backup_api_and_a_label_without_its_end_record() {
         )])),
     );
     assert!(!ok);
+    assert!(!log.contains("listening on"), "never opened: {log}");
     assert!(
         log.contains("WAL ends before end of online backup"),
         "{log}"
@@ -735,4 +739,207 @@ async fn low_level_backup_api_and_a_label_without_its_end_record() {
         .map(|r| r.get(0))
         .collect();
     assert_eq!(rows, [1, 2]);
+}
+
+/// `archive_library = 'object_store'` with a `file://` URL: the archiver
+/// uploads each finished segment, and archive recovery downloads them from
+/// the same URL with no `restore_command`, to a recovery target.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn object_store_archive_and_restore_to_a_target() {
+    let archive = tempfile::tempdir().expect("archive dir");
+    let url = format!("file://{}", archive.path().display());
+    let oargs = settings(&[
+        ("archive_mode", "on".into()),
+        ("archive_library", "object_store".into()),
+        ("object_store.archive_url", url.clone()),
+    ]);
+    let server = TestServer::start_with(&refs(&oargs));
+    let c = server.connect().await;
+    c.batch_execute("CREATE TABLE t (id int, note text); INSERT INTO t VALUES (1, 'first')")
+        .await
+        .expect("setup");
+    // Enough rows to fill a few segments while the archiver uploads them.
+    c.batch_execute("INSERT INTO t SELECT g, repeat('x', 200) FROM generate_series(10, 20000) g")
+        .await
+        .expect("bulk insert");
+    let first = switch_and_archive(&c, archive.path()).await;
+
+    let backup_tmp = tempfile::tempdir().expect("backup dir");
+    let backup = backup_tmp.path().join("base");
+    let port = server.port.to_string();
+    let bb = {
+        let backup = backup.clone();
+        tokio::task::spawn_blocking(move || {
+            Command::new(heapgres_bin())
+                .args(["basebackup", "-D"])
+                .arg(&backup)
+                .args(["-h", "127.0.0.1", "-p", &port])
+                .output()
+                .expect("run heapgres basebackup")
+        })
+        .await
+        .expect("join")
+    };
+    assert!(
+        bb.status.success(),
+        "basebackup failed: {}",
+        String::from_utf8_lossy(&bb.stderr)
+    );
+    c.execute("INSERT INTO t VALUES (30001, 'kept')", &[])
+        .await
+        .expect("insert");
+    // A segment of its own, removed below to make a gap.
+    let middle = switch_and_archive(&c, archive.path()).await;
+    c.execute("INSERT INTO t VALUES (30002, 'kept too')", &[])
+        .await
+        .expect("insert");
+    switch_and_archive(&c, archive.path()).await;
+    let target: PgLsn = c
+        .query_one("SELECT pg_current_wal_lsn()", &[])
+        .await
+        .expect("lsn")
+        .get(0);
+    c.execute("INSERT INTO t VALUES (30003, 'after target')", &[])
+        .await
+        .expect("insert");
+    let last = switch_and_archive(&c, archive.path()).await;
+    assert!(last > first, "{first} then {last}");
+    let stats = c
+        .query_one("SELECT failed_count FROM pg_stat_archiver", &[])
+        .await
+        .expect("pg_stat_archiver");
+    assert_eq!(stats.get::<_, i64>(0), 0);
+
+    let (_g, d) = restore_copy(&backup);
+    let s = TestServer::start_in(
+        &d,
+        &refs(&settings(&[
+            ("archive_library", "object_store".into()),
+            ("object_store.archive_url", url.clone()),
+            ("recovery_target_lsn", target.to_string()),
+            ("recovery_target_action", "promote".into()),
+        ])),
+    );
+    let r = s.connect().await;
+    let count: i64 = r
+        .query_one("SELECT count(*) FROM t WHERE id BETWEEN 10 AND 20000", &[])
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(count, 19991);
+    let tail: Vec<i32> = r
+        .query(
+            "SELECT id FROM t WHERE id < 10 OR id > 20000 ORDER BY id",
+            &[],
+        )
+        .await
+        .expect("select")
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(tail, [1, 30001, 30002]);
+    r.execute("INSERT INTO t VALUES (40000, 'promoted')", &[])
+        .await
+        .expect("read-write after promotion");
+    let log = s.log();
+    assert!(
+        log.contains(&format!("restored log file \"{first}\" from archive")),
+        "{log}"
+    );
+
+    drop(s);
+
+    // A gap: the segment after the backup's end is missing while later
+    // ones are there. Recovery stops naming it and never opens.
+    let gap = tempfile::tempdir().expect("gap archive");
+    copy_dir(archive.path(), gap.path());
+    std::fs::remove_file(gap.path().join(&middle)).expect("remove");
+    let (_g3, d3) = restore_copy(&backup);
+    let (ok, log) = TestServer::run_to_exit(
+        &d3,
+        &refs(&settings(&[
+            ("archive_library", "object_store".into()),
+            (
+                "object_store.archive_url",
+                format!("file://{}", gap.path().display()),
+            ),
+            ("recovery_target_lsn", target.to_string()),
+        ])),
+    );
+    assert!(!ok, "{log}");
+    assert!(log.contains(&middle), "the message names {middle}: {log}");
+    assert!(
+        log.contains("recovery ended before configured recovery target was reached"),
+        "{log}"
+    );
+    assert!(!log.contains("listening on"), "never opened: {log}");
+
+    // A scheme whose object_store feature is not compiled in stops startup
+    // with a message naming the URL.
+    let (_g2, bad) = restore_copy(&backup);
+    let (ok, log) = TestServer::run_to_exit(
+        &bad,
+        &refs(&settings(&[
+            ("archive_library", "object_store".into()),
+            ("object_store.archive_url", "s3://bucket/wal".into()),
+        ])),
+    );
+    assert!(!ok);
+    assert!(!log.contains("listening on"), "never opened: {log}");
+    assert!(
+        log.contains("s3://bucket/wal") && log.contains("feature"),
+        "{log}"
+    );
+}
+
+/// `pg_backup_start(label, fast)`: `fast = true` takes an immediate
+/// checkpoint and returns promptly even with a long spread schedule;
+/// `fast = false` (the default) takes the spread path, as PostgreSQL does.
+/// The log line says which ("immediate force wait" or "force wait").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_start_fast_is_immediate_and_otherwise_spread() {
+    let server = TestServer::start_with(&refs(&settings(&[
+        ("checkpoint_timeout", "30s".into()),
+        ("checkpoint_completion_target", "0.9".into()),
+    ])));
+    let c = server.connect().await;
+    c.batch_execute("CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 2000)")
+        .await
+        .expect("setup");
+    let started = Instant::now();
+    c.query_one("SELECT pg_backup_start('fast', true)", &[])
+        .await
+        .expect("fast start");
+    // Loose: a spread checkpoint would pace its writes over ~27 s.
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    c.query_one("SELECT lsn FROM pg_backup_stop(true)", &[])
+        .await
+        .expect("stop");
+    assert!(
+        server
+            .log()
+            .contains("checkpoint starting: immediate force wait"),
+        "{}",
+        server.log()
+    );
+    assert!(!server.log().contains("checkpoint starting: force wait"));
+
+    c.batch_execute("INSERT INTO t SELECT generate_series(1, 10)")
+        .await
+        .expect("dirty a page");
+    c.query_one("SELECT pg_backup_start('spread', false)", &[])
+        .await
+        .expect("spread start");
+    c.query_one("SELECT lsn FROM pg_backup_stop(true)", &[])
+        .await
+        .expect("stop");
+    assert!(
+        server.log().contains("checkpoint starting: force wait"),
+        "{}",
+        server.log()
+    );
 }

@@ -38,11 +38,17 @@
 //!   `basic_archive.archive_directory`: no shell. The file is copied to
 //!   `archtemp.<name>.<pid>` in the directory, fsynced, renamed to its name,
 //!   and the directory fsynced.
+//! * [`ArchiveTarget::ObjectStore`]: `archive_library = 'object_store'`
+//!   with `object_store.archive_url` (`file://`, or `s3://` etc. when that
+//!   store is compiled in): the file is uploaded as an object that is never
+//!   overwritten ([`crate::archive_object`]).
 //!
-//! The restore side ([`RestoreSource`]) mirrors both: `restore_command`
-//! (`%f`, `%p` the destination, `%r` unsupported and left empty), or a copy
-//! out of the archive directory. A nonzero exit or a missing file means
-//! "not in the archive", which ends archive recovery there.
+//! The restore side ([`RestoreSource`]) mirrors all three: `restore_command`
+//! (`%f`, `%p` the destination, `%r` unsupported and left empty), a copy
+//! out of the archive directory, or a download from the object store. A
+//! nonzero exit or a missing file means "not in the archive", which ends
+//! archive recovery there; an object store that cannot be reached is an
+//! error instead.
 //!
 //! # `archive_timeout`
 //!
@@ -59,6 +65,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use parking_lot::Mutex;
 
+use crate::archive_object::ObjectArchive;
 use crate::error::{Result, WalError};
 use crate::segment::{fsync_dir, segment_offset};
 use crate::writer::WalWriter;
@@ -115,6 +122,8 @@ pub enum ArchiveTarget {
     Command(String),
     /// `basic_archive.archive_directory`.
     Directory(PathBuf),
+    /// `object_store.archive_url` ([`crate::archive_object`]).
+    ObjectStore(Arc<ObjectArchive>),
 }
 
 /// Replaces `%p`, `%f`, `%r` and `%%` in a command (PostgreSQL's
@@ -202,6 +211,9 @@ impl ArchiveTarget {
             ArchiveTarget::Directory(dir) => {
                 copy_into_dir(&data_dir.join("pg_wal").join(name), dir, name)
             }
+            ArchiveTarget::ObjectStore(store) => store
+                .archive(&data_dir.join("pg_wal").join(name), name)
+                .map_err(|e| e.to_string()),
         }
     }
 }
@@ -213,6 +225,8 @@ pub enum RestoreSource {
     Command(String),
     /// The `basic_archive.archive_directory`.
     Directory(PathBuf),
+    /// The `object_store.archive_url`.
+    ObjectStore(Arc<ObjectArchive>),
 }
 
 impl RestoreSource {
@@ -242,6 +256,7 @@ impl RestoreSource {
                 })?;
                 Ok(true)
             }
+            RestoreSource::ObjectStore(store) => store.restore(name, dest),
         }
     }
 }

@@ -26,6 +26,25 @@ pub enum WalError {
     /// whose record may not be on disk. Restart (and recover) to go on.
     #[error("WAL writer failed earlier and refuses further work: {0}")]
     Failed(String),
+    /// An object-store archive URL that cannot be used (bad syntax, or a
+    /// scheme whose `object_store` feature is not compiled in).
+    #[error("invalid archive URL \"{url}\": {reason}")]
+    ArchiveUrl {
+        /// The URL as configured.
+        url: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// An object-store request (upload or download of an archived file)
+    /// failed.
+    #[error("could not {action}: {source}")]
+    ObjectStore {
+        /// What was being done, e.g. `upload 000000010000000000000001 to file:///arch`.
+        action: String,
+        /// The store's error.
+        #[source]
+        source: object_store::Error,
+    },
 }
 
 impl WalError {
@@ -38,7 +57,8 @@ impl WalError {
     }
 
     /// The SQLSTATE a client sees: 53100 for a full disk, 58030 for other
-    /// I/O errors, XX001 for corruption, XX000 otherwise.
+    /// I/O errors, XX001 for corruption, 22023 for an unusable archive URL, XX000
+    /// otherwise.
     pub fn sqlstate(&self) -> &'static str {
         match self {
             WalError::Io { source, .. }
@@ -53,6 +73,8 @@ impl WalError {
             WalError::Encode(_) => "54000",
             WalError::Corrupted(_) => "XX001",
             WalError::Failed(_) => "XX000",
+            WalError::ArchiveUrl { .. } => "22023",
+            WalError::ObjectStore { .. } => "58030",
         }
     }
 }

@@ -64,6 +64,7 @@
 #![deny(unsafe_code)]
 
 pub mod archive;
+pub mod archive_object;
 pub mod control;
 pub mod error;
 pub mod failpoint;

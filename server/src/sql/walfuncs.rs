@@ -177,7 +177,9 @@ pub fn call(f: Builtin, args: &[Datum], engine: &Engine, env: &SessionEnv) -> Sq
                 Some(Datum::Text(s)) => s.clone(),
                 _ => String::new(),
             };
-            let started = engine.backup_start(&label)?;
+            // PostgreSQL's default for `fast` is false: a spread checkpoint.
+            let fast = matches!(args.get(1), Some(Datum::Bool(true)));
+            let started = engine.backup_start(&label, fast)?;
             let lsn = started.start;
             *env.backup.borrow_mut() = Some(started);
             lsn_datum(lsn)
