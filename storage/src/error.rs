@@ -89,6 +89,14 @@ pub enum StorageError {
     /// `object_not_in_prerequisite_state`).
     #[error("{0}")]
     NotInPrerequisiteState(String),
+    /// A setting's value cannot be used (an archive URL whose scheme is not
+    /// compiled in, say): PostgreSQL's `invalid_parameter_value`.
+    #[error("{0}")]
+    InvalidParameterValue(String),
+    /// A request to an external store (the WAL archive's object store)
+    /// failed.
+    #[error("{0}")]
+    ExternalIo(String),
     /// An invariant of the engine did not hold; a bug, reported not panicked.
     #[error("internal error: {0}")]
     Internal(String),
@@ -118,6 +126,8 @@ impl StorageError {
             StorageError::Recovery(_) => "XX000",
             StorageError::ShutdownAtRecoveryTarget(_) => "57P01",
             StorageError::NotInPrerequisiteState(_) => "55000",
+            StorageError::InvalidParameterValue(_) => "22023",
+            StorageError::ExternalIo(_) => "58030",
             StorageError::Internal(_) => "XX000",
         }
     }
@@ -145,6 +155,10 @@ impl From<wal::WalError> for StorageError {
             wal::WalError::Corrupted(m) => StorageError::Corrupted(m),
             wal::WalError::Encode(e) => StorageError::ProgramLimitExceeded(e.to_string()),
             e @ wal::WalError::Failed(_) => StorageError::Internal(e.to_string()),
+            e @ wal::WalError::ArchiveUrl { .. } => {
+                StorageError::InvalidParameterValue(e.to_string())
+            }
+            e @ wal::WalError::ObjectStore { .. } => StorageError::ExternalIo(e.to_string()),
         }
     }
 }

@@ -843,7 +843,7 @@ async fn object_store_archive_and_restore_to_a_target() {
         .expect("read-write after promotion");
     let log = s.log();
     assert!(
-        log.contains(&format!("restored log file \"{first}\" from archive")),
+        log.contains(&format!("restored log file \"{middle}\" from archive")),
         "{log}"
     );
 
