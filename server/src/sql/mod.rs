@@ -16,6 +16,7 @@ pub mod parse;
 pub mod path;
 pub mod plan;
 pub mod srf;
+pub mod statfuncs;
 pub mod sysviews;
 pub mod upsert;
 pub mod walfuncs;
