@@ -12,8 +12,9 @@
 //!    abort (top-level or ROLLBACK TO SAVEPOINT), as aborted.
 //! 3. Committed: `n_tup_*` grow; inserts add live tuples, deletes move live
 //!    to dead, updates add one dead version each. Aborted: `n_tup_*` grow
-//!    too (PostgreSQL counts attempted changes), and every version the
-//!    transaction inserted is dead.
+//!    too (PostgreSQL counts attempted changes), and so does
+//!    `n_ins_since_vacuum`; every version the transaction inserted is dead,
+//!    and nothing counts as a change since ANALYZE.
 //! 4. VACUUM sets `n_dead_tup` to what it could not remove and `n_live_tup`
 //!    to its estimate, and resets the inserts-since-vacuum counter; ANALYZE
 //!    sets `n_live_tup` and resets the changes-since-analyze counter.
@@ -123,11 +124,11 @@ impl PgStat {
                 s.n_tup_ins += c.ins;
                 s.n_tup_upd += c.upd;
                 s.n_tup_del += c.del;
-                s.n_mod_since_analyze += c.ins + c.upd + c.del;
+                s.n_ins_since_vacuum += c.ins;
                 if committed {
                     s.n_live_tup += c.ins as i64 - c.del as i64;
                     s.n_dead_tup += (c.upd + c.del) as i64;
-                    s.n_ins_since_vacuum += c.ins;
+                    s.n_mod_since_analyze += c.ins + c.upd + c.del;
                 } else {
                     s.n_dead_tup += (c.ins + c.upd) as i64;
                 }

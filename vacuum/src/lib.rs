@@ -64,30 +64,3 @@ pub fn btree_cleanups<'a>(
         })
         .collect()
 }
-
-use std::sync::Arc;
-
-use storage::catalog::TableInfo;
-use storage::engine::Engine;
-use storage::pgstat::TableStats;
-
-/// One row of `pg_stat_user_tables`.
-#[derive(Clone, Debug)]
-pub struct StatUserTable {
-    /// The table (`relid`, `schemaname`, `relname`).
-    pub table: Arc<TableInfo>,
-    /// Its counters.
-    pub stats: TableStats,
-}
-
-/// The rows of `pg_stat_user_tables`, for the SQL layer to show as a view
-/// (it has no system views yet): every user table with its counters.
-pub fn stat_user_tables(engine: &Engine) -> storage::Result<Vec<StatUserTable>> {
-    Ok(autovacuum::user_tables(engine)?
-        .into_iter()
-        .map(|t| StatUserTable {
-            stats: engine.txns.stats().table(t.locator),
-            table: t,
-        })
-        .collect())
-}

@@ -84,6 +84,8 @@ pub enum CatalogFn {
     /// `to_regtype(text)`: the type named, or NULL if there is none
     /// (psycopg 3 looks types up with it).
     ToRegtype,
+    /// `pg_stat_get_*(oid)`: one counter of a table ([`super::statfuncs`]).
+    Stat(super::statfuncs::StatField),
 }
 
 /// Column `attnum` (1-based) of `table`, quoted as an identifier.
@@ -143,7 +145,7 @@ const NAMES: &[&str] = &[
 
 /// True if `name` is a system information function bound here.
 pub fn handles(name: &str) -> bool {
-    NAMES.contains(&name)
+    NAMES.contains(&name) || super::statfuncs::lookup(name).is_some()
 }
 
 /// The functions a `regproc` names, with PostgreSQL's OIDs: the array
@@ -190,6 +192,18 @@ pub fn resolve(name: &str, args: Vec<Expr>) -> SqlResult<Option<Expr>> {
             types.join(", ")
         )))
     };
+    if let Some(field) = super::statfuncs::lookup(name) {
+        bad_arity(&[1])?;
+        let args = args
+            .into_iter()
+            .map(|a| coerce(a, t(TypeOid::OID), CastContext::Assignment))
+            .collect::<SqlResult<Vec<_>>>()?;
+        return Ok(Some(Expr::Func(
+            Builtin::Catalog(F::Stat(field)),
+            args,
+            t(field.result_type()),
+        )));
+    }
     // (function, argument types, result type)
     let (f, arg_types, ret): (F, &[TypeOid], TypeOid) = match name {
         "pg_get_userbyid" => (F::GetUserById, &[TypeOid::OID], TypeOid::NAME),
@@ -336,6 +350,7 @@ pub fn call(
     };
     let text = |s: String| Ok(Datum::Text(s));
     match f {
+        CatalogFn::Stat(field) => super::statfuncs::call(field, oid_arg(0)?, engine, snap),
         CatalogFn::GetUserById => {
             let role = oid_arg(0)?;
             text(

@@ -17,6 +17,7 @@ pub mod path;
 pub mod plan;
 pub mod ri;
 pub mod srf;
+pub mod statfuncs;
 pub mod sysviews;
 pub mod upsert;
 pub mod walfuncs;

@@ -91,7 +91,7 @@ fn bool_arg(args: &[Datum], i: usize, default: bool) -> bool {
 }
 
 /// A `SystemTime` as a `timestamptz` datum.
-fn time_datum(t: Option<std::time::SystemTime>) -> Datum {
+pub(crate) fn time_datum(t: Option<std::time::SystemTime>) -> Datum {
     match t.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()) {
         Some(d) => Datum::TimestampTz(TimestampTz(d.as_micros() as i64 - 946_684_800_000_000)),
         None => Datum::Null,
