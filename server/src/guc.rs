@@ -774,6 +774,81 @@ pub static DEFS: &[Def] = &[
         "Shows the character classification and case conversion locale.",
     ),
     def(
+        "default_statistics_target",
+        "100",
+        User,
+        Kind::Int {
+            min: 1,
+            max: 10000,
+            unit: None,
+        },
+        "Sets the default statistics target.",
+    ),
+    def(
+        "seq_page_cost",
+        "1",
+        User,
+        Kind::Real {
+            min: 0.0,
+            max: 1.7976931348623157e308,
+        },
+        "Sets the planner's estimate of the cost of a sequentially fetched disk page.",
+    ),
+    def(
+        "random_page_cost",
+        "4",
+        User,
+        Kind::Real {
+            min: 0.0,
+            max: 1.7976931348623157e308,
+        },
+        "Sets the planner's estimate of the cost of a nonsequentially fetched disk page.",
+    ),
+    def(
+        "cpu_tuple_cost",
+        "0.01",
+        User,
+        Kind::Real {
+            min: 0.0,
+            max: 1.7976931348623157e308,
+        },
+        "Sets the planner's estimate of the cost of processing each tuple (row).",
+    ),
+    def(
+        "cpu_index_tuple_cost",
+        "0.005",
+        User,
+        Kind::Real {
+            min: 0.0,
+            max: 1.7976931348623157e308,
+        },
+        "Sets the planner's estimate of the cost of processing each index entry during an index scan.",
+    ),
+    def(
+        "cpu_operator_cost",
+        "0.0025",
+        User,
+        Kind::Real {
+            min: 0.0,
+            max: 1.7976931348623157e308,
+        },
+        "Sets the planner's estimate of the cost of processing each operator or function call.",
+    ),
+    def(
+        "enable_seqscan",
+        "on",
+        User,
+        Kind::Bool,
+        "Enables the planner's use of sequential-scan plans.",
+    ),
+    def(
+        "enable_indexscan",
+        "on",
+        User,
+        Kind::Bool,
+        "Enables the planner's use of index-scan plans.",
+    ),
+    def(
         "lc_messages",
         "C",
         User,

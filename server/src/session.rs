@@ -2711,6 +2711,43 @@ impl CatalogLookup for Lookup<'_> {
 /// A lookup that knows no tables (column defaults may not name any).
 struct NoTables;
 
+impl crate::sql::cost::PlannerInfo for NoTables {}
+
+impl crate::sql::cost::PlannerInfo for Lookup<'_> {
+    fn costs(&self) -> crate::sql::cost::CostSettings {
+        crate::sql::cost::settings(&self.session.settings)
+    }
+
+    fn estimates(&self, table: &TableInfo) -> crate::sql::cost::TableEstimates {
+        table_estimates(&self.session.engine, &self.session.txn, table)
+    }
+}
+
+/// `table`'s statistics as the session's catalog snapshot sees them; a
+/// failure to read them plans as for a table never analyzed.
+fn table_estimates(
+    engine: &storage::engine::Engine,
+    txn: &storage::txn::xact::TransactionState,
+    table: &TableInfo,
+) -> crate::sql::cost::TableEstimates {
+    let snap = txn.snapshot(&engine.txns);
+    let types: Vec<_> = table.columns.iter().map(|c| c.typ).collect();
+    let stats = engine
+        .catalog
+        .rel_statistics(table.oid, &types, &snap)
+        .unwrap_or_else(|e| {
+            tracing::warn!(table = %table.name, error = %e, "reading statistics failed");
+            storage::catalog::statistic::RelStatistics {
+                reltuples: -1.0,
+                ..Default::default()
+            }
+        });
+    crate::sql::cost::TableEstimates {
+        stats,
+        current_pages: engine.heap.nblocks(table.locator).map_or(0, |b| b.0),
+    }
+}
+
 impl CatalogLookup for NoTables {
     fn table(&self, _schema: Option<&str>, name: &str) -> SqlResult<Option<Arc<TableInfo>>> {
         Err(SqlError::new(

@@ -69,6 +69,8 @@ pub struct AutovacuumConfig {
     pub cost: CostParams,
     /// `log_autovacuum_min_duration`; `None` (-1) logs nothing.
     pub log_min_duration: Option<Duration>,
+    /// `default_statistics_target`, for its analyzes.
+    pub statistics_target: usize,
 }
 
 impl Default for AutovacuumConfig {
@@ -87,6 +89,7 @@ impl Default for AutovacuumConfig {
                 ..CostParams::default()
             },
             log_min_duration: Some(Duration::from_secs(600)),
+            statistics_target: crate::analyze::DEFAULT_STATISTICS_TARGET,
         }
     }
 }
@@ -184,7 +187,13 @@ pub fn one_round(engine: &Engine, cfg: &AutovacuumConfig) -> storage::Result<()>
         }
         if need.analyze {
             let started = Instant::now();
-            match crate::analyze::analyze_table(engine, &t) {
+            let opts = crate::analyze::AnalyzeOptions {
+                target: cfg.statistics_target,
+                columns: None,
+                owner: AUTOVACUUM_OWNER,
+                snapshot: None,
+            };
+            match crate::analyze::analyze_table(engine, &t, &opts) {
                 Ok(n) => {
                     engine
                         .txns

@@ -11,6 +11,8 @@
 //! |-----------------|-------------------|----------------------------------------------------|
 //! | [`lazy`]        | `vacuumlazy.c`    | VACUUM of one table: passes, index hook, truncation, relstats |
 //! | [`cost`]        | `vacuum.c` delay  | cost-based throttling                              |
+//! | [`analyze`]     | `analyze.c`       | ANALYZE: the row sample, pg_statistic, reltuples    |
+//! | [`column_stats`]| `compute_scalar_stats` | one column's statistics from the sample     |
 //! | [`autovacuum`]  | `autovacuum.c`    | the launcher: which tables, when, with what limits |
 //!
 //! # Rules
@@ -37,6 +39,7 @@
 
 pub mod analyze;
 pub mod autovacuum;
+pub mod column_stats;
 pub mod cost;
 pub mod lazy;
 

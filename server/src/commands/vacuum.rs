@@ -9,7 +9,9 @@
 //!
 //! Rules: not inside a transaction block (25001); a missing table is 42P01;
 //! no table named means every user table of the database. `FULL` answers
-//! 0A000. `ANALYZE` updates `reltuples`/`relpages` from a full count.
+//! 0A000. `ANALYZE [VERBOSE] [table [(column, ...)]]` samples each table
+//! and writes `pg_statistic` and `reltuples`/`relpages` (see
+//! [`vacuum::analyze`]); a missing column is 42703.
 //! VACUUM passes no index hooks until indexes are in the catalog: the
 //! lead wires B-tree `bulk_delete` in [`index_hooks`].
 //!
@@ -36,8 +38,22 @@ pub struct VacuumStmt {
     pub analyze: bool,
     /// FULL (not supported).
     pub full: bool,
-    /// Tables: (schema, name).
-    pub tables: Vec<(Option<String>, String)>,
+    /// The tables named; none: every user table.
+    pub tables: Vec<VacuumTarget>,
+}
+
+/// A table to process and its 0-based columns to analyze (`None`: all).
+type AnalyzeTarget = (std::sync::Arc<TableInfo>, Option<Vec<usize>>);
+
+/// One table of a VACUUM or ANALYZE, with its column list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VacuumTarget {
+    /// Its schema, if qualified.
+    pub schema: Option<String>,
+    /// Its name.
+    pub name: String,
+    /// The columns to analyze (`ANALYZE t (a, b)`); empty: all.
+    pub columns: Vec<String>,
 }
 
 /// Parses the statement's text (first word VACUUM, ANALYZE or ANALYSE).
@@ -122,16 +138,44 @@ pub fn parse(text: &str) -> SqlResult<VacuumStmt> {
     }
     parts.push(&rest[start..]);
     for part in parts {
-        // A column list (ANALYZE t (a, b)) is accepted and ignored.
         let name: Vec<&String> = part.iter().take_while(|w| *w != "(").collect();
-        match name.as_slice() {
-            [] if part.is_empty() && s.tables.is_empty() && rest.is_empty() => {}
-            [t] => s.tables.push((None, ident(t))),
-            [sch, dot, t] if *dot == "." => s.tables.push((Some(ident(sch)), ident(t))),
+        let columns = column_list(&part[name.len()..])?;
+        let (schema, name) = match name.as_slice() {
+            [] if part.is_empty() && s.tables.is_empty() && rest.is_empty() => continue,
+            [t] => (None, ident(t)),
+            [sch, dot, t] if *dot == "." => (Some(ident(sch)), ident(t)),
             _ => return Err(SqlError::syntax("syntax error in table list")),
-        }
+        };
+        s.tables.push(VacuumTarget {
+            schema,
+            name,
+            columns,
+        });
     }
     Ok(s)
+}
+
+/// `( a, b )` after a table name: the column names; nothing: none.
+fn column_list(words: &[String]) -> SqlResult<Vec<String>> {
+    let [open, inner @ .., close] = words else {
+        return match words {
+            [] => Ok(Vec::new()),
+            _ => Err(SqlError::syntax("syntax error in column list")),
+        };
+    };
+    if open != "(" || close != ")" {
+        return Err(SqlError::syntax("syntax error in column list"));
+    }
+    // name (, name)*: names at even positions, commas between.
+    let well_formed = inner.len() % 2 == 1
+        && inner
+            .iter()
+            .enumerate()
+            .all(|(i, w)| (i % 2 == 1) == (w == ","));
+    if !well_formed {
+        return Err(SqlError::syntax("syntax error in column list"));
+    }
+    Ok(inner.iter().step_by(2).map(|w| ident(w)).collect())
 }
 
 /// Unquoted identifiers fold to lower case; quoted ones keep theirs.
@@ -193,7 +237,8 @@ impl Session {
         if s.full {
             return Err(SqlError::unsupported("VACUUM FULL"));
         }
-        if self.block != Block::Idle {
+        // ANALYZE alone may run in a transaction block, as in PostgreSQL.
+        if !s.is_analyze && self.block != Block::Idle {
             return Err(SqlError::new(
                 "25001",
                 format!("{what} cannot run inside a transaction block"),
@@ -201,7 +246,7 @@ impl Session {
         }
         let tables = self.vacuum_targets(&s.tables)?;
         let db = self.env.database.clone();
-        for t in &tables {
+        for (t, columns) in &tables {
             let qualified = format!("{db}.{}.{}", t.schema, t.name);
             if !s.is_analyze {
                 let opts = VacuumOptions {
@@ -221,21 +266,40 @@ impl Session {
                 }
             }
             if s.is_analyze || s.analyze {
-                let n = vacuum::analyze::analyze_table(&self.engine, t)?;
-                self.engine
-                    .txns
-                    .stats()
-                    .report_analyze(t.locator, n.live as i64, false);
-                if s.verbose {
-                    self.info(format!("analyzing \"{}.{}\"", t.schema, t.name));
-                    self.info(format!(
-                        "\"{}\": scanned {} of {} pages, containing {} live rows; {} rows in sample, {} estimated total rows",
-                        t.name, n.pages, n.pages, n.live, n.live, n.live
-                    ));
-                }
+                self.analyze_one(t, columns.clone(), s.verbose)?;
             }
         }
         Ok(QueryResult::Command(what.into()))
+    }
+
+    /// ANALYZE of `t`'s `columns` (0-based; `None`: all).
+    fn analyze_one(
+        &mut self,
+        t: &TableInfo,
+        columns: Option<Vec<usize>>,
+        verbose: bool,
+    ) -> SqlResult<()> {
+        let opts = vacuum::analyze::AnalyzeOptions {
+            target: statistics_target(&self.settings),
+            columns,
+            owner: self.txn.owner(),
+            snapshot: (self.block != Block::Idle).then(|| self.txn.snapshot(&self.engine.txns)),
+        };
+        if verbose {
+            self.info(format!("analyzing \"{}.{}\"", t.schema, t.name));
+        }
+        let n = vacuum::analyze::analyze_table(&self.engine, t, &opts)?;
+        self.engine
+            .txns
+            .stats()
+            .report_analyze(t.locator, n.live as i64, false);
+        if verbose {
+            self.info(format!(
+                "\"{}\": scanned {} of {} pages, containing {} live rows and 0 dead rows; {} rows in sample, {} estimated total rows",
+                t.name, n.pages_scanned, n.pages, n.live_scanned, n.sample_rows, n.live
+            ));
+        }
+        Ok(())
     }
 
     fn info(&mut self, message: String) {
@@ -246,23 +310,26 @@ impl Session {
         });
     }
 
-    /// The named tables, or every user table.
-    fn vacuum_targets(
-        &mut self,
-        names: &[(Option<String>, String)],
-    ) -> SqlResult<Vec<std::sync::Arc<TableInfo>>> {
+    /// The named tables with the 0-based columns named (`None`: all), or
+    /// every user table.
+    fn vacuum_targets(&mut self, names: &[VacuumTarget]) -> SqlResult<Vec<AnalyzeTarget>> {
         let mut out = Vec::new();
         if names.is_empty() {
-            return Ok(vacuum::autovacuum::user_tables(&self.engine)?);
+            let all = vacuum::autovacuum::user_tables(&self.engine)?;
+            return Ok(all.into_iter().map(|t| (t, None)).collect());
         }
         let lookup = super::Lookup {
             session: self,
             tables: Default::default(),
         };
-        for (schema, name) in names {
+        for target in names {
             use crate::sql::bind::CatalogLookup;
+            let (schema, name) = (&target.schema, &target.name);
             match lookup.table(schema.as_deref(), name)? {
-                Some(t) if t.relkind == 'r' => out.push(t),
+                Some(t) if t.relkind == 'r' => {
+                    let columns = analyzed_columns(&t, &target.columns)?;
+                    out.push((t, columns));
+                }
                 _ => {
                     let full = match schema {
                         Some(s) => format!("{s}.{name}"),
@@ -277,6 +344,34 @@ impl Session {
         }
         Ok(out)
     }
+}
+
+/// The 0-based positions of `names` in `t` (`None` for no names); a
+/// missing column is 42703, as in PostgreSQL.
+fn analyzed_columns(t: &TableInfo, names: &[String]) -> SqlResult<Option<Vec<usize>>> {
+    if names.is_empty() {
+        return Ok(None);
+    }
+    names
+        .iter()
+        .map(|n| {
+            t.columns.iter().position(|c| &c.name == n).ok_or_else(|| {
+                SqlError::new(
+                    "42703",
+                    format!("column \"{n}\" of relation \"{}\" does not exist", t.name),
+                )
+            })
+        })
+        .collect::<SqlResult<Vec<usize>>>()
+        .map(Some)
+}
+
+/// `default_statistics_target`, 1..=10000.
+fn statistics_target(settings: &Settings) -> usize {
+    settings
+        .get_int("default_statistics_target")
+        .unwrap_or(100)
+        .clamp(1, 10_000) as usize
 }
 
 /// Starts the autovacuum launcher with the server's settings, unless
@@ -322,6 +417,7 @@ pub fn start_autovacuum(engine: &std::sync::Arc<storage::engine::Engine>, settin
             n if n >= 0 => Some(Duration::from_millis(n as u64)),
             _ => None,
         },
+        statistics_target: statistics_target(settings),
     };
     vacuum::autovacuum::start(engine, cfg);
 }
@@ -348,15 +444,23 @@ mod tests {
         assert!(!s.verbose && s.tables.is_empty() && !s.is_analyze);
         let s = parse("vacuum verbose analyze t, public.\"U\"").unwrap();
         assert!(s.verbose && s.analyze);
+        let names: Vec<_> = s
+            .tables
+            .iter()
+            .map(|t| (t.schema.clone(), t.name.clone()))
+            .collect();
         assert_eq!(
-            s.tables,
+            names,
             vec![(None, "t".into()), (Some("public".into()), "U".into())]
         );
         let s = parse("VACUUM (VERBOSE, ANALYZE false) t").unwrap();
         assert!(s.verbose && !s.analyze);
         let s = parse("ANALYZE t (a, b)").unwrap();
         assert!(s.is_analyze);
-        assert_eq!(s.tables, vec![(None, "t".into())]);
+        assert_eq!(s.tables[0].name, "t");
+        assert_eq!(s.tables[0].columns, vec!["a".to_string(), "b".into()]);
+        assert!(parse("ANALYZE t (a b)").is_err());
+        assert!(parse("ANALYZE t (a,)").is_err());
         assert!(parse("VACUUM FULL t").unwrap().full);
         assert!(parse("VACUUM (BOGUS) t").is_err());
         assert!(parse("VACUUM t,").is_err());

@@ -111,11 +111,11 @@ impl Session {
             let mut binder = Binder::new(&lookup, params);
             bind_dml(&mut binder, statement)?
         };
-        let engine = self.engine.clone();
-        let nblocks = |t: &storage::catalog::TableInfo| {
-            engine.heap.nblocks(t.locator).map(|b| b.0).unwrap_or(0)
+        let lookup = Lookup {
+            session: self,
+            tables: Default::default(),
         };
-        let explainer = Explainer::new(opts, &self.env.output, &nblocks);
+        let explainer = Explainer::new(opts, &self.env.output, &lookup);
         let lines = match &bound {
             Bound::Query(q) => explainer.query(&q.plan),
             Bound::Insert(p) => explainer.insert(p),

@@ -29,7 +29,7 @@ mod grouping_sets;
 mod window;
 
 /// Name lookups the binder needs from the catalog.
-pub trait CatalogLookup {
+pub trait CatalogLookup: super::cost::PlannerInfo {
     /// The table `schema.name` (or `name` on the search path).
     fn table(&self, schema: Option<&str>, name: &str) -> SqlResult<Option<Arc<TableInfo>>>;
 
@@ -838,7 +838,7 @@ impl<'a> Binder<'a> {
                 offset,
             };
         }
-        bound.plan = super::path::optimize(bound.plan);
+        bound.plan = super::path::optimize(bound.plan, self.catalog);
         Ok(bound)
     }
 
@@ -3010,7 +3010,7 @@ impl<'a> Binder<'a> {
         let returning = self.bind_returning(&up.returning, &table)?;
         let checks = super::constraint::RowChecks::bind(self, &table)?;
         Ok(UpdatePlan {
-            access: super::path::choose_index(&table, filter.as_ref()),
+            access: super::path::choose_index(&table, filter.as_ref(), self.catalog),
             table,
             filter,
             assignments,
@@ -3067,7 +3067,7 @@ impl<'a> Binder<'a> {
         let filter = self.bind_where(&del.selection, &scope)?;
         let returning = self.bind_returning(&del.returning, &table)?;
         Ok(DeletePlan {
-            access: super::path::choose_index(&table, filter.as_ref()),
+            access: super::path::choose_index(&table, filter.as_ref(), self.catalog),
             table,
             filter,
             returning,

@@ -14,11 +14,10 @@
 //! output can be compared with PostgreSQL's line for line. Projections are
 //! folded into the node below, as in PostgreSQL.
 //!
-//! Costs come from a small model of PostgreSQL's (`seq_page_cost` 1,
-//! `random_page_cost` 4, `cpu_tuple_cost` 0.01, `cpu_operator_cost`
-//! 0.0025) over the table's current size in pages and an estimate of rows
-//! per page from the row width; with no statistics, selectivities are
-//! PostgreSQL's defaults (0.005 for an equality, 1/3 for a range). They
+//! Scans are costed and their rows estimated exactly as the planner
+//! costs them ([`super::path::ScanModel`]: the session's cost settings,
+//! the table's size and `pg_statistic`); the nodes above use a smaller
+//! model of PostgreSQL's with fixed default costs and selectivities. They
 //! rank plans; they are not PostgreSQL's numbers.
 
 use storage::catalog::TableInfo;
@@ -26,8 +25,9 @@ use storage::datum::io::OutputOptions;
 use storage::datum::{Datum, SqlType, TypeOid};
 
 use super::bind::{DeletePlan, InsertPlan, UpdatePlan, quote_ident};
+use super::cost::{PlannerInfo, type_width};
 use super::expr::{ArraySubscript, Expr, SubKind};
-use super::path::{ColumnQual, IndexPath};
+use super::path::{ColumnQual, IndexPath, ScanModel};
 use super::plan::{JoinKind, Plan, SetOpKind, SortKey};
 
 /// EXPLAIN's options.
@@ -48,10 +48,8 @@ struct Estimate {
     width: usize,
 }
 
-const SEQ_PAGE_COST: f64 = 1.0;
 const RANDOM_PAGE_COST: f64 = 4.0;
 const CPU_TUPLE_COST: f64 = 0.01;
-const CPU_INDEX_TUPLE_COST: f64 = 0.005;
 const CPU_OPERATOR_COST: f64 = 0.0025;
 const EQ_SELECTIVITY: f64 = 0.005;
 const RANGE_SELECTIVITY: f64 = 1.0 / 3.0;
@@ -60,7 +58,7 @@ const RANGE_SELECTIVITY: f64 = 1.0 / 3.0;
 pub struct Explainer<'a> {
     opts: ExplainOptions,
     output: &'a OutputOptions,
-    nblocks: &'a dyn Fn(&TableInfo) -> u32,
+    info: &'a dyn PlannerInfo,
     /// Several relations in the query: qualify column names.
     qualify: bool,
     lines: Vec<String>,
@@ -70,16 +68,13 @@ pub struct Explainer<'a> {
 type Names = Vec<String>;
 
 impl<'a> Explainer<'a> {
-    /// An explainer; `nblocks` gives a table's current size in pages.
-    pub fn new(
-        opts: ExplainOptions,
-        output: &'a OutputOptions,
-        nblocks: &'a dyn Fn(&TableInfo) -> u32,
-    ) -> Self {
+    /// An explainer; `info` gives tables' statistics and the cost
+    /// settings.
+    pub fn new(opts: ExplainOptions, output: &'a OutputOptions, info: &'a dyn PlannerInfo) -> Self {
         Explainer {
             opts,
             output,
-            nblocks,
+            info,
             qualify: false,
             lines: Vec::new(),
         }
@@ -497,56 +492,18 @@ impl<'a> Explainer<'a> {
     /// The node's estimates and output column names.
     fn estimate(&self, plan: &Plan) -> (Estimate, Names) {
         match plan {
-            Plan::SeqScan { table } => {
-                let (pages, rows, width) = self.table_size(table);
-                (
-                    Estimate {
-                        startup: 0.0,
-                        total: pages * SEQ_PAGE_COST + rows * CPU_TUPLE_COST,
-                        rows,
-                        width,
-                    },
-                    self.table_names(table, self.qualify),
-                )
-            }
-            Plan::IndexScan { table, path, .. } => {
-                let (pages, rows, width) = self.table_size(table);
-                let eq = path
-                    .quals
-                    .iter()
-                    .filter(|q| matches!(q, ColumnQual::Eq(_)))
-                    .count();
-                let unique = path.index.unique && eq == path.index.columns.len();
-                let mut sel: f64 = 1.0;
-                for q in &path.quals {
-                    sel *= match q {
-                        ColumnQual::Eq(_) => EQ_SELECTIVITY,
-                        ColumnQual::Range { .. } => RANGE_SELECTIVITY,
-                        ColumnQual::In(list) => EQ_SELECTIVITY * list.len() as f64,
-                        ColumnQual::InArray(_) => EQ_SELECTIVITY * 10.0,
-                    };
-                }
-                let out = if unique { 1.0 } else { (rows * sel).max(1.0) };
-                // One comparison per halving, plus 50 operator costs per
-                // level descended (PostgreSQL's btcostestimate).
-                let height = (rows.max(1.0).ln() / 200f64.ln()).ceil().max(1.0);
-                let startup = rows.max(2.0).log2().ceil() * CPU_OPERATOR_COST
-                    + (height + 1.0) * 50.0 * CPU_OPERATOR_COST;
-                let total = startup
-                    + out
-                        * (RANDOM_PAGE_COST.min(pages.max(1.0))
-                            + CPU_INDEX_TUPLE_COST
-                            + CPU_TUPLE_COST);
-                (
-                    Estimate {
-                        startup,
-                        total,
-                        rows: out,
-                        width,
-                    },
-                    self.table_names(table, self.qualify),
-                )
-            }
+            Plan::SeqScan { table } => (
+                self.scan_estimate(table, None, None),
+                self.table_names(table, self.qualify),
+            ),
+            Plan::IndexScan {
+                table,
+                path,
+                filter,
+            } => (
+                self.scan_estimate(table, filter.as_ref(), Some(path)),
+                self.table_names(table, self.qualify),
+            ),
             Plan::LockRows { table, .. } => {
                 let (e, n) = self.estimate(&Plan::SeqScan {
                     table: table.clone(),
@@ -564,6 +521,15 @@ impl<'a> Explainer<'a> {
                     .map(|i| format!("\"*VALUES*\".column{i}"))
                     .collect(),
             ),
+            Plan::Filter { input, predicate } if matches!(**input, Plan::SeqScan { .. }) => {
+                let Plan::SeqScan { table } = &**input else {
+                    unreachable!("matched above")
+                };
+                (
+                    self.scan_estimate(table, Some(predicate), None),
+                    self.table_names(table, self.qualify),
+                )
+            }
             Plan::Filter { input, predicate } => {
                 let (e, n) = self.estimate(input);
                 let sel = selectivity(predicate);
@@ -778,14 +744,26 @@ impl<'a> Explainer<'a> {
         }
     }
 
-    /// (pages, estimated rows, row width) of `table` now.
-    fn table_size(&self, table: &TableInfo) -> (f64, f64, usize) {
-        let pages = f64::from((self.nblocks)(table));
-        let width: usize = table.columns.iter().map(|c| type_width(c.typ)).sum();
-        let per_page = (8192.0 - 24.0) / (width as f64 + 24.0 + 4.0);
-        // An empty table is planned as if it had 10 pages, as PostgreSQL does.
-        let pages = if pages == 0.0 { 10.0 } else { pages };
-        (pages, (pages * per_page).floor(), width)
+    /// A scan of `table` (through `path`, or sequential) returning the
+    /// rows that satisfy `filter`, costed as the planner costs it.
+    fn scan_estimate(
+        &self,
+        table: &TableInfo,
+        filter: Option<&Expr>,
+        path: Option<&IndexPath>,
+    ) -> Estimate {
+        let everything = Expr::And(Vec::new());
+        let model = ScanModel::new(table, filter.unwrap_or(&everything), self.info);
+        let cost = match path {
+            Some(p) => model.index_scan(p),
+            None => model.seq_scan(),
+        };
+        Estimate {
+            startup: cost.startup,
+            total: cost.total,
+            rows: model.rows(path),
+            width: model.row_width(),
+        }
     }
 
     fn index_cond(&self, path: &IndexPath, table: &TableInfo, cols: &Names) -> String {
@@ -1048,15 +1026,6 @@ fn selectivity(e: &Expr) -> f64 {
         Expr::Binary(super::ops::BinOp::Eq, _, _, _) => EQ_SELECTIVITY,
         Expr::Binary(op, _, _, _) if op.is_comparison() => RANGE_SELECTIVITY,
         _ => 0.5,
-    }
-}
-
-/// The average stored width of a value of type `t`, as PostgreSQL's
-/// `get_typavgwidth` estimates it.
-fn type_width(t: SqlType) -> usize {
-    match t.oid.typlen() {
-        n if n > 0 => n as usize,
-        _ => 32,
     }
 }
 

@@ -30,23 +30,28 @@
 //!
 //! # Choosing
 //!
-//! There are no statistics yet, and plans of prepared statements outlive
-//! the table sizes they were made for, so any usable qual picks an index:
-//! the one with the most equality columns, a unique one fully fixed by
-//! equalities first. (A range covering most of a big table is then slower
-//! than a scan would be; statistics will let this weigh it.) ORDER BY ... LIMIT
-//! is served by an index whose leading columns (after those fixed by
-//! equalities) match the sort keys, forwards or backwards.
+//! Equality on every column of a unique index always takes the index: it
+//! returns at most one row, and a plan of a prepared statement should not
+//! turn into a scan because the table was tiny when it was planned
+//! (PostgreSQL prefers a sequential scan for a one-page analyzed table;
+//! this is a deliberate difference). Otherwise each index with usable
+//! quals is costed against a sequential scan ([`super::cost`]), with
+//! selectivities from `pg_statistic` ([`super::selectivity`]), and the
+//! cheapest wins. ORDER BY ... LIMIT is served by an index whose leading
+//! columns (after those fixed by equalities) match the sort keys, forwards
+//! or backwards, whatever the costs (the LIMIT is not costed).
 
 use std::sync::Arc;
 
 use storage::catalog::{IndexInfo, TableInfo};
 use storage::datum::{SqlType, TypeOid};
 
+use super::cost::{self, CostSettings, PlannerInfo, TableEstimates};
 use super::expr::{ArraySubscript, Expr};
 use super::func::Builtin;
 use super::ops::BinOp;
 use super::plan::{JoinKind, Plan, SortKey};
+use super::selectivity::Estimator;
 
 /// How an index scan narrows one key column.
 #[derive(Clone, Debug)]
@@ -80,6 +85,11 @@ pub struct IndexPath {
 }
 
 impl IndexPath {
+    /// Equality on every column of a unique index: at most one row.
+    pub fn is_unique_lookup(&self) -> bool {
+        self.index.unique && self.eq_prefix() == self.index.columns.len()
+    }
+
     /// The number of leading key columns fixed by equality.
     fn eq_prefix(&self) -> usize {
         self.quals
@@ -97,24 +107,24 @@ enum Qual {
 }
 
 /// Rewrites `plan` to read tables through indexes where that pays.
-pub fn optimize(plan: Plan) -> Plan {
-    rewrite(plan, false)
+pub fn optimize(plan: Plan, info: &dyn PlannerInfo) -> Plan {
+    rewrite(plan, false, info)
 }
 
-fn rewrite(plan: Plan, limited: bool) -> Plan {
+fn rewrite(plan: Plan, limited: bool, info: &dyn PlannerInfo) -> Plan {
     match plan {
         Plan::Filter { input, predicate } if matches!(*input, Plan::Join { .. }) => {
             let plan = push_down(*input, predicate);
             match plan {
                 Plan::Filter { input, predicate } => Plan::Filter {
-                    input: Box::new(rewrite(*input, false)),
+                    input: Box::new(rewrite(*input, false, info)),
                     predicate,
                 },
-                other => rewrite(other, limited),
+                other => rewrite(other, limited, info),
             }
         }
         Plan::Filter { input, predicate } => match *input {
-            Plan::SeqScan { table } => match choose_index(&table, Some(&predicate)) {
+            Plan::SeqScan { table } => match choose_index(&table, Some(&predicate), info) {
                 Some(path) => Plan::IndexScan {
                     table,
                     path,
@@ -126,7 +136,7 @@ fn rewrite(plan: Plan, limited: bool) -> Plan {
                 },
             },
             other => Plan::Filter {
-                input: Box::new(rewrite(other, false)),
+                input: Box::new(rewrite(other, false, info)),
                 predicate,
             },
         },
@@ -137,24 +147,24 @@ fn rewrite(plan: Plan, limited: bool) -> Plan {
         } => {
             let limited = limit.is_some();
             Plan::Limit {
-                input: Box::new(rewrite(*input, limited)),
+                input: Box::new(rewrite(*input, limited, info)),
                 limit,
                 offset,
             }
         }
         Plan::Truncate { input, width } => Plan::Truncate {
-            input: Box::new(rewrite(*input, limited)),
+            input: Box::new(rewrite(*input, limited, info)),
             width,
         },
         Plan::Sort { input, keys } => {
-            let input = rewrite(*input, false);
+            let input = rewrite(*input, false, info);
             match ordered_scan(input, &keys, limited) {
                 Ok(plan) => plan,
                 Err(input) => Plan::Sort { input, keys },
             }
         }
         Plan::Project { input, exprs } => Plan::Project {
-            input: Box::new(rewrite(*input, false)),
+            input: Box::new(rewrite(*input, false, info)),
             exprs,
         },
         Plan::Join {
@@ -166,7 +176,7 @@ fn rewrite(plan: Plan, limited: bool) -> Plan {
             left_width,
             right_width,
         } => {
-            let left = rewrite(*left, false);
+            let left = rewrite(*left, false, info);
             if matches!(kind, JoinKind::Inner | JoinKind::Left) && is_small(&left) {
                 match index_nest_loop(
                     left,
@@ -182,7 +192,7 @@ fn rewrite(plan: Plan, limited: bool) -> Plan {
                         let (left, right, hash_keys, condition) = *parts;
                         Plan::Join {
                             left: Box::new(left),
-                            right: Box::new(rewrite(right, false)),
+                            right: Box::new(rewrite(right, false, info)),
                             kind,
                             hash_keys,
                             condition,
@@ -194,7 +204,7 @@ fn rewrite(plan: Plan, limited: bool) -> Plan {
             } else {
                 Plan::Join {
                     left: Box::new(left),
-                    right: Box::new(rewrite(*right, false)),
+                    right: Box::new(rewrite(*right, false, info)),
                     kind,
                     hash_keys,
                     condition,
@@ -208,12 +218,12 @@ fn rewrite(plan: Plan, limited: bool) -> Plan {
             group_by,
             aggs,
         } => Plan::Aggregate {
-            input: Box::new(rewrite(*input, false)),
+            input: Box::new(rewrite(*input, false, info)),
             group_by,
             aggs,
         },
         Plan::Distinct { input } => Plan::Distinct {
-            input: Box::new(rewrite(*input, false)),
+            input: Box::new(rewrite(*input, false, info)),
         },
         Plan::SetOp {
             op,
@@ -223,15 +233,15 @@ fn rewrite(plan: Plan, limited: bool) -> Plan {
         } => Plan::SetOp {
             op,
             all,
-            left: Box::new(rewrite(*left, false)),
-            right: Box::new(rewrite(*right, false)),
+            left: Box::new(rewrite(*left, false, info)),
+            right: Box::new(rewrite(*right, false, info)),
         },
         Plan::Window { input, calls } => Plan::Window {
-            input: Box::new(rewrite(*input, false)),
+            input: Box::new(rewrite(*input, false, info)),
             calls,
         },
         Plan::ProjectSet { input, calls } => Plan::ProjectSet {
-            input: Box::new(rewrite(*input, false)),
+            input: Box::new(rewrite(*input, false, info)),
             calls,
         },
         Plan::RecursiveUnion {
@@ -240,8 +250,8 @@ fn rewrite(plan: Plan, limited: bool) -> Plan {
             all,
             worktable,
         } => Plan::RecursiveUnion {
-            base: Box::new(rewrite(*base, false)),
-            recursive: Box::new(rewrite(*recursive, false)),
+            base: Box::new(rewrite(*base, false, info)),
+            recursive: Box::new(rewrite(*recursive, false, info)),
             all,
             worktable,
         },
@@ -252,8 +262,8 @@ fn rewrite(plan: Plan, limited: bool) -> Plan {
             condition,
             right_width,
         } => Plan::LateralJoin {
-            left: Box::new(rewrite(*left, false)),
-            right: Box::new(rewrite(*right, false)),
+            left: Box::new(rewrite(*left, false, info)),
+            right: Box::new(rewrite(*right, false, info)),
             kind,
             condition,
             right_width,
@@ -718,7 +728,11 @@ fn order_direction(index: &IndexInfo, fixed: usize, columns: &[(usize, &SortKey)
 
 /// The index to read `table`'s rows satisfying `predicate` with, if one
 /// pays (module doc, "Choosing").
-pub fn choose_index(table: &TableInfo, predicate: Option<&Expr>) -> Option<IndexPath> {
+pub fn choose_index(
+    table: &TableInfo,
+    predicate: Option<&Expr>,
+    info: &dyn PlannerInfo,
+) -> Option<IndexPath> {
     let predicate = predicate?;
     if table.indexes.is_empty() {
         return None;
@@ -728,25 +742,139 @@ pub fn choose_index(table: &TableInfo, predicate: Option<&Expr>) -> Option<Index
     if quals.is_empty() {
         return None;
     }
-    let mut best: Option<(IndexPath, (usize, bool, bool))> = None;
-    for index in &table.indexes {
-        let Some(path) = index_path(index, &quals) else {
-            continue;
-        };
-        let eq = path.eq_prefix();
-        let all_eq = eq == index.columns.len();
-        let has_in = matches!(
-            path.quals.last(),
-            Some(ColumnQual::In(_) | ColumnQual::InArray(_))
-        );
-        // Rank: a unique index fully fixed by equalities, then more
-        // equality columns, then an IN list or range over none.
-        let rank = (eq, all_eq && index.unique, has_in);
-        if best.as_ref().is_none_or(|(_, r)| rank > *r) {
-            best = Some((path, rank));
+    let paths: Vec<IndexPath> = table
+        .indexes
+        .iter()
+        .filter_map(|index| index_path(index, &quals))
+        .collect();
+    if let Some(unique) = paths.iter().find(|p| p.is_unique_lookup()) {
+        return Some(unique.clone());
+    }
+    let model = ScanModel::new(table, predicate, info);
+    let seq = model.seq_cost();
+    paths
+        .into_iter()
+        .map(|p| (model.index_cost(&p), p))
+        .filter(|(cost, _)| *cost < seq)
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, p)| p)
+}
+
+/// The costs of reading one table's rows that satisfy a filter (shared
+/// with EXPLAIN, which prints them).
+pub struct ScanModel<'a> {
+    table: &'a TableInfo,
+    terms: Vec<&'a Expr>,
+    estimates: TableEstimates,
+    costs: CostSettings,
+    size: cost::RelSize,
+}
+
+impl<'a> ScanModel<'a> {
+    /// The model of scanning `table` for the rows satisfying `predicate`.
+    pub fn new(table: &'a TableInfo, predicate: &'a Expr, info: &dyn PlannerInfo) -> Self {
+        let estimates = info.estimates(table);
+        ScanModel {
+            table,
+            terms: conjuncts(predicate),
+            size: estimates.size(table),
+            estimates,
+            costs: info.costs(),
         }
     }
-    best.map(|(p, _)| p)
+
+    fn seq_cost(&self) -> f64 {
+        self.seq_scan().total
+    }
+
+    fn index_cost(&self, path: &IndexPath) -> f64 {
+        self.index_scan(path).total
+    }
+
+    /// The table's estimated size.
+    pub fn size(&self) -> cost::RelSize {
+        self.size
+    }
+
+    /// The estimated average row width.
+    pub fn row_width(&self) -> usize {
+        self.estimates.row_width(self.table)
+    }
+
+    /// A sequential scan's cost.
+    pub fn seq_scan(&self) -> cost::Cost {
+        cost::seq_scan(&self.costs, self.size, self.terms.len())
+    }
+
+    /// An index scan's cost along `path`.
+    pub fn index_scan(&self, path: &IndexPath) -> cost::Cost {
+        cost::index_scan(&self.costs, &self.index_input(path))
+    }
+
+    /// Rows satisfying the whole filter (at least one, as PostgreSQL
+    /// rounds estimates; at most one for a unique lookup).
+    pub fn rows(&self, path: Option<&IndexPath>) -> f64 {
+        if path.is_some_and(IndexPath::is_unique_lookup) {
+            return 1.0;
+        }
+        let estimator = Estimator {
+            table: self.table,
+            stats: &self.estimates.stats,
+        };
+        let terms: Vec<Expr> = self.terms.iter().map(|t| (*t).clone()).collect();
+        (estimator.clause(&Expr::And(terms)) * self.size.tuples)
+            .round()
+            .max(1.0)
+    }
+
+    /// The cost model's view of `path`.
+    fn index_input(&self, path: &IndexPath) -> cost::IndexScanInput {
+        let enforced = enforced_conjuncts(&self.terms, path, self.table);
+        let index_terms: Vec<Expr> = self
+            .terms
+            .iter()
+            .zip(&enforced)
+            .filter(|(_, e)| **e)
+            .map(|(t, _)| (*t).clone())
+            .collect();
+        let estimator = Estimator {
+            table: self.table,
+            stats: &self.estimates.stats,
+        };
+        let index_selectivity = estimator.clause(&Expr::And(index_terms.clone()));
+        let leading = path
+            .index
+            .columns
+            .first()
+            .and_then(|c| i16::try_from(c + 1).ok())
+            .and_then(|n| self.estimates.stats.column(n));
+        cost::IndexScanInput {
+            size: self.size,
+            index_selectivity,
+            entries: if path.is_unique_lookup() {
+                1.0
+            } else {
+                index_selectivity * self.size.tuples
+            },
+            index_quals: index_terms.len(),
+            filter_quals: self.terms.len(),
+            key_width: path
+                .index
+                .columns
+                .iter()
+                .map(|c| cost::type_width(self.table.columns[*c].typ))
+                .sum(),
+            correlation: leading.and_then(|s| s.correlation).unwrap_or(0.0),
+        }
+    }
+}
+
+/// The conjuncts of `e`.
+fn conjuncts(e: &Expr) -> Vec<&Expr> {
+    match e {
+        Expr::And(v) => v.iter().flat_map(conjuncts).collect(),
+        other => vec![other],
+    }
 }
 
 /// The quals `index` can use, on a prefix of its key.

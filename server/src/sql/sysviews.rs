@@ -23,6 +23,9 @@
 //! is `text[]`; the `int2vector` and `oidvector` columns and the arrays
 //! the stored tables keep as text are `text` (`pg_index.indkey` is `1 3`,
 //! `pg_constraint.conkey` is `{1,3}`).
+//! `pg_stats` reads `pg_statistic`'s fixed slots (see
+//! `storage::catalog::statistic`) and shows the values as `text[]` where
+//! PostgreSQL shows `anyarray`.
 //! The views are not rows of `pg_class`, so `\\d pg_am` finds nothing.
 //! `pg_stat_activity` shows the calling session only, and `pg_locks` is
 //! empty: neither reads shared server state yet. `pg_settings` is built
@@ -390,6 +393,18 @@ views! {
     "pg_catalog"."pg_statistic_ext" = 3381: "SELECT NULL::oid AS oid, NULL::oid AS stxrelid, NULL::name AS stxname, \
         NULL::oid AS stxnamespace, NULL::oid AS stxowner, NULL::int4 AS stxstattarget, \
         NULL::text AS stxkeys, NULL::\"char\"[] AS stxkind, NULL::pg_node_tree AS stxexprs WHERE false";
+    "pg_catalog"."pg_stats" = 0: "SELECT n.nspname AS schemaname, c.relname AS tablename, \
+        a.attname, s.stainherit AS inherited, s.stanullfrac AS null_frac, \
+        s.stawidth AS avg_width, s.stadistinct AS n_distinct, \
+        CASE WHEN s.stakind1 = 1 THEN s.stavalues1 END AS most_common_vals, \
+        CASE WHEN s.stakind1 = 1 THEN s.stanumbers1 END AS most_common_freqs, \
+        CASE WHEN s.stakind2 = 2 THEN s.stavalues2 END AS histogram_bounds, \
+        CASE WHEN s.stakind3 = 3 THEN (s.stanumbers3)[1] END AS correlation, \
+        NULL::text[] AS most_common_elems, NULL::float4[] AS most_common_elem_freqs, \
+        NULL::float4[] AS elem_count_histogram \
+        FROM pg_catalog.pg_statistic s JOIN pg_catalog.pg_class c ON c.oid = s.starelid \
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = s.starelid AND a.attnum = s.staattnum \
+        LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace";
     "pg_catalog"."pg_publication" = 6104: "SELECT NULL::oid AS oid, NULL::name AS pubname, NULL::oid AS pubowner, \
         NULL::bool AS puballtables, NULL::bool AS pubinsert, NULL::bool AS pubupdate, \
         NULL::bool AS pubdelete, NULL::bool AS pubtruncate, NULL::bool AS pubviaroot WHERE false";

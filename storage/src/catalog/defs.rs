@@ -231,6 +231,7 @@ pub const SYSTEM_TABLES: &[&SystemTable] = &[
     &PG_DEPEND,
     &PG_INDEX,
     &PG_CONSTRAINT,
+    &PG_STATISTIC,
 ];
 
 /// `pg_catalog`'s OID.
@@ -305,3 +306,43 @@ pub const PG_CONSTRAINT: SystemTable = SystemTable {
 
 /// The B-tree access method (`pg_am`).
 pub const BTREE_AM: Oid = Oid(403);
+
+/// `pg_statistic`: per-column statistics from ANALYZE. The `stavaluesN`
+/// arrays hold the values' text form (see [`super::statistic`]).
+pub const PG_STATISTIC: SystemTable = SystemTable {
+    oid: Oid(2619),
+    name: "pg_statistic",
+    columns: &[
+        ("starelid", T::OID),
+        ("staattnum", T::INT2),
+        ("stainherit", T::BOOL),
+        ("stanullfrac", T::FLOAT4),
+        ("stawidth", T::INT4),
+        ("stadistinct", T::FLOAT4),
+        ("stakind1", T::INT2),
+        ("stakind2", T::INT2),
+        ("stakind3", T::INT2),
+        ("stakind4", T::INT2),
+        ("stakind5", T::INT2),
+        ("staop1", T::OID),
+        ("staop2", T::OID),
+        ("staop3", T::OID),
+        ("staop4", T::OID),
+        ("staop5", T::OID),
+        ("stacoll1", T::OID),
+        ("stacoll2", T::OID),
+        ("stacoll3", T::OID),
+        ("stacoll4", T::OID),
+        ("stacoll5", T::OID),
+        ("stanumbers1", T::FLOAT4_ARRAY),
+        ("stanumbers2", T::FLOAT4_ARRAY),
+        ("stanumbers3", T::FLOAT4_ARRAY),
+        ("stanumbers4", T::FLOAT4_ARRAY),
+        ("stanumbers5", T::FLOAT4_ARRAY),
+        ("stavalues1", T::TEXT_ARRAY),
+        ("stavalues2", T::TEXT_ARRAY),
+        ("stavalues3", T::TEXT_ARRAY),
+        ("stavalues4", T::TEXT_ARRAY),
+        ("stavalues5", T::TEXT_ARRAY),
+    ],
+};

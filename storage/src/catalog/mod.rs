@@ -1,7 +1,8 @@
 //! The system catalog: tables describing tables, stored as heap tables.
 //!
 //! `pg_class`, `pg_attribute`, `pg_attrdef`, `pg_namespace`, `pg_type`,
-//! `pg_database` and `pg_authid` are ordinary heap relations whose
+//! `pg_database`, `pg_authid`, `pg_statistic` (see [`statistic`]) and the
+//! others of [`defs::SYSTEM_TABLES`] are ordinary heap relations whose
 //! relfilenode is their PostgreSQL OID, living in `base/5/` (the `postgres`
 //! database; shared catalogs are not split into `global/` while there is one
 //! database). Their rows are MVCC rows, so DDL is transactional: a table
@@ -33,6 +34,7 @@ pub mod foreign_key;
 pub mod index;
 pub mod sequence;
 pub mod sequence_xlog;
+pub mod statistic;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -887,6 +889,7 @@ impl Catalog {
         for fk in table.foreign_keys.iter().chain(incoming) {
             self.drop_constraint(fk.oid, snap, w)?;
         }
+        self.drop_statistics(rel, snap, w)?;
         self.delete_rows(&PG_CLASS, snap, w, |row| oid(&row[0]) == rel)?;
         self.delete_rows(&PG_ATTRIBUTE, snap, w, |row| oid(&row[0]) == rel)?;
         self.delete_rows(&PG_ATTRDEF, snap, w, |row| oid(&row[1]) == rel)?;

@@ -835,6 +835,14 @@ impl HeapScan<'_> {
         &self.snapshot
     }
 
+    /// Reads block `block` alone: [`Self::next_tuple`] then returns its
+    /// visible tuples and ends (ANALYZE's block sample).
+    pub fn read_only_block(&mut self, block: BlockNumber) -> Result<()> {
+        self.load_page(block)?;
+        self.next_block = self.nblocks.0;
+        Ok(())
+    }
+
     /// The next visible tuple and its TID, or `None` at the end.
     pub fn next_tuple(&mut self) -> Result<Option<(ItemPointer, &[u8])>> {
         while self.pos >= self.items.len() {
