@@ -730,6 +730,37 @@ pub static DEFS: &[Def] = &[
         Kind::Bool,
         "Enable row security.",
     ),
+    // Set by the first lines of every pg_dump script; nothing here reads
+    // them (there are no function bodies, XML values, tablespaces or
+    // other access methods to choose).
+    def(
+        "check_function_bodies",
+        "on",
+        User,
+        Kind::Bool,
+        "Check routine bodies during CREATE FUNCTION and CREATE PROCEDURE.",
+    ),
+    def(
+        "xmloption",
+        "content",
+        User,
+        Kind::Enum(&["content", "document"]),
+        "Sets whether XML data in implicit parsing and serialization operations is to be considered as documents or content fragments.",
+    ),
+    def(
+        "default_tablespace",
+        "",
+        User,
+        Kind::Enum(&["", "pg_default"]),
+        "Sets the default tablespace to create tables and indexes in.",
+    ),
+    def(
+        "default_table_access_method",
+        "heap",
+        User,
+        Kind::Enum(&["heap"]),
+        "Sets the default table access method for new tables.",
+    ),
     def(
         "max_identifier_length",
         "63",

@@ -314,6 +314,8 @@ impl Session {
                 notify: Default::default(),
                 backup: Default::default(),
                 backup_stopped: Default::default(),
+                set_configs: Default::default(),
+                reset_settings: settings.clone(),
             },
             cancel,
             notices: Vec::new(),
@@ -659,8 +661,12 @@ impl Session {
         if self.block == Block::Failed && !allowed_in_failed(&stmt.kind) {
             return Err(SqlError::in_failed_transaction());
         }
-        let r = self.dispatch(stmt, params);
+        let r = self.dispatch(stmt, params).and_then(|done| {
+            self.apply_set_configs()?;
+            Ok(done)
+        });
         if r.is_err() {
+            self.env.set_configs.borrow_mut().clear();
             self.fail_block();
         }
         if let Some(limit) = self.settings.get_int("log_min_duration_statement") {
@@ -1210,6 +1216,23 @@ impl Session {
             other => return Err(SqlError::unsupported(format!("{other}"))),
         }
         Ok(QueryResult::Command("SET".into()))
+    }
+
+    /// Applies the statement's `set_config()` calls, as `SET [LOCAL]`
+    /// would. A local one outside a transaction block has no effect, as
+    /// in PostgreSQL (its transaction has ended).
+    fn apply_set_configs(&mut self) -> SqlResult<()> {
+        let calls = std::mem::take(&mut *self.env.set_configs.borrow_mut());
+        for c in calls {
+            if c.local && !self.txn.in_transaction() {
+                continue;
+            }
+            self.transactional_set(c.local, |s| match &c.value {
+                Some(v) => s.set_setting(&c.name, v),
+                None => s.reset_one(&c.name),
+            })?;
+        }
+        Ok(())
     }
 
     /// Applies a SET inside the current transaction: remembered so that an

@@ -58,6 +58,7 @@ slt_files!(
     cte,
     grouping_sets,
     report,
+    settings,
     srf,
     window
 );

@@ -23,8 +23,10 @@
 //! subject heapgres lacks are bound as constants elsewhere
 //! ([`super::func`]): `obj_description` and friends are NULL (there is no
 //! `COMMENT`), privilege tests are true (every role is a superuser).
-//! `set_config()` answers 0A000: a function cannot change the session's
-//! settings here yet (`SET` and `SET LOCAL` do).
+//! `set_config(name, value, is_local)` checks the name and value when it
+//! is called and returns the new value; the session applies it, as `SET
+//! [LOCAL]` would, when the statement succeeds, so `current_setting()` in
+//! the same statement still shows the old value.
 
 use storage::catalog::defs::{PG_AUTHID, PG_CLASS, PG_CONSTRAINT, PG_DEPEND, PG_INDEX};
 use storage::catalog::{FkAction, ForeignKey, TableInfo};
@@ -75,6 +77,8 @@ pub enum CatalogFn {
     QuoteIdent,
     /// `current_setting(name [, missing_ok])`: a setting as `SHOW` shows it.
     CurrentSetting,
+    /// `set_config(name, value, is_local)`
+    SetConfig,
     /// `pg_get_serial_sequence(table, column)`
     GetSerialSequence,
     /// `current_schemas(include_implicit)`: the existing schemas of the
@@ -246,9 +250,11 @@ pub fn resolve(name: &str, args: Vec<Expr>) -> SqlResult<Option<Expr>> {
             &[TypeOid::TEXT, TypeOid::BOOL],
             TypeOid::TEXT,
         ),
-        "set_config" => {
-            return Err(SqlError::unsupported("set_config() (use SET or SET LOCAL)"));
-        }
+        "set_config" => (
+            F::SetConfig,
+            &[TypeOid::TEXT, TypeOid::TEXT, TypeOid::BOOL],
+            TypeOid::TEXT,
+        ),
         "current_schemas" => (F::CurrentSchemas, &[TypeOid::BOOL], TypeOid::NAME_ARRAY),
         "to_regtype" => (F::ToRegtype, &[TypeOid::TEXT], TypeOid::REGTYPE),
         // No COMMENT yet: every description is NULL.
@@ -329,10 +335,10 @@ pub fn call(
     settings: &Settings,
 ) -> SqlResult<Datum> {
     // Strict, except that format_type's type modifier may be NULL (none).
-    let nulls = if f == CatalogFn::FormatType {
-        &args[..1.min(args.len())]
-    } else {
-        args
+    let nulls = match f {
+        CatalogFn::FormatType => &args[..1.min(args.len())],
+        CatalogFn::SetConfig => &[],
+        _ => args,
     };
     if nulls.iter().any(|a| matches!(a, Datum::Null)) {
         return Ok(Datum::Null);
@@ -430,6 +436,31 @@ pub fn call(
                     format!("unrecognized configuration parameter \"{name}\""),
                 )),
             }
+        }
+        CatalogFn::SetConfig => {
+            // Not strict: a NULL value resets, a NULL is_local is false.
+            let Some(Datum::Text(name)) = args.first() else {
+                return Err(SqlError::new("22004", "SET requires parameter name"));
+            };
+            let value = match args.get(1) {
+                Some(Datum::Text(v)) => Some(v.clone()),
+                _ => None,
+            };
+            let local = matches!(args.get(2), Some(Datum::Bool(true)));
+            let mut probe = settings.clone();
+            let shown = match &value {
+                Some(v) => probe.set(name, v, false)?.1,
+                None => {
+                    let reset = env.reset_settings.get(name).unwrap_or("").to_string();
+                    probe.set(name, &reset, false)?.1
+                }
+            };
+            env.set_configs.borrow_mut().push(super::expr::SetConfig {
+                name: name.clone(),
+                value,
+                local,
+            });
+            text(shown)
         }
         CatalogFn::GetSerialSequence => match (args.first(), args.get(1)) {
             (Some(Datum::Text(table)), Some(Datum::Text(column))) => Ok(cat

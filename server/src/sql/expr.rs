@@ -187,6 +187,24 @@ pub struct SessionEnv {
     /// The backup `FROM pg_backup_stop(...)` just stopped, for its later
     /// columns.
     pub backup_stopped: std::cell::RefCell<Option<storage::backup::BackupStop>>,
+    /// `set_config(name, value, is_local)` calls of the running statement,
+    /// checked when called and applied by the session when the statement
+    /// succeeds, as if by `SET [LOCAL] name = value`.
+    pub set_configs: std::cell::RefCell<Vec<SetConfig>>,
+    /// The settings `RESET` returns to (the server's configuration), for
+    /// `set_config(name, NULL, ...)`.
+    pub reset_settings: crate::guc::Settings,
+}
+
+/// One `set_config()` call waiting for its statement to finish.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetConfig {
+    /// The setting's name as given.
+    pub name: String,
+    /// The new value; `None` resets it.
+    pub value: Option<String>,
+    /// `is_local`: like `SET LOCAL`, undone at the end of the transaction.
+    pub local: bool,
 }
 
 /// Runs subqueries for expressions; the executor implements it.
