@@ -47,8 +47,10 @@
 //!
 //! 7. Before a page's tuples are changed, its all-visible flag and
 //!    visibility-map bit are cleared ([`crate::heap::visibilitymap`]); a
-//!    delete or update notes its xid in `pd_prune_xid`; a scan may prune a
-//!    nearly full page it reads ([`crate::heap::prune::prune_opt`]).
+//!    delete or update notes its xid in `pd_prune_xid`, and an update that
+//!    finds no room on its page sets `PD_PAGE_FULL`; a scan or an index
+//!    fetch may prune a nearly full page it reads
+//!    ([`crate::heap::prune::prune_opt`]).
 //!
 //! Not done yet: HOT chains (issue #6), shared row locks held by several transactions at
 //! once (FOR SHARE takes an exclusive row lock), TOAST.
@@ -575,6 +577,10 @@ impl Heap {
         let buf = self
             .pool
             .read_buffer(rel, ForkNumber::Main, tid.block, None)?;
+        // Index scans are how most updated rows are found again: prune
+        // here as PostgreSQL's index fetch does, so an update-heavy table
+        // reuses the room of its dead versions without waiting for VACUUM.
+        prune::prune_opt(self, rel, &buf);
         let g = buf.read();
         let Some(item) = page::get_item(&g, tid.offset) else {
             return Ok(None);
@@ -752,6 +758,8 @@ impl Heap {
                 Ok(Some(new_tid))
             } else {
                 // Rule 5: lock it for ourselves, place the new version after.
+                // The page is full for updates: the next reader may prune it.
+                page::set_flag(pg, page::PD_PAGE_FULL);
                 let item = page::get_item_mut(pg, off)
                     .ok_or_else(|| StorageError::Internal("tuple vanished".into()))?;
                 let mut h = HeapTupleHeaderMut(item);
