@@ -2530,6 +2530,23 @@ impl<'a> Binder<'a> {
                 "{name}(*) or DISTINCT specified, but {name} is not an aggregate function"
             )));
         }
+        let mut args = args;
+        // pg_relation_size('t'): the literal names a relation, resolved now
+        // as PostgreSQL's regclass input function would.
+        if super::catalogfuncs::takes_regclass(&name)
+            && let Some(Expr::Const(Datum::Text(text), from)) = args.first()
+            && from.oid == TypeOid::UNKNOWN
+        {
+            let at = |e: SqlError| match &f.args {
+                ast::FunctionArguments::List(list) => match list.args.first() {
+                    Some(a) => e.at(ast::Spanned::span(a)),
+                    None => e,
+                },
+                _ => e,
+            };
+            let value = self.reg_input(TypeOid::REGCLASS, text).map_err(at)?;
+            args[0] = Expr::Const(value, t(TypeOid::REGCLASS));
+        }
         let sig: Vec<&str> = args.iter().map(|a| a.typ().oid.sql_name()).collect();
         let sig = format!("{name}({})", sig.join(", "));
         resolve_function(&name, args)?.ok_or_else(|| SqlError::undefined_function(&sig))

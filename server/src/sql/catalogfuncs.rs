@@ -92,6 +92,15 @@ pub enum CatalogFn {
     Stat(super::statfuncs::StatField),
 }
 
+/// Whether `name`'s first parameter is a `regclass` (the size functions),
+/// so that an untyped literal there is a relation's name.
+pub fn takes_regclass(name: &str) -> bool {
+    matches!(
+        name,
+        "pg_relation_size" | "pg_table_size" | "pg_indexes_size" | "pg_total_relation_size"
+    )
+}
+
 /// Column `attnum` (1-based) of `table`, quoted as an identifier.
 fn column_name(table: &TableInfo, attnum: i16) -> String {
     usize::try_from(attnum)

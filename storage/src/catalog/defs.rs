@@ -238,6 +238,11 @@ pub const SYSTEM_TABLES: &[&SystemTable] = &[
 pub const PG_CATALOG_NAMESPACE: Oid = Oid(11);
 /// `public`'s OID.
 pub const PUBLIC_NAMESPACE: Oid = Oid(2200);
+/// `pg_toast`'s OID (listed as in PostgreSQL; heapgres has no TOAST tables).
+pub const PG_TOAST_NAMESPACE: Oid = Oid(99);
+/// `information_schema`'s OID (initdb assigns one near 13000 in
+/// PostgreSQL; its views are built in, see `server/src/sql/sysviews.rs`).
+pub const INFORMATION_SCHEMA_NAMESPACE: Oid = Oid(13_000);
 /// The bootstrap superuser `postgres`.
 pub const BOOTSTRAP_SUPERUSER: Oid = Oid(10);
 /// The predefined role `pg_database_owner`, owner of `public`.

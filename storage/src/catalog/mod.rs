@@ -407,6 +407,12 @@ impl Catalog {
         // `public` belongs to pg_database_owner, as in PostgreSQL 15.
         for (oid, name, owner) in [
             (PG_CATALOG_NAMESPACE, "pg_catalog", BOOTSTRAP_SUPERUSER),
+            (PG_TOAST_NAMESPACE, "pg_toast", BOOTSTRAP_SUPERUSER),
+            (
+                INFORMATION_SCHEMA_NAMESPACE,
+                "information_schema",
+                BOOTSTRAP_SUPERUSER,
+            ),
             (PUBLIC_NAMESPACE, "public", DATABASE_OWNER_ROLE),
         ] {
             self.insert_row(
