@@ -203,7 +203,7 @@ fn tab_completion_offers_what_postgresql_offers() {
 }
 
 #[test]
-fn watch_repeats_a_query_until_interrupted() {
+fn watch_repeats_until_interrupted_and_timing_prints_times() {
     let server = TestServer::start();
     let shown = psql_tty(server.port, "watch", &["select 1 as n"]);
     let screen = shown
@@ -217,6 +217,13 @@ fn watch_repeats_a_query_until_interrupted() {
     assert!(!screen.contains("ERROR"), "{screen}");
     // Ctrl-C cancels the watch and leaves the session usable.
     assert!(screen.trim_end().ends_with("postgres=#"), "{screen}");
+    // \timing prints each statement's time after its result.
+    let out = server.psql(&["-c", "\\timing on", "-c", "select 1 as n"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let timed =
+        regex::Regex::new(r"Timing is on\.\n n \n---\n 1\n\(1 row\)\n\nTime: \d+\.\d{3} ms\n")
+            .expect("pattern");
+    assert!(timed.is_match(&stdout), "{stdout}");
 }
 
 #[test]
