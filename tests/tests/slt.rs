@@ -55,11 +55,14 @@ slt_files!(
     check_constraints,
     foreign_keys,
     generated_columns,
+    joins,
     cte,
     grouping_sets,
     report,
     settings,
+    setops,
     srf,
+    subqueries,
     window
 );
 

@@ -1419,6 +1419,24 @@ impl<'a> Binder<'a> {
             };
             sort_keys.push(sort_key(expr, &ob.options));
         }
+        let distinct_on = match &sel.distinct {
+            Some(ast::Distinct::On(on)) => {
+                let mut keys = Vec::new();
+                for e in on {
+                    let expr = match self.order_by_output(e, &columns)? {
+                        Some(i) => Expr::Column(i, columns[i].1),
+                        None => {
+                            let e = self.bind_expr(e, &out_scope, &mut agg_state)?;
+                            exprs.push(e.clone());
+                            Expr::Column(exprs.len() - 1, e.typ())
+                        }
+                    };
+                    keys.push(expr);
+                }
+                Some(distinct_on_keys(keys, &mut sort_keys, &exprs)?)
+            }
+            _ => None,
+        };
         let window_base = agg_state
             .as_ref()
             .map_or(scope.cols.len(), |st| st.group_exprs.len() + st.aggs.len());
@@ -1453,12 +1471,18 @@ impl<'a> Binder<'a> {
                     input: Box::new(plan),
                 }
             }
-            Some(ast::Distinct::On(_)) => return Err(SqlError::unsupported("DISTINCT ON")),
+            Some(ast::Distinct::On(_)) => {}
         }
         if !sort_keys.is_empty() {
             plan = Plan::Sort {
                 input: Box::new(plan),
                 keys: sort_keys,
+            };
+        }
+        if let Some(keys) = distinct_on {
+            plan = Plan::Unique {
+                input: Box::new(plan),
+                keys,
             };
         }
         if hidden {
@@ -3443,6 +3467,54 @@ fn coerce_plan(plan: Plan, columns: &[(String, SqlType)], types: &[SqlType]) -> 
         input: Box::new(plan),
         exprs,
     })
+}
+
+/// The columns SELECT DISTINCT ON compares (`on`, each a column of the
+/// projected row), checked against ORDER BY as PostgreSQL checks them: the
+/// leading sort keys must be DISTINCT ON expressions (42P10 otherwise), and
+/// the DISTINCT ON expressions ORDER BY leaves out are sorted on after
+/// them, so that equal keys end up adjacent. Two columns hold the same
+/// expression when their bound forms print alike (`Expr` embeds plans and
+/// has no equality).
+fn distinct_on_keys(
+    on: Vec<Expr>,
+    sort_keys: &mut Vec<SortKey>,
+    exprs: &[Expr],
+) -> SqlResult<Vec<usize>> {
+    let column = |e: &Expr| match e {
+        Expr::Column(i, _) => Some(*i),
+        _ => None,
+    };
+    let same = |a: usize, b: usize| {
+        a == b || format!("{:?}", exprs.get(a)) == format!("{:?}", exprs.get(b))
+    };
+    let keys: Vec<usize> = on.iter().filter_map(column).collect();
+    let mut covered = vec![false; keys.len()];
+    for sk in sort_keys.iter().take(keys.len()) {
+        let hit = column(&sk.expr).and_then(|c| keys.iter().position(|&k| same(c, k)));
+        match hit {
+            Some(k) => covered[k] = true,
+            None => {
+                return Err(SqlError::new(
+                    "42P10",
+                    "SELECT DISTINCT ON expressions must match initial ORDER BY expressions",
+                ));
+            }
+        }
+    }
+    for (k, e) in on.into_iter().enumerate() {
+        if !covered[k] {
+            sort_keys.insert(
+                k.min(sort_keys.len()),
+                SortKey {
+                    expr: e,
+                    descending: false,
+                    nulls_first: false,
+                },
+            );
+        }
+    }
+    Ok(keys)
 }
 
 fn sort_key(expr: Expr, opts: &ast::OrderByOptions) -> SortKey {

@@ -341,6 +341,11 @@ pub fn open<'a>(plan: &'a Plan, cx: &ExecCtx<'a>) -> SqlResult<Iter<'a>> {
             input: open(input, cx)?,
             seen: HashSet::new(),
         }),
+        Plan::Unique { input, keys } => Box::new(UniqueIter {
+            input: open(input, cx)?,
+            keys,
+            last: None,
+        }),
         Plan::SetOp {
             op,
             all,
@@ -1286,6 +1291,31 @@ impl RowIter for DistinctIter<'_> {
     fn next(&mut self, cx: &ExecCtx<'_>, outer: &[&[Datum]]) -> SqlResult<Option<Row>> {
         while let Some(row) = self.input.next(cx, outer)? {
             if self.seen.insert(GroupKey(row.clone())) {
+                return Ok(Some(row));
+            }
+        }
+        Ok(None)
+    }
+}
+
+struct UniqueIter<'a> {
+    input: Iter<'a>,
+    keys: &'a [usize],
+    /// The key of the last row returned.
+    last: Option<GroupKey>,
+}
+
+impl RowIter for UniqueIter<'_> {
+    fn next(&mut self, cx: &ExecCtx<'_>, outer: &[&[Datum]]) -> SqlResult<Option<Row>> {
+        while let Some(row) = self.input.next(cx, outer)? {
+            let key = GroupKey(
+                self.keys
+                    .iter()
+                    .map(|&i| row.get(i).cloned().unwrap_or(Datum::Null))
+                    .collect(),
+            );
+            if self.last.as_ref() != Some(&key) {
+                self.last = Some(key);
                 return Ok(Some(row));
             }
         }

@@ -439,6 +439,10 @@ impl<'a> Explainer<'a> {
                 self.header(depth, "Limit", est);
                 self.node(input, depth + 1);
             }
+            Plan::Unique { input, .. } => {
+                self.header(depth, "Unique", est);
+                self.node(input, depth + 1);
+            }
             Plan::Distinct { input } => {
                 let (_, inner) = self.estimate(input);
                 self.header(depth, "HashAggregate", est);
@@ -727,7 +731,7 @@ impl<'a> Explainer<'a> {
                 let (e, n) = self.estimate(input);
                 (e, n)
             }
-            Plan::Distinct { input } => self.estimate(input),
+            Plan::Distinct { input } | Plan::Unique { input, .. } => self.estimate(input),
             Plan::SetOp { left, right, .. } => {
                 let (l, n) = self.estimate(left);
                 let (r, _) = self.estimate(right);
@@ -1050,6 +1054,7 @@ fn count_relations(plan: &Plan) -> usize {
         | Plan::Sort { input, .. }
         | Plan::Limit { input, .. }
         | Plan::Distinct { input }
+        | Plan::Unique { input, .. }
         | Plan::Truncate { input, .. } => count_relations(input),
     }
 }

@@ -225,6 +225,10 @@ fn rewrite(plan: Plan, limited: bool, info: &dyn PlannerInfo) -> Plan {
         Plan::Distinct { input } => Plan::Distinct {
             input: Box::new(rewrite(*input, false, info)),
         },
+        Plan::Unique { input, keys } => Plan::Unique {
+            input: Box::new(rewrite(*input, false, info)),
+            keys,
+        },
         Plan::SetOp {
             op,
             all,

@@ -140,6 +140,15 @@ pub enum Plan {
         /// Input.
         input: Box<Plan>,
     },
+    /// Keeps the first row of each run of rows equal in the `keys`
+    /// columns (NULLs equal), over input sorted on them: SELECT DISTINCT
+    /// ON, PostgreSQL's Unique node.
+    Unique {
+        /// Input, sorted so that equal keys are adjacent.
+        input: Box<Plan>,
+        /// Columns of the input compared.
+        keys: Vec<usize>,
+    },
     /// UNION / INTERSECT / EXCEPT.
     SetOp {
         /// Which operation.
