@@ -59,6 +59,7 @@ slt_files!(
     cte,
     grouping_sets,
     report,
+    row_compare,
     settings,
     setops,
     srf,

@@ -1824,6 +1824,15 @@ impl<'a> Binder<'a> {
                     other => Err(SqlError::unsupported(format!("operator {other}"))),
                 }
             }
+            A::BinaryOp { left, op, right }
+                if matches!((left.as_ref(), right.as_ref()), (A::Tuple(_), A::Tuple(_))) =>
+            {
+                let (A::Tuple(l), A::Tuple(r)) = (left.as_ref(), right.as_ref()) else {
+                    return Err(SqlError::internal("row comparison"));
+                };
+                let expanded = row_comparison(l, op, r)?;
+                self.bind_expr_inner(&expanded, scope, agg)
+            }
             A::BinaryOp { left, op, right } => {
                 let l = self.bind_expr_inner(left, scope, agg)?;
                 let r = self.bind_expr_inner(right, scope, agg)?;
@@ -3515,6 +3524,71 @@ fn distinct_on_keys(
         }
     }
     Ok(keys)
+}
+
+/// `(a1, a2, ...) op (b1, b2, ...)` as the pairwise comparisons it means
+/// (PostgreSQL's row comparison): `=` is every pair equal, `<>` any pair
+/// unequal, and `<`, `<=`, `>`, `>=` compare left to right, the first
+/// unequal pair deciding, so that NULLs give NULL where PostgreSQL's do:
+///
+/// ```text
+/// (a1, a2) < (b1, b2)   =>   a1 < b1 OR (a1 = b1 AND a2 < b2)
+/// ```
+fn row_comparison(
+    left: &[ast::Expr],
+    op: &ast::BinaryOperator,
+    right: &[ast::Expr],
+) -> SqlResult<ast::Expr> {
+    use ast::BinaryOperator as B;
+    if left.len() != right.len() || left.is_empty() {
+        return Err(SqlError::syntax(
+            "unequal number of entries in row expressions",
+        ));
+    }
+    let cmp = |l: &ast::Expr, op: B, r: &ast::Expr| ast::Expr::BinaryOp {
+        left: Box::new(l.clone()),
+        op,
+        right: Box::new(r.clone()),
+    };
+    let join = |a: ast::Expr, op: B, b: ast::Expr| {
+        ast::Expr::Nested(Box::new(ast::Expr::BinaryOp {
+            left: Box::new(a),
+            op,
+            right: Box::new(b),
+        }))
+    };
+    let pairs = left.iter().zip(right);
+    match op {
+        B::Eq | B::NotEq => {
+            let link = if *op == B::Eq { B::And } else { B::Or };
+            let mut out: Option<ast::Expr> = None;
+            for (l, r) in pairs {
+                let c = cmp(l, op.clone(), r);
+                out = Some(match out {
+                    None => c,
+                    Some(acc) => join(acc, link.clone(), c),
+                });
+            }
+            out.ok_or_else(|| SqlError::internal("empty row comparison"))
+        }
+        B::Lt | B::LtEq | B::Gt | B::GtEq => {
+            let strict = if matches!(op, B::Lt | B::LtEq) {
+                B::Lt
+            } else {
+                B::Gt
+            };
+            let n = left.len();
+            let mut out = cmp(&left[n - 1], op.clone(), &right[n - 1]);
+            for i in (0..n - 1).rev() {
+                let tie = join(cmp(&left[i], B::Eq, &right[i]), B::And, out);
+                out = join(cmp(&left[i], strict.clone(), &right[i]), B::Or, tie);
+            }
+            Ok(out)
+        }
+        other => Err(SqlError::unsupported(format!(
+            "operator {other} between row expressions"
+        ))),
+    }
 }
 
 fn sort_key(expr: Expr, opts: &ast::OrderByOptions) -> SortKey {
