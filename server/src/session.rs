@@ -1468,6 +1468,7 @@ impl Session {
                 writer,
                 serializable_conflicts: serializable,
                 subplan_cache: Default::default(),
+                instrument: None,
                 cancel: &cancel,
                 deadline: wait.statement_deadline,
             };
@@ -1652,6 +1653,7 @@ impl Session {
             }),
             serializable_conflicts: false,
             subplan_cache: Default::default(),
+            instrument: None,
             cancel: &cancel,
             deadline: wait.statement_deadline,
         };

@@ -57,6 +57,7 @@ slt_files!(
     generated_columns,
     joins,
     cte,
+    explain_analyze,
     grouping_sets,
     report,
     row_compare,

@@ -129,6 +129,7 @@ impl Session {
             writer: None,
             serializable_conflicts: false,
             subplan_cache: Default::default(),
+            instrument: None,
             cancel: &cancel,
             deadline: wait.statement_deadline,
         };

@@ -2,9 +2,16 @@
 //! then prints the plan ([`crate::sql::explain`]) as one `QUERY PLAN` text
 //! column, a row per line, as PostgreSQL returns it.
 //!
-//! Options: `EXPLAIN [VERBOSE] stmt` and `EXPLAIN (COSTS [bool], VERBOSE
-//! [bool], FORMAT TEXT) stmt`. ANALYZE, BUFFERS and the JSON, XML and YAML
-//! formats answer 0A000.
+//! Options: `EXPLAIN [ANALYZE] [VERBOSE] stmt` and `EXPLAIN (ANALYZE
+//! [bool], COSTS [bool], VERBOSE [bool], TIMING [bool], SUMMARY [bool],
+//! FORMAT TEXT) stmt`. ANALYZE runs a query with every node counted
+//! ([`crate::sql::exec::Instrumentation`]), discards its rows, and prints
+//! each node's `(actual time=.. rows=.. loops=..)`, `Rows Removed by
+//! Filter`, and the planning and execution times. EXPLAIN ANALYZE of
+//! INSERT, UPDATE, DELETE or a locking SELECT, BUFFERS, and the JSON, XML
+//! and YAML formats answer 0A000.
+
+use std::collections::HashMap;
 
 use sqlparser::ast;
 use storage::datum::{Datum, SqlType, TypeOid};
@@ -12,7 +19,8 @@ use storage::datum::{Datum, SqlType, TypeOid};
 use super::{Bound, Lookup, QueryResult, Session, bind_dml};
 use crate::error::{SqlError, SqlResult};
 use crate::sql::bind::Binder;
-use crate::sql::explain::{ExplainOptions, Explainer};
+use crate::sql::exec::{ExecCtx, NodeStats};
+use crate::sql::explain::{Actual, ExplainOptions, Explainer};
 
 /// An option's boolean argument: absent means true, as in PostgreSQL.
 fn option_bool(o: &ast::UtilityOption) -> SqlResult<bool> {
@@ -45,6 +53,7 @@ impl Session {
             verbose,
         };
         let mut analyze = analyze;
+        let (mut timing, mut summary) = (None, None);
         if let Some(f) = format {
             let (ast::AnalyzeFormatKind::Keyword(kind) | ast::AnalyzeFormatKind::Assignment(kind)) =
                 f;
@@ -66,7 +75,9 @@ impl Session {
                         )));
                     }
                 }
-                "timing" | "summary" | "settings" | "wal" => {
+                "timing" => timing = Some(option_bool(o)?),
+                "summary" => summary = Some(option_bool(o)?),
+                "settings" | "wal" => {
                     option_bool(o)?;
                 }
                 "buffers" => {
@@ -82,8 +93,17 @@ impl Session {
                 }
             }
         }
-        if analyze {
-            return Err(SqlError::unsupported("EXPLAIN ANALYZE"));
+        if timing == Some(true) && !analyze {
+            return Err(SqlError::new(
+                "22023",
+                "EXPLAIN option TIMING requires ANALYZE",
+            ));
+        }
+        let writes = !matches!(statement, ast::Statement::Query(q) if q.locks.is_empty());
+        if analyze && writes {
+            return Err(SqlError::unsupported(
+                "EXPLAIN ANALYZE of INSERT, UPDATE, DELETE or SELECT ... FOR UPDATE",
+            ));
         }
         if !matches!(
             statement,
@@ -103,29 +123,85 @@ impl Session {
         }
         self.ensure_transaction()?;
         let params: Vec<SqlType> = self.prepared_params.clone().unwrap_or_default();
-        let bound = {
+        let planning = std::time::Instant::now();
+        let (bound, tables) = {
             let lookup = Lookup {
                 session: self,
                 tables: Default::default(),
             };
             let mut binder = Binder::new(&lookup, params);
-            bind_dml(&mut binder, statement)?
+            let bound = bind_dml(&mut binder, statement)?;
+            (bound, lookup.tables.into_inner())
+        };
+        let planning = planning.elapsed();
+        let run = match &bound {
+            Bound::Query(q) if analyze => {
+                for oid in &tables {
+                    self.lock_relation(*oid, storage::txn::LockMode::AccessShare)?;
+                }
+                Some(self.run_instrumented(&q.plan)?)
+            }
+            _ => None,
         };
         let lookup = Lookup {
             session: self,
             tables: Default::default(),
         };
-        let explainer = Explainer::new(opts, &self.env.output, &lookup);
-        let lines = match &bound {
+        let mut explainer = Explainer::new(opts, &self.env.output, &lookup);
+        if let Some((counts, _)) = &run {
+            explainer = explainer.with_actual(Actual {
+                nodes: counts,
+                timing: timing.unwrap_or(true),
+            });
+        }
+        let mut lines = match &bound {
             Bound::Query(q) => explainer.query(&q.plan),
             Bound::Insert(p) => explainer.insert(p),
             Bound::Update(p) => explainer.update(p),
             Bound::Delete(p) => explainer.delete(p),
         };
+        if let Some((_, execution)) = &run
+            && summary.unwrap_or(true)
+        {
+            let ms = |d: &std::time::Duration| d.as_secs_f64() * 1000.0;
+            lines.push(format!("Planning Time: {:.3} ms", ms(&planning)));
+            lines.push(format!("Execution Time: {:.3} ms", ms(execution)));
+        }
         Ok(QueryResult::Rows {
             columns: vec![("QUERY PLAN".into(), SqlType::new(TypeOid::TEXT))],
             rows: lines.into_iter().map(|l| vec![Datum::Text(l)]).collect(),
             tag: "EXPLAIN".into(),
         })
+    }
+
+    /// Runs `plan` with every node counted, discarding its rows: the
+    /// counts, and how long the run took.
+    fn run_instrumented(
+        &mut self,
+        plan: &crate::sql::plan::Plan,
+    ) -> SqlResult<(HashMap<usize, NodeStats>, std::time::Duration)> {
+        let snap = self.statement_snapshot();
+        let wait = self.lock_wait();
+        let cancel = self.cancel.clone();
+        let counts = crate::sql::exec::Instrumentation::default();
+        let started = std::time::Instant::now();
+        {
+            let cx = ExecCtx {
+                engine: &self.engine,
+                snapshot: &snap,
+                params: &[],
+                env: &self.env,
+                settings: &self.settings,
+                writer: None,
+                serializable_conflicts: false,
+                subplan_cache: Default::default(),
+                instrument: Some(&counts),
+                cancel: &cancel,
+                deadline: wait.statement_deadline,
+            };
+            let mut it = crate::sql::exec::open(plan, &cx)?;
+            while it.next(&cx, &[])?.is_some() {}
+        }
+        Ok((counts.into_inner(), started.elapsed()))
     }
 }

@@ -39,6 +39,30 @@ mod window;
 /// A row of values.
 pub type Row = Vec<Datum>;
 
+/// What EXPLAIN ANALYZE counts for one plan node, over every time the
+/// node was opened (a loop: an inner side is opened once per outer row).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NodeStats {
+    /// Rows returned, over all loops.
+    pub rows: u64,
+    /// Times the node was opened.
+    pub loops: u64,
+    /// Time to the first row, summed over loops (children included).
+    pub startup: std::time::Duration,
+    /// Time in the node's `next` calls, summed over loops (children
+    /// included).
+    pub total: std::time::Duration,
+}
+
+/// Per-node counts of an instrumented run, by [`node_key`].
+pub type Instrumentation = RefCell<HashMap<usize, NodeStats>>;
+
+/// The key of `plan`'s counts: the node's address, which the plan being
+/// run and the plan being printed share.
+pub fn node_key(plan: &Plan) -> usize {
+    plan as *const Plan as usize
+}
+
 /// Everything a statement's execution reads.
 pub struct ExecCtx<'a> {
     /// The storage engine.
@@ -57,6 +81,8 @@ pub struct ExecCtx<'a> {
     pub serializable_conflicts: bool,
     /// Results of uncorrelated subqueries, computed once.
     pub subplan_cache: RefCell<HashMap<usize, Vec<Row>>>,
+    /// EXPLAIN ANALYZE's per-node counts, when it runs the plan.
+    pub instrument: Option<&'a Instrumentation>,
     /// Set when the client cancels; checked between rows.
     pub cancel: &'a std::sync::atomic::AtomicBool,
     /// When `statement_timeout` expires, if set.
@@ -227,8 +253,51 @@ pub trait RowIter {
 
 type Iter<'a> = Box<dyn RowIter + 'a>;
 
-/// Opens a plan for execution.
+/// Opens a plan for execution (counting it, under EXPLAIN ANALYZE).
 pub fn open<'a>(plan: &'a Plan, cx: &ExecCtx<'a>) -> SqlResult<Iter<'a>> {
+    let inner = open_node(plan, cx)?;
+    let Some(counts) = cx.instrument else {
+        return Ok(inner);
+    };
+    let key = node_key(plan);
+    counts.borrow_mut().entry(key).or_default().loops += 1;
+    Ok(Box::new(Instrumented {
+        inner,
+        key,
+        first: true,
+    }))
+}
+
+/// A node under EXPLAIN ANALYZE: counts its rows and times its calls.
+struct Instrumented<'a> {
+    inner: Iter<'a>,
+    key: usize,
+    /// No row asked for yet in this loop.
+    first: bool,
+}
+
+impl RowIter for Instrumented<'_> {
+    fn next(&mut self, cx: &ExecCtx<'_>, outer: &[&[Datum]]) -> SqlResult<Option<Row>> {
+        let started = std::time::Instant::now();
+        let row = self.inner.next(cx, outer)?;
+        let took = started.elapsed();
+        if let Some(counts) = cx.instrument {
+            let mut counts = counts.borrow_mut();
+            let s = counts.entry(self.key).or_default();
+            s.total += took;
+            if self.first {
+                s.startup += took;
+                self.first = false;
+            }
+            if row.is_some() {
+                s.rows += 1;
+            }
+        }
+        Ok(row)
+    }
+}
+
+fn open_node<'a>(plan: &'a Plan, cx: &ExecCtx<'a>) -> SqlResult<Iter<'a>> {
     Ok(match plan {
         Plan::SeqScan { table } => Box::new(SeqScanIter {
             scan: cx.engine.heap.scan(table.locator, cx.snapshot.clone())?,

@@ -20,12 +20,15 @@
 //! model of PostgreSQL's with fixed default costs and selectivities. They
 //! rank plans; they are not PostgreSQL's numbers.
 
+use std::collections::HashMap;
+
 use storage::catalog::TableInfo;
 use storage::datum::io::OutputOptions;
 use storage::datum::{Datum, SqlType, TypeOid};
 
 use super::bind::{DeletePlan, InsertPlan, UpdatePlan, quote_ident};
 use super::cost::{PlannerInfo, type_width};
+use super::exec::{NodeStats, node_key};
 use super::expr::{ArraySubscript, Expr, SubKind};
 use super::path::{ColumnQual, IndexPath, ScanModel};
 use super::plan::{JoinKind, Plan, SetOpKind, SortKey};
@@ -54,6 +57,10 @@ const CPU_OPERATOR_COST: f64 = 0.0025;
 const EQ_SELECTIVITY: f64 = 0.005;
 const RANGE_SELECTIVITY: f64 = 1.0 / 3.0;
 
+/// [`Explainer::current`] for a printed node that is not a plan node of
+/// its own (an index nested loop's probe): EXPLAIN ANALYZE prints no counts.
+const UNCOUNTED: usize = usize::MAX;
+
 /// The printed plan, one line per element.
 pub struct Explainer<'a> {
     opts: ExplainOptions,
@@ -62,6 +69,19 @@ pub struct Explainer<'a> {
     /// Several relations in the query: qualify column names.
     qualify: bool,
     lines: Vec<String>,
+    /// EXPLAIN ANALYZE: what the run counted.
+    actual: Option<Actual<'a>>,
+    /// The node being printed ([`node_key`]), for its counts.
+    current: usize,
+}
+
+/// What EXPLAIN ANALYZE ran and how it is printed.
+#[derive(Clone, Copy)]
+pub struct Actual<'a> {
+    /// Per-node counts of the run.
+    pub nodes: &'a HashMap<usize, NodeStats>,
+    /// `TIMING`: print the nodes' times (else only rows and loops).
+    pub timing: bool,
 }
 
 /// A node's output columns, as deparsed names.
@@ -77,6 +97,56 @@ impl<'a> Explainer<'a> {
             info,
             qualify: false,
             lines: Vec::new(),
+            actual: None,
+            current: 0,
+        }
+    }
+
+    /// Prints what `actual` counted beside each node (EXPLAIN ANALYZE).
+    pub fn with_actual(mut self, actual: Actual<'a>) -> Self {
+        self.actual = Some(actual);
+        self
+    }
+
+    /// `(actual time=startup..total rows=N loops=L)` of the current node,
+    /// per loop as PostgreSQL prints it, or `(never executed)`.
+    fn actual_text(&self) -> Option<String> {
+        let actual = self.actual?;
+        if self.current == UNCOUNTED {
+            return None;
+        }
+        let Some(s) = actual.nodes.get(&self.current).filter(|s| s.loops > 0) else {
+            return Some(" (never executed)".into());
+        };
+        let loops = s.loops as f64;
+        let rows = (s.rows as f64 / loops).round();
+        Some(if actual.timing {
+            let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0 / loops;
+            format!(
+                " (actual time={:.3}..{:.3} rows={rows} loops={})",
+                ms(s.startup),
+                ms(s.total),
+                s.loops
+            )
+        } else {
+            format!(" (actual rows={rows} loops={})", s.loops)
+        })
+    }
+
+    /// `Rows Removed by Filter: N` for a scan whose filter is `filter`
+    /// over `input`, under EXPLAIN ANALYZE.
+    fn rows_removed(&mut self, depth: usize, filter: &Plan, input: &Plan) {
+        let Some(actual) = self.actual else {
+            return;
+        };
+        let count = |p: &Plan| actual.nodes.get(&node_key(p)).copied().unwrap_or_default();
+        let (kept, read) = (count(filter), count(input));
+        if kept.loops > 0 {
+            let removed = read.rows.saturating_sub(kept.rows) as f64 / kept.loops as f64;
+            self.detail(
+                depth,
+                format!("Rows Removed by Filter: {}", removed.round()),
+            );
         }
     }
 
@@ -168,7 +238,8 @@ impl<'a> Explainer<'a> {
         } else {
             String::new()
         };
-        self.lines.push(format!("{indent}{label}{costs}"));
+        let actual = self.actual_text().unwrap_or_default();
+        self.lines.push(format!("{indent}{label}{costs}{actual}"));
     }
 
     /// A detail line (`Filter: ...`) of the node at `depth`.
@@ -178,6 +249,7 @@ impl<'a> Explainer<'a> {
     }
 
     fn node(&mut self, plan: &Plan, depth: usize) {
+        self.current = node_key(plan);
         let (est, names) = self.estimate(plan);
         match plan {
             Plan::SeqScan { table } => {
@@ -249,6 +321,7 @@ impl<'a> Explainer<'a> {
                     let own = self.table_names(table, self.opts.verbose);
                     let text = self.expr(predicate, &own);
                     self.detail(depth, format!("Filter: {text}"));
+                    self.rows_removed(depth, plan, input);
                 }
                 other => {
                     let (_, inner) = self.estimate(other);
@@ -315,6 +388,8 @@ impl<'a> Explainer<'a> {
                     }
                     self.node(left, depth + 1);
                     let (rest, _) = self.estimate(right);
+                    // The Hash node returns (hashes) its input's rows.
+                    self.current = node_key(right);
                     self.header(depth + 1, "Hash", rest);
                     self.node(right, depth + 2);
                 }
@@ -358,6 +433,8 @@ impl<'a> Explainer<'a> {
                     },
                     width: inner.width,
                 };
+                // The probe runs inside the join node: nothing counts it.
+                self.current = UNCOUNTED;
                 self.header(
                     depth + 1,
                     &format!("Index Scan using {} on {}", index.name, table.name),
