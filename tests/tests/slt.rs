@@ -49,16 +49,22 @@ macro_rules! slt_files {
 
 slt_files!(
     aggregate,
+    aggregates_more,
     alter_table,
     analytics,
     basics,
     check_constraints,
+    conditional,
+    datetime,
     foreign_keys,
     generated_columns,
     cte,
     grouping_sets,
+    jsonb,
+    math,
     report,
     srf,
+    strings,
     window
 );
 
