@@ -49,21 +49,27 @@ macro_rules! slt_files {
 
 slt_files!(
     aggregate,
+    aggregates_more,
     alter_table,
     analytics,
     basics,
     check_constraints,
+    conditional,
+    datetime,
     foreign_keys,
     generated_columns,
     joins,
     cte,
     explain_analyze,
     grouping_sets,
+    jsonb,
+    math,
     report,
     row_compare,
     settings,
     setops,
     srf,
+    strings,
     subqueries,
     window
 );

@@ -57,6 +57,9 @@ pub enum Builtin {
     Sqrt,
     /// `power(x, y)`
     Power,
+    /// A double precision function of one or two arguments: `exp`, `ln`,
+    /// `log`, `cbrt`, `pi`, the trigonometric functions and friends.
+    Float(FloatFn),
     /// `mod(x, y)`
     Mod,
     /// `sign(x)`
@@ -105,6 +108,10 @@ pub enum Builtin {
     Md5,
     /// `split_part(s, delim, n)`
     SplitPart,
+    /// `regexp_replace(s, pattern, replacement [, flags])`
+    RegexpReplace,
+    /// `regexp_match(s, pattern [, flags])`
+    RegexpMatch,
     /// `starts_with(s, prefix)`
     StartsWith,
     /// `extract(field from x)` (numeric)
@@ -313,6 +320,208 @@ fn math_type(arg: &Expr, keep_int: bool) -> SqlType {
     }
 }
 
+/// The flags of `regexp_replace` / `regexp_match`: whether to replace
+/// every match (`g`, allowed only when `global_allowed`) and whether to
+/// ignore case (`i`; `c` turns it back off). Any other flag is 22023, as
+/// in PostgreSQL.
+fn regex_flags(flags: Option<&str>, global_allowed: bool) -> SqlResult<(bool, bool)> {
+    let (mut global, mut ci) = (false, false);
+    for c in flags.unwrap_or("").chars() {
+        match c {
+            'g' if global_allowed => global = true,
+            'i' => ci = true,
+            'c' => ci = false,
+            'g' => {
+                return Err(SqlError::new(
+                    "22023",
+                    "regexp_match() does not support the \"global\" option",
+                ));
+            }
+            other => {
+                return Err(SqlError::new(
+                    "22023",
+                    format!("invalid regular expression option: \"{other}\""),
+                ));
+            }
+        }
+    }
+    Ok((global, ci))
+}
+
+/// `regexp_replace`: the first match (every match when `global`) of `re`
+/// in `s` replaced by `replacement`, in which `\1`..`\9` stand for the
+/// captured groups, `\&` for the whole match and `\\` for a backslash.
+fn regexp_replace(s: &str, re: &regex::Regex, replacement: &str, global: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    for caps in re.captures_iter(s) {
+        let Some(whole) = caps.get(0) else { continue };
+        out.push_str(&s[last..whole.start()]);
+        let mut chars = replacement.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            match chars.peek().copied() {
+                Some(d @ '1'..='9') => {
+                    chars.next();
+                    let n = d as usize - '0' as usize;
+                    out.push_str(caps.get(n).map_or("", |m| m.as_str()));
+                }
+                Some('&') => {
+                    chars.next();
+                    out.push_str(whole.as_str());
+                }
+                Some('\\') => {
+                    chars.next();
+                    out.push('\\');
+                }
+                _ => out.push('\\'),
+            }
+        }
+        last = whole.end();
+        if !global {
+            break;
+        }
+    }
+    out.push_str(&s[last..]);
+    out
+}
+
+/// The double precision functions behind [`Builtin::Float`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FloatFn {
+    /// `exp(x)`
+    Exp,
+    /// `ln(x)`
+    Ln,
+    /// `log(x)`, `log10(x)`: base 10
+    Log10,
+    /// `cbrt(x)`
+    Cbrt,
+    /// `degrees(x)`
+    Degrees,
+    /// `radians(x)`
+    Radians,
+    /// `sin(x)`
+    Sin,
+    /// `cos(x)`
+    Cos,
+    /// `tan(x)`
+    Tan,
+    /// `asin(x)`
+    Asin,
+    /// `acos(x)`
+    Acos,
+    /// `atan(x)`
+    Atan,
+    /// `atan2(y, x)`
+    Atan2,
+    /// `pi()`
+    Pi,
+}
+
+impl FloatFn {
+    /// Computes the function over non-NULL float8 arguments, with
+    /// PostgreSQL's errors (2201E for the logarithm of zero or a negative
+    /// number, 22003 for overflow, 22003 for an argument out of range).
+    fn eval(self, vals: &[Datum]) -> SqlResult<f64> {
+        let x = |i: usize| match vals.get(i) {
+            Some(Datum::Float8(v)) => Ok(*v),
+            _ => Err(SqlError::internal("float function argument")),
+        };
+        let log_arg = |v: f64| {
+            if v == 0.0 {
+                Err(SqlError::new("2201E", "cannot take logarithm of zero"))
+            } else if v < 0.0 {
+                Err(SqlError::new(
+                    "2201E",
+                    "cannot take logarithm of a negative number",
+                ))
+            } else {
+                Ok(v)
+            }
+        };
+        let r = match self {
+            FloatFn::Exp => x(0)?.exp(),
+            FloatFn::Ln => log_arg(x(0)?)?.ln(),
+            FloatFn::Log10 => log_arg(x(0)?)?.log10(),
+            FloatFn::Cbrt => x(0)?.cbrt(),
+            FloatFn::Degrees => x(0)?.to_degrees(),
+            FloatFn::Radians => x(0)?.to_radians(),
+            FloatFn::Sin => x(0)?.sin(),
+            FloatFn::Cos => x(0)?.cos(),
+            FloatFn::Tan => x(0)?.tan(),
+            FloatFn::Asin | FloatFn::Acos => {
+                let v = x(0)?;
+                if !(-1.0..=1.0).contains(&v) {
+                    return Err(SqlError::new("22003", "input is out of range"));
+                }
+                if self == FloatFn::Asin {
+                    v.asin()
+                } else {
+                    v.acos()
+                }
+            }
+            FloatFn::Atan => x(0)?.atan(),
+            FloatFn::Atan2 => x(0)?.atan2(x(1)?),
+            FloatFn::Pi => std::f64::consts::PI,
+        };
+        if r.is_infinite()
+            && vals
+                .iter()
+                .all(|v| matches!(v, Datum::Float8(f) if f.is_finite()))
+        {
+            return Err(SqlError::new("22003", "value out of range: overflow"));
+        }
+        Ok(r)
+    }
+}
+
+/// Binds a [`FloatFn`]: arguments become double precision. The numeric
+/// variants of `exp`, `ln` and `log` (PostgreSQL computes them to a
+/// numeric's precision) answer 0A000 rather than a float's digits.
+fn float_function(name: &str, args: Vec<Expr>) -> SqlResult<Option<Expr>> {
+    let (ff, allowed): (FloatFn, &[usize]) = match name {
+        "exp" => (FloatFn::Exp, &[1]),
+        "ln" => (FloatFn::Ln, &[1]),
+        // PostgreSQL has log(b, x) for numeric only.
+        "log" if args.len() == 2 => {
+            return Err(SqlError::unsupported("log(b, x) of numeric values"));
+        }
+        "log" | "log10" => (FloatFn::Log10, &[1]),
+        "cbrt" => (FloatFn::Cbrt, &[1]),
+        "degrees" => (FloatFn::Degrees, &[1]),
+        "radians" => (FloatFn::Radians, &[1]),
+        "sin" => (FloatFn::Sin, &[1]),
+        "cos" => (FloatFn::Cos, &[1]),
+        "tan" => (FloatFn::Tan, &[1]),
+        "asin" => (FloatFn::Asin, &[1]),
+        "acos" => (FloatFn::Acos, &[1]),
+        "atan" => (FloatFn::Atan, &[1]),
+        "atan2" => (FloatFn::Atan2, &[2]),
+        _ => (FloatFn::Pi, &[0]),
+    };
+    arity(name, &args, allowed)?;
+    let numeric_variant = matches!(ff, FloatFn::Exp | FloatFn::Ln | FloatFn::Log10);
+    if numeric_variant
+        && args
+            .iter()
+            .any(|a| matches!(a.typ().oid, TypeOid::NUMERIC | TypeOid::UNKNOWN))
+    {
+        return Err(SqlError::unsupported(format!(
+            "{name}() of a numeric value"
+        )));
+    }
+    let ty = t(TypeOid::FLOAT8);
+    Ok(Some(Expr::Func(
+        Builtin::Float(ff),
+        coerce_all(args, ty)?,
+        ty,
+    )))
+}
+
 /// Resolves `name(args)` to a built-in and binds its arguments; `None` if no
 /// function of that name exists.
 pub fn resolve_function(name: &str, mut args: Vec<Expr>) -> SqlResult<Option<Expr>> {
@@ -423,6 +632,8 @@ pub fn resolve_function(name: &str, mut args: Vec<Expr>) -> SqlResult<Option<Exp
             let ty = math_type(&args[0], false);
             func(b, coerce_all(args, ty)?, ty)
         }
+        "exp" | "ln" | "log" | "log10" | "cbrt" | "degrees" | "radians" | "sin" | "cos" | "tan"
+        | "asin" | "acos" | "atan" | "atan2" | "pi" => float_function(name, args),
         "power" | "pow" | "mod" => {
             arity(name, &args, &[2])?;
             let types: Vec<SqlType> = args.iter().map(Expr::typ).collect();
@@ -548,6 +759,23 @@ pub fn resolve_function(name: &str, mut args: Vec<Expr>) -> SqlResult<Option<Exp
             let mut v = text_args(args)?;
             v.push(n);
             func(SplitPart, v, t(TypeOid::TEXT))
+        }
+        // The argument's type, known at bind time; like PostgreSQL's
+        // (a regtype), it prints as the type's SQL name.
+        "pg_typeof" => {
+            arity(name, &args, &[1])?;
+            Ok(Some(Expr::Const(
+                Datum::Oid(args[0].typ().oid.0),
+                t(TypeOid::REGTYPE),
+            )))
+        }
+        "regexp_replace" => {
+            arity(name, &args, &[3, 4])?;
+            func(RegexpReplace, text_args(args)?, t(TypeOid::TEXT))
+        }
+        "regexp_match" => {
+            arity(name, &args, &[2, 3])?;
+            func(RegexpMatch, text_args(args)?, t(TypeOid::TEXT_ARRAY))
         }
         "starts_with" => {
             arity(name, &args, &[2])?;
@@ -876,6 +1104,32 @@ pub fn call_builtin(
             Datum::Float8(v) => Datum::Float8(if f == Ceil { v.ceil() } else { v.floor() }),
             other => other.clone(),
         },
+        Float(ff) => Datum::Float8(ff.eval(&vals)?),
+        RegexpReplace => {
+            let (global, ci) = regex_flags(vals.get(3).map(text), true)?;
+            let re = super::ops::cached_regex(text(&vals[1]), ci)?;
+            Datum::Text(regexp_replace(text(&vals[0]), &re, text(&vals[2]), global))
+        }
+        RegexpMatch => {
+            let (_, ci) = regex_flags(vals.get(2).map(text), false)?;
+            let re = super::ops::cached_regex(text(&vals[1]), ci)?;
+            match re.captures(text(&vals[0])) {
+                None => Datum::Null,
+                Some(caps) => {
+                    let parts: Vec<Datum> = if caps.len() == 1 {
+                        vec![Datum::Text(caps[0].to_string())]
+                    } else {
+                        caps.iter()
+                            .skip(1)
+                            .map(|m| m.map_or(Datum::Null, |m| Datum::Text(m.as_str().to_string())))
+                            .collect()
+                    };
+                    Datum::Array(std::sync::Arc::new(storage::datum::array::Array::new(
+                        parts,
+                    )))
+                }
+            }
+        }
         Sqrt => match &vals[0] {
             Datum::Numeric(n) => Datum::Numeric(n.sqrt()?),
             Datum::Float8(v) => {

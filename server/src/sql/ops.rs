@@ -400,13 +400,19 @@ thread_local! {
 /// groups, repetition); a pattern it rejects is an invalid regular
 /// expression (2201B). Back-references are not supported by it.
 pub fn regex_match(s: &str, pattern: &str, case_insensitive: bool) -> SqlResult<bool> {
+    Ok(cached_regex(pattern, case_insensitive)?.is_match(s))
+}
+
+/// `pattern` compiled (see [`regex_match`] for the dialect), from the
+/// per-thread cache when it was compiled lately.
+pub fn cached_regex(pattern: &str, case_insensitive: bool) -> SqlResult<regex::Regex> {
     REGEX_CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
         if let Some((_, _, re)) = cache
             .iter()
             .find(|(p, ci, _)| p == pattern && *ci == case_insensitive)
         {
-            return Ok(re.is_match(s));
+            return Ok(re.clone());
         }
         let re = regex::RegexBuilder::new(pattern)
             .case_insensitive(case_insensitive)
@@ -420,12 +426,11 @@ pub fn regex_match(s: &str, pattern: &str, case_insensitive: bool) -> SqlResult<
                     ),
                 )
             })?;
-        let m = re.is_match(s);
         if cache.len() >= REGEX_CACHE_SIZE {
             cache.remove(0);
         }
-        cache.push((pattern.to_string(), case_insensitive, re));
-        Ok(m)
+        cache.push((pattern.to_string(), case_insensitive, re.clone()));
+        Ok(re)
     })
 }
 
