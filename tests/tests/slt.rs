@@ -53,6 +53,7 @@ slt_files!(
     alter_table,
     analytics,
     basics,
+    casts,
     check_constraints,
     conditional,
     datetime,

@@ -454,7 +454,8 @@ pub fn input_text(s: &str, typ: SqlType, opts: &OutputOptions) -> Result<Datum, 
         TypeOid::FLOAT4 => {
             let v = parse_float(s, "real")?;
             let f = v as f32;
-            if f.is_infinite() && v.is_finite() {
+            // Overflow, or underflow below the smallest subnormal.
+            if (f.is_infinite() && v.is_finite()) || (f == 0.0 && v != 0.0) {
                 return Err(DatumError::NumericValueOutOfRange(format!(
                     "\"{s}\" is out of range for type real"
                 )));
