@@ -57,6 +57,7 @@ slt_files!(
     check_constraints,
     conditional,
     datetime,
+    datetime_make,
     dml,
     foreign_keys,
     generated_columns,

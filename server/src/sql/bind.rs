@@ -2462,18 +2462,40 @@ impl<'a> Binder<'a> {
                         f.name
                     )));
                 }
+                let mut named = Vec::new();
                 for a in &list.args {
                     match a {
-                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))
+                            if named.is_empty() =>
+                        {
                             out.push(self.bind_expr_inner(e, scope, agg)?)
                         }
                         ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard) => star = true,
+                        ast::FunctionArg::Named {
+                            name,
+                            arg: ast::FunctionArgExpr::Expr(e),
+                            operator: ast::FunctionArgOperator::RightArrow,
+                        } => named.push((ident_name(name), self.bind_expr_inner(e, scope, agg)?)),
+                        ast::FunctionArg::ExprNamed {
+                            name: ast::Expr::Identifier(name),
+                            arg: ast::FunctionArgExpr::Expr(e),
+                            operator: ast::FunctionArgOperator::RightArrow,
+                        } => named.push((ident_name(name), self.bind_expr_inner(e, scope, agg)?)),
+                        ast::FunctionArg::Unnamed(_) => {
+                            return Err(SqlError::syntax(
+                                "positional argument cannot follow named argument",
+                            ));
+                        }
                         other => {
                             return Err(SqlError::unsupported(format!(
                                 "function argument {other}"
                             )));
                         }
                     }
+                }
+                if !named.is_empty() {
+                    let fname = object_name_parts(&f.name)?.join(".");
+                    out = super::func::named_arguments(&fname, out, named)?;
                 }
             }
         }

@@ -60,6 +60,9 @@ pub enum Builtin {
     /// A double precision function of one or two arguments: `exp`, `ln`,
     /// `log`, `cbrt`, `pi`, the trigonometric functions and friends.
     Float(FloatFn),
+    /// A date/time constructor: `make_date`, `make_time`, `make_timestamp`,
+    /// `make_timestamptz`, `make_interval`, `to_timestamp(float8)`.
+    Make(MakeFn),
     /// `mod(x, y)`
     Mod,
     /// `sign(x)`
@@ -389,6 +392,167 @@ fn regexp_replace(s: &str, re: &regex::Regex, replacement: &str, global: bool) -
     out
 }
 
+/// The date/time constructors behind [`Builtin::Make`]: integer fields
+/// (int4) and seconds (float8), checked as PostgreSQL checks them
+/// (`storage::datum::datetime::make`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MakeFn {
+    /// `make_date(year, month, day)`
+    Date,
+    /// `make_time(hour, min, sec)`
+    Time,
+    /// `make_timestamp(year, month, day, hour, min, sec)`
+    Timestamp,
+    /// `make_timestamptz(year, month, day, hour, min, sec)` in the session
+    /// time zone
+    TimestampTz,
+    /// `make_interval(years, months, weeks, days, hours, mins, secs)`,
+    /// trailing arguments 0
+    Interval,
+    /// `to_timestamp(seconds)`: Unix seconds as timestamptz
+    ToTimestamp,
+}
+
+impl MakeFn {
+    /// The function named `name`, its parameter types (the seconds are
+    /// float8, the rest int4) and result type.
+    fn signature(name: &str) -> Option<(MakeFn, &'static [TypeOid], TypeOid)> {
+        use TypeOid as T;
+        const YMD: &[TypeOid] = &[T::INT4, T::INT4, T::INT4];
+        const HMS: &[TypeOid] = &[T::INT4, T::INT4, T::FLOAT8];
+        const YMDHMS: &[TypeOid] = &[T::INT4, T::INT4, T::INT4, T::INT4, T::INT4, T::FLOAT8];
+        const IV: &[TypeOid] = &[
+            T::INT4,
+            T::INT4,
+            T::INT4,
+            T::INT4,
+            T::INT4,
+            T::INT4,
+            T::FLOAT8,
+        ];
+        Some(match name {
+            "make_date" => (MakeFn::Date, YMD, T::DATE),
+            "make_time" => (MakeFn::Time, HMS, T::TIME),
+            "make_timestamp" => (MakeFn::Timestamp, YMDHMS, T::TIMESTAMP),
+            "make_timestamptz" => (MakeFn::TimestampTz, YMDHMS, T::TIMESTAMPTZ),
+            "make_interval" => (MakeFn::Interval, IV, T::INTERVAL),
+            "to_timestamp" => (MakeFn::ToTimestamp, &[T::FLOAT8], T::TIMESTAMPTZ),
+            _ => return None,
+        })
+    }
+
+    fn eval(self, vals: &[Datum], output: &storage::datum::io::OutputOptions) -> SqlResult<Datum> {
+        use storage::datum::datetime as dt;
+        let i = |k: usize| match vals.get(k) {
+            Some(Datum::Int4(v)) => *v,
+            _ => 0,
+        };
+        let f = |k: usize| match vals.get(k) {
+            Some(Datum::Float8(v)) => *v,
+            _ => 0.0,
+        };
+        Ok(match self {
+            MakeFn::Date => Datum::Date(dt::make_date(i(0), i(1), i(2))?),
+            MakeFn::Time => Datum::Time(dt::make_time(i(0), i(1), f(2))?),
+            MakeFn::Timestamp => {
+                Datum::Timestamp(dt::make_timestamp(i(0), i(1), i(2), i(3), i(4), f(5))?)
+            }
+            MakeFn::TimestampTz => Datum::TimestampTz(dt::make_timestamptz(
+                i(0),
+                i(1),
+                i(2),
+                i(3),
+                i(4),
+                f(5),
+                &output.time_zone,
+            )?),
+            MakeFn::Interval => {
+                Datum::Interval(dt::make_interval(i(0), i(1), i(2), i(3), i(4), i(5), f(6))?)
+            }
+            MakeFn::ToTimestamp => Datum::TimestampTz(dt::timestamptz_from_unix(f(0))?),
+        })
+    }
+}
+
+/// The arguments of a call with named arguments (`name => value`) in
+/// parameter order; a parameter left out gets its default. Only
+/// `make_interval`'s parameters have names here.
+pub fn named_arguments(
+    function: &str,
+    positional: Vec<Expr>,
+    named: Vec<(String, Expr)>,
+) -> SqlResult<Vec<Expr>> {
+    let name = function.strip_prefix("pg_catalog.").unwrap_or(function);
+    let params: &[&str] = match name {
+        "make_interval" => &["years", "months", "weeks", "days", "hours", "mins", "secs"],
+        _ => {
+            return Err(SqlError::unsupported(format!(
+                "named arguments in a call of {function}"
+            )));
+        }
+    };
+    let mut slots: Vec<Option<Expr>> = positional.into_iter().map(Some).collect();
+    slots.resize(params.len().max(slots.len()), None);
+    for (arg, value) in named {
+        let Some(k) = params.iter().position(|p| *p == arg) else {
+            return Err(SqlError::undefined_function(&format!(
+                "{name}({arg} => {})",
+                value.typ().oid.sql_name()
+            )));
+        };
+        if slots[k].is_some() {
+            return Err(SqlError::syntax(format!(
+                "argument name \"{arg}\" used more than once"
+            )));
+        }
+        slots[k] = Some(value);
+    }
+    Ok(slots
+        .into_iter()
+        .enumerate()
+        .map(|(k, v)| {
+            v.unwrap_or_else(|| {
+                if params.get(k) == Some(&"secs") {
+                    Expr::Const(Datum::Float8(0.0), t(TypeOid::FLOAT8))
+                } else {
+                    Expr::Const(Datum::Int4(0), t(TypeOid::INT4))
+                }
+            })
+        })
+        .collect())
+}
+
+/// Binds a [`MakeFn`]; `make_interval` may leave trailing arguments out.
+fn make_function(name: &str, args: Vec<Expr>) -> SqlResult<Option<Expr>> {
+    let Some((mf, params, ret)) = MakeFn::signature(name) else {
+        return Ok(None);
+    };
+    if name == "to_timestamp" && args.len() == 2 {
+        return Err(SqlError::unsupported("to_timestamp(text, format)"));
+    }
+    let fits = if mf == MakeFn::Interval {
+        args.len() <= params.len()
+    } else {
+        args.len() == params.len()
+    };
+    if !fits {
+        let sig: Vec<&str> = args.iter().map(|a| a.typ().oid.sql_name()).collect();
+        return Err(SqlError::undefined_function(&format!(
+            "{name}({})",
+            sig.join(", ")
+        )));
+    }
+    let mut bound = Vec::with_capacity(params.len());
+    for (k, ty) in params.iter().enumerate() {
+        bound.push(match args.get(k) {
+            Some(a) => coerce(a.clone(), t(*ty), CastContext::Implicit)?,
+            None if *ty == TypeOid::FLOAT8 => Expr::Const(Datum::Float8(0.0), t(*ty)),
+            None => Expr::Const(Datum::Int4(0), t(*ty)),
+        });
+    }
+    Ok(Some(Expr::Func(Builtin::Make(mf), bound, t(ret))))
+}
+
 /// The double precision functions behind [`Builtin::Float`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FloatFn {
@@ -634,6 +798,8 @@ pub fn resolve_function(name: &str, mut args: Vec<Expr>) -> SqlResult<Option<Exp
         }
         "exp" | "ln" | "log" | "log10" | "cbrt" | "degrees" | "radians" | "sin" | "cos" | "tan"
         | "asin" | "acos" | "atan" | "atan2" | "pi" => float_function(name, args),
+        "make_date" | "make_time" | "make_timestamp" | "make_timestamptz" | "make_interval"
+        | "to_timestamp" => make_function(name, args),
         "power" | "pow" | "mod" => {
             arity(name, &args, &[2])?;
             let types: Vec<SqlType> = args.iter().map(Expr::typ).collect();
@@ -1105,6 +1271,7 @@ pub fn call_builtin(
             other => other.clone(),
         },
         Float(ff) => Datum::Float8(ff.eval(&vals)?),
+        Make(mf) => mf.eval(&vals, &env.output)?,
         RegexpReplace => {
             let (global, ci) = regex_flags(vals.get(3).map(text), true)?;
             let re = super::ops::cached_regex(text(&vals[1]), ci)?;
