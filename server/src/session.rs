@@ -828,6 +828,11 @@ impl Session {
             }
             StatementKind::Utility(Utility::Reindex(target)) => self.reindex(target),
             StatementKind::Utility(Utility::Vacuum(v)) => self.run_vacuum(v),
+            StatementKind::Utility(Utility::ResetRelOptions {
+                name,
+                if_exists,
+                params,
+            }) => self.reset_reloptions(name, *if_exists, params),
             StatementKind::Utility(Utility::NotSupported(what)) => Err(SqlError::unsupported(what)),
             StatementKind::Sql(ast) => self.dispatch_sql(ast, params),
         }
@@ -1793,6 +1798,14 @@ impl Session {
             return Err(SqlError::unsupported("temporary tables"));
         }
         let (schema, name) = schema_and_name(&ct.name)?;
+        let options = match &ct.table_options {
+            ast::CreateTableOptions::None => Vec::new(),
+            ast::CreateTableOptions::With(o) => tablecmds::reloption_items(o)?,
+            other => return Err(SqlError::unsupported(format!("CREATE TABLE ... {other}"))),
+        };
+        let options = storage::catalog::reloptions::RelOptionsChange::Set(options);
+        // Checked before anything is created.
+        let with_options = !storage::catalog::reloptions::transform(&[], &options)?.is_empty();
         let mut constraints = Vec::new();
         let mut checks = Vec::new();
         let mut foreign_keys = Vec::new();
@@ -1987,6 +2000,10 @@ impl Session {
                 .set_sequence_owner(seq, table_oid, idx as i32 + 1, &w)?;
         }
         self.txn.command_counter_increment();
+        if with_options {
+            let table = self.current_table(table_oid)?;
+            self.alter_reloptions(table, &[options])?;
+        }
         if !constraints.is_empty() {
             let table = self.current_table(table_oid)?;
             self.create_constraint_indexes(&table, (ns, &ns_name), &constraints)?;
@@ -2545,6 +2562,7 @@ fn read_only_violation(kind: &StatementKind) -> Option<SqlError> {
             ));
         }
         StatementKind::Utility(Utility::Reindex(_)) => "REINDEX".to_string(),
+        StatementKind::Utility(Utility::ResetRelOptions { .. }) => "ALTER TABLE".to_string(),
         StatementKind::Utility(_) => return None,
         StatementKind::Sql(s) => match s.as_ref() {
             S::Insert(_) => "INSERT".into(),

@@ -4,6 +4,8 @@
 //! ```text
 //!  every autovacuum_naptime:
 //!    for each user table (pg_class, relkind 'r'):
+//!      skip it if its reloptions say autovacuum_enabled = false
+//!      (its autovacuum_* reloptions override the GUCs below)
 //!      reltuples  = pg_class.reltuples (0 if never vacuumed/analyzed)
 //!      vacuum  if n_dead_tup         > vacuum_threshold  + vacuum_scale_factor  * reltuples
 //!             or n_ins_since_vacuum  > insert_threshold  + insert_scale_factor  * reltuples
@@ -25,15 +27,15 @@
 //!
 //! # Not done (yet)
 //!
-//! Several workers (`autovacuum_max_workers`), per-table reloptions
-//! (`autovacuum_enabled = false` and friends: `pg_class.reloptions` is not
-//! stored yet), wraparound vacuums (xids are 64-bit).
+//! Several workers (`autovacuum_max_workers`), the per-table insert
+//! thresholds and cost settings, wraparound vacuums (xids are 64-bit).
 
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use storage::catalog::TableInfo;
 use storage::catalog::defs::PG_CLASS;
+use storage::catalog::reloptions::RelOptions;
 use storage::datum::Datum;
 use storage::engine::Engine;
 use storage::txn::{LockWait, OwnerId};
@@ -101,6 +103,28 @@ pub struct Needs {
     pub vacuum: bool,
     /// ANALYZE.
     pub analyze: bool,
+}
+
+/// `cfg` with the table's storage parameters (`pg_class.reloptions`)
+/// applied; `None` if they disable autovacuum for it.
+pub fn table_config(cfg: &AutovacuumConfig, opts: &RelOptions) -> Option<AutovacuumConfig> {
+    if opts.autovacuum_enabled == Some(false) {
+        return None;
+    }
+    let mut c = cfg.clone();
+    if let Some(t) = opts.vacuum_threshold {
+        c.vacuum_threshold = t as f64;
+    }
+    if let Some(f) = opts.vacuum_scale_factor {
+        c.vacuum_scale_factor = f;
+    }
+    if let Some(t) = opts.analyze_threshold {
+        c.analyze_threshold = t as f64;
+    }
+    if let Some(f) = opts.analyze_scale_factor {
+        c.analyze_scale_factor = f;
+    }
+    Some(c)
 }
 
 /// The thresholds of the module doc for a table with `reltuples` rows.
@@ -177,6 +201,10 @@ pub fn user_tables(engine: &Engine) -> storage::Result<Vec<Arc<TableInfo>>> {
 /// `pg_stat_progress`-style trigger).
 pub fn one_round(engine: &Engine, cfg: &AutovacuumConfig) -> storage::Result<()> {
     for t in user_tables(engine)? {
+        let Some(table_cfg) = table_config(cfg, &RelOptions::parse(&t.reloptions)) else {
+            continue;
+        };
+        let cfg = &table_cfg;
         let stats = engine.txns.stats().table(t.locator);
         let (_, reltuples) = read_rel_stats(engine, &t)?;
         let need = needs(cfg, &stats, reltuples);
@@ -271,5 +299,20 @@ mod tests {
         };
         s.n_ins_since_vacuum = u64::MAX / 2;
         assert!(!needs(&off, &s, 0.0).vacuum);
+    }
+
+    #[test]
+    fn reloptions_override_or_disable() {
+        let cfg = AutovacuumConfig::default();
+        let stored = ["autovacuum_vacuum_threshold=5".to_string()];
+        let c = table_config(&cfg, &RelOptions::parse(&stored)).expect("enabled");
+        let s = TableStats {
+            n_dead_tup: 6,
+            ..Default::default()
+        };
+        assert!(needs(&c, &s, 0.0).vacuum);
+        assert!(!needs(&cfg, &s, 0.0).vacuum);
+        let off = ["autovacuum_enabled=off".to_string()];
+        assert!(table_config(&cfg, &RelOptions::parse(&off)).is_none());
     }
 }

@@ -16,6 +16,7 @@
 use std::sync::Arc;
 
 use sqlparser::ast;
+use storage::catalog::reloptions::RelOptionsChange;
 use storage::catalog::{IndexColumnOrder, IndexDefinition, IndexInfo, TableInfo};
 use storage::txn::{LockMode, Snapshot};
 use storage::types::Oid;
@@ -300,6 +301,7 @@ impl Session {
         let mut foreign_keys = Vec::new();
         let mut drops = Vec::new();
         let mut changes = Vec::new();
+        let mut option_changes = Vec::new();
         if at.operations.len() > 1
             && at.operations.iter().any(|op| {
                 matches!(
@@ -331,6 +333,11 @@ impl Session {
                     name,
                     drop_behavior: None | Some(ast::DropBehavior::Restrict),
                 } => drops.push((ident_name(name), *if_exists)),
+                ast::AlterTableOperation::SetOptionsParens { options } => {
+                    option_changes.push(RelOptionsChange::Set(super::tablecmds::reloption_items(
+                        options,
+                    )?));
+                }
                 other if let Some(c) = super::tablecmds::ColumnChange::from_op(other)? => {
                     changes.push(c);
                 }
@@ -339,29 +346,15 @@ impl Session {
                 }
             }
         }
-        let (schema, name) = schema_and_name(&at.name)?;
         let (snap, _) = self.ddl_prologue()?;
-        let Some(table) = self.lookup_relation(schema.as_deref(), &name)? else {
-            if at.if_exists {
-                self.notices.push(Notice {
-                    severity: "NOTICE",
-                    code: "00000",
-                    message: format!("relation \"{name}\" does not exist, skipping"),
-                });
-                return Ok(QueryResult::Command("ALTER TABLE".into()));
-            }
-            return Err(SqlError::undefined_table(&name));
+        let Some(table) = self.alter_table_target(&at.name, at.if_exists)? else {
+            return Ok(QueryResult::Command("ALTER TABLE".into()));
         };
-        if table.relkind != 'r' {
-            return Err(SqlError::new("42809", format!("\"{name}\" is not a table")));
-        }
-        if table.schema == "pg_catalog" {
-            return Err(SqlError::new(
-                "42501",
-                format!("permission denied: \"{}\" is a system catalog", table.name),
-            ));
-        }
-        self.lock_relation(table.oid, LockMode::AccessExclusive)?;
+        let table = if option_changes.is_empty() {
+            table
+        } else {
+            self.alter_reloptions(table, &option_changes)?
+        };
         let engine = self.engine.clone();
         let ns = engine
             .catalog
@@ -388,6 +381,53 @@ impl Session {
         if !foreign_keys.is_empty() {
             let table = self.current_table(table.oid)?;
             self.add_foreign_keys(&table, ns, &foreign_keys, true)?;
+        }
+        Ok(QueryResult::Command("ALTER TABLE".into()))
+    }
+
+    /// The table an ALTER TABLE changes, locked AccessExclusive; `None`
+    /// (after a notice) if it does not exist and `if_exists` was given.
+    /// Errors if it is not a table or is a system catalog.
+    fn alter_table_target(
+        &mut self,
+        name: &ast::ObjectName,
+        if_exists: bool,
+    ) -> SqlResult<Option<Arc<TableInfo>>> {
+        let (schema, name) = schema_and_name(name)?;
+        let Some(table) = self.lookup_relation(schema.as_deref(), &name)? else {
+            if if_exists {
+                self.notices.push(Notice {
+                    severity: "NOTICE",
+                    code: "00000",
+                    message: format!("relation \"{name}\" does not exist, skipping"),
+                });
+                return Ok(None);
+            }
+            return Err(SqlError::undefined_table(&name));
+        };
+        if table.relkind != 'r' {
+            return Err(SqlError::new("42809", format!("\"{name}\" is not a table")));
+        }
+        if table.schema == "pg_catalog" {
+            return Err(SqlError::new(
+                "42501",
+                format!("permission denied: \"{}\" is a system catalog", table.name),
+            ));
+        }
+        self.lock_relation(table.oid, LockMode::AccessExclusive)?;
+        Ok(Some(table))
+    }
+
+    /// ALTER TABLE t RESET (param, ...).
+    pub(super) fn reset_reloptions(
+        &mut self,
+        name: &ast::ObjectName,
+        if_exists: bool,
+        params: &[String],
+    ) -> SqlResult<QueryResult> {
+        self.ddl_prologue()?;
+        if let Some(table) = self.alter_table_target(name, if_exists)? {
+            self.alter_reloptions(table, &[RelOptionsChange::Reset(params.to_vec())])?;
         }
         Ok(QueryResult::Command("ALTER TABLE".into()))
     }

@@ -1,7 +1,9 @@
 //! ALTER TABLE's column and name changes (part of PostgreSQL's
 //! `commands/tablecmds.c`): `ADD COLUMN [IF NOT EXISTS]`, `RENAME [COLUMN]
 //! a TO b`, `RENAME TO`, `ALTER COLUMN ... SET DEFAULT / DROP DEFAULT /
-//! SET NOT NULL / DROP NOT NULL`.
+//! SET NOT NULL / DROP NOT NULL`; storage parameters (`SET (...)`,
+//! `RESET (...)`, CREATE TABLE's `WITH (...)`; checked and stored by
+//! [`storage::catalog::reloptions`]).
 //!
 //! The caller holds AccessExclusiveLock on the table. A column added with
 //! a default is filled in on the existing rows by an UPDATE of the whole
@@ -13,6 +15,7 @@
 use std::sync::Arc;
 
 use sqlparser::ast;
+use storage::catalog::reloptions::RelOptionsChange;
 use storage::catalog::{ColumnInfo, TableInfo};
 
 use super::{Notice, Session, txn_writer};
@@ -82,7 +85,67 @@ impl ColumnChange {
     }
 }
 
+/// The `(name, value)` pairs of a `WITH (...)` / `SET (...)` list, each
+/// value as PostgreSQL keeps it: the literal's text, an unquoted word
+/// folded to lower case.
+pub(super) fn reloption_items(options: &[ast::SqlOption]) -> SqlResult<Vec<(String, String)>> {
+    options
+        .iter()
+        .map(|o| {
+            let ast::SqlOption::KeyValue { key, value } = o else {
+                return Err(SqlError::syntax(format!("syntax error at or near \"{o}\"")));
+            };
+            Ok((ident_name(key), reloption_value(value)?))
+        })
+        .collect()
+}
+
+fn reloption_value(e: &ast::Expr) -> SqlResult<String> {
+    use ast::Value as V;
+    Ok(match e {
+        ast::Expr::Value(v) => match &v.value {
+            V::Boolean(b) => b.to_string(),
+            V::Number(n, _) => n.to_string(),
+            V::SingleQuotedString(s) => s.clone(),
+            other => {
+                return Err(SqlError::syntax(format!(
+                    "syntax error at or near \"{other}\""
+                )));
+            }
+        },
+        ast::Expr::Identifier(i) => ident_name(i),
+        ast::Expr::UnaryOp {
+            op: ast::UnaryOperator::Minus,
+            expr,
+        } => format!("-{}", reloption_value(expr)?),
+        other => {
+            return Err(SqlError::syntax(format!(
+                "syntax error at or near \"{other}\""
+            )));
+        }
+    })
+}
+
 impl Session {
+    /// Applies the storage-parameter `changes` to `table` in order.
+    /// Returns the table as it is afterwards.
+    pub(super) fn alter_reloptions(
+        &mut self,
+        mut table: Arc<TableInfo>,
+        changes: &[RelOptionsChange],
+    ) -> SqlResult<Arc<TableInfo>> {
+        for change in changes {
+            let snap = self.statement_snapshot();
+            let wait = self.lock_wait();
+            let engine = self.engine.clone();
+            let w = txn_writer(&self.txn, &wait)?;
+            engine.catalog.alter_reloptions(&table, change, &snap, &w)?;
+            self.txn.command_counter_increment();
+            table = self.current_table(table.oid)?;
+        }
+        Ok(table)
+    }
+
     /// Applies `changes` to `table` in order, each seeing the ones before.
     /// Returns the table as it is afterwards.
     pub(super) fn alter_columns(

@@ -45,8 +45,56 @@ pub enum Utility {
     Reindex(ReindexTarget),
     /// VACUUM / ANALYZE.
     Vacuum(crate::session::vacuum_cmd::VacuumStmt),
+    /// `ALTER TABLE [IF EXISTS] [ONLY] name RESET (param, ...)`, which
+    /// sqlparser does not parse.
+    ResetRelOptions {
+        /// The table.
+        name: ast::ObjectName,
+        /// IF EXISTS was given.
+        if_exists: bool,
+        /// The parameters to reset, folded.
+        params: Vec<String>,
+    },
     /// CLUSTER ...: named, not yet supported.
     NotSupported(String),
+}
+
+/// `ALTER TABLE [IF EXISTS] [ONLY] name RESET (param, ...)`; `None` for any
+/// other ALTER TABLE, which sqlparser parses.
+fn parse_alter_table_reset(text: &str, offset: usize) -> SqlResult<Option<Utility>> {
+    let d = dialect();
+    let mut p = Parser::new(&d)
+        .try_with_sql(text)
+        .map_err(|e| parser_error(&e.to_string(), text, offset))?;
+    let fail = |e: sqlparser::parser::ParserError| parser_error(&e.to_string(), text, offset);
+    p.expect_keywords(&[Keyword::ALTER, Keyword::TABLE])
+        .map_err(fail)?;
+    let if_exists = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+    let _ = p.parse_keyword(Keyword::ONLY);
+    let Ok(name) = p.parse_object_name(false) else {
+        return Ok(None);
+    };
+    if !p.parse_keyword(Keyword::RESET) {
+        return Ok(None);
+    }
+    p.expect_token(&Token::LParen).map_err(fail)?;
+    let idents = p
+        .parse_comma_separated(|p| p.parse_identifier())
+        .map_err(fail)?;
+    p.expect_token(&Token::RParen).map_err(fail)?;
+    let _ = p.consume_token(&Token::SemiColon);
+    if p.peek_token().token != Token::EOF {
+        return Err(parser_error(
+            &format!("Expected: end of statement, found: {}", p.peek_token()),
+            text,
+            offset,
+        ));
+    }
+    Ok(Some(Utility::ResetRelOptions {
+        name,
+        if_exists,
+        params: idents.iter().map(crate::sql::bind::ident_name).collect(),
+    }))
 }
 
 /// What REINDEX rebuilds.
@@ -193,6 +241,12 @@ fn parse_one(text: &str, offset: usize, words: &[String]) -> SqlResult<ParsedSta
             StatementKind::Utility(Utility::Vacuum(crate::session::vacuum_cmd::parse(text)?))
         }
         "CLUSTER" => StatementKind::Utility(Utility::NotSupported(first.to_string())),
+        "ALTER"
+            if words.get(1).is_some_and(|w| w == "TABLE")
+                && let Some(u) = parse_alter_table_reset(text, offset)? =>
+        {
+            StatementKind::Utility(u)
+        }
         _ => {
             let d = dialect();
             let normalized;

@@ -399,6 +399,7 @@ pub(crate) fn tests_table() -> TableInfo {
         checks: Vec::new(),
         foreign_keys: Vec::new(),
         referenced_by: Vec::new(),
+        reloptions: Vec::new(),
     }
 }
 

@@ -202,7 +202,7 @@ views! {
         c.relhasrules, c.relhastriggers, c.relhassubclass, c.relrowsecurity, c.relforcerowsecurity, \
         c.relispopulated, c.relreplident, c.relispartition, c.relrewrite, \
         NULL::xid AS relfrozenxid, NULL::xid AS relminmxid, NULL::text[] AS relacl, \
-        NULL::text[] AS reloptions, NULL::pg_node_tree AS relpartbound \
+        c.reloptions, NULL::pg_node_tree AS relpartbound \
         FROM pg_catalog.pg_class c";
     "pg_catalog"."pg_attribute" = 1249: "SELECT a.*, NULL::text[] AS attacl, NULL::text[] AS attoptions, \
         NULL::text[] AS attfdwoptions, NULL::text AS attmissingval FROM pg_catalog.pg_attribute a";

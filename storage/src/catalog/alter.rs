@@ -1,5 +1,6 @@
 //! ALTER TABLE's catalog changes: adding a column, renaming a table or a
-//! column, setting or dropping a column's default and NOT NULL.
+//! column, setting or dropping a column's default and NOT NULL, setting
+//! and resetting storage parameters ([`super::reloptions`]).
 //!
 //! Each change is an MVCC update of the rows concerned (`pg_class`,
 //! `pg_attribute`, `pg_attrdef`) under the caller's transaction, which
@@ -10,13 +11,14 @@
 //! ([`crate::heap::tuple::deform_tuple`]), so adding a column without a
 //! default rewrites nothing.
 
-use crate::datum::Datum;
+use crate::datum::{Array, Datum};
 use crate::error::{Result, StorageError};
 use crate::heap::heapam::{ModifyResult, Writer};
 use crate::heap::tuple::form_tuple;
 use crate::txn::Snapshot;
 
 use super::defs::{PG_ATTRDEF, PG_ATTRIBUTE, PG_CLASS, SystemTable};
+use super::reloptions::{RelOptionsChange, transform};
 use super::{Catalog, ColumnInfo, TableInfo, attribute_row, oid};
 
 impl Catalog {
@@ -43,6 +45,29 @@ impl Catalog {
         let natts = PG_CLASS.col("relnatts");
         self.update_class_row(table.oid, snap, w, |row| {
             row[natts] = Datum::Int2(attnum);
+        })
+    }
+
+    /// Applies `change` to the storage parameters of `table`
+    /// (`pg_class.reloptions`, NULL once none are left). Errors (22023) if a
+    /// name or value is not accepted.
+    pub fn alter_reloptions(
+        &self,
+        table: &TableInfo,
+        change: &RelOptionsChange,
+        snap: &Snapshot,
+        w: &Writer<'_>,
+    ) -> Result<()> {
+        let list = transform(&table.reloptions, change)?;
+        let col = PG_CLASS.col("reloptions");
+        self.update_class_row(table.oid, snap, w, |row| {
+            row[col] = if list.is_empty() {
+                Datum::Null
+            } else {
+                Datum::Array(std::sync::Arc::new(Array::new(
+                    list.into_iter().map(Datum::Text).collect(),
+                )))
+            };
         })
     }
 

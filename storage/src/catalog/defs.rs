@@ -40,7 +40,8 @@ pub const PG_NAMESPACE: SystemTable = SystemTable {
     columns: &[("oid", T::OID), ("nspname", T::NAME), ("nspowner", T::OID)],
 };
 
-/// `pg_class`
+/// `pg_class` (`reloptions` comes right after `relrewrite`: the columns
+/// between them in PostgreSQL are not kept)
 pub const PG_CLASS: SystemTable = SystemTable {
     oid: Oid(1259),
     name: "pg_class",
@@ -73,6 +74,7 @@ pub const PG_CLASS: SystemTable = SystemTable {
         ("relreplident", T::CHAR),
         ("relispartition", T::BOOL),
         ("relrewrite", T::OID),
+        ("reloptions", T::TEXT_ARRAY),
     ],
 };
 

@@ -32,6 +32,7 @@ pub mod constraint;
 pub mod defs;
 pub mod foreign_key;
 pub mod index;
+pub mod reloptions;
 pub mod sequence;
 pub mod sequence_xlog;
 pub mod statistic;
@@ -148,6 +149,9 @@ pub struct TableInfo {
     pub foreign_keys: Vec<ForeignKey>,
     /// The foreign keys of any table (itself included) that reference it.
     pub referenced_by: Vec<ForeignKey>,
+    /// `pg_class.reloptions`: its storage parameters as stored
+    /// (`name=value`), empty if none ([`reloptions`]).
+    pub reloptions: Vec<String>,
 }
 
 /// Files to remove when a transaction ends, like PostgreSQL's pending
@@ -285,6 +289,21 @@ fn oid(v: &Datum) -> Oid {
     match v {
         Datum::Oid(o) => Oid(*o),
         _ => Oid::INVALID,
+    }
+}
+
+/// The `name=value` strings of a `pg_class.reloptions` value (NULL: none).
+fn reloptions_of(v: &Datum) -> Vec<String> {
+    match v {
+        Datum::Array(a) => a
+            .elems
+            .iter()
+            .filter_map(|e| match e {
+                Datum::Text(t) => Some(t.clone()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -591,6 +610,7 @@ impl Catalog {
             ch('d'),
             Datum::Bool(false),
             Datum::Oid(0),
+            Datum::Null,
         ];
         self.insert_row(&PG_CLASS, &class_row, xid, cid)?;
         for (i, col) in columns.iter().enumerate() {
@@ -741,7 +761,8 @@ impl Catalog {
                 return Ok(Some(t.clone()));
             }
         }
-        let mut class: Option<(Oid, Oid, char)> = None;
+        let mut class: Option<(Oid, Oid, char, Vec<String>)> = None;
+        let options_col = PG_CLASS.col("reloptions");
         let relname_col = PG_CLASS.col("relname");
         let relns_col = PG_CLASS.col("relnamespace");
         let filenode_col = PG_CLASS.col("relfilenode");
@@ -749,12 +770,13 @@ impl Catalog {
         self.scan_table(&PG_CLASS, snap, |_, row| {
             if oid(&row[relns_col]) == ns && text(&row[relname_col]) == name {
                 let kind = text(&row[kind_col]).chars().next().unwrap_or('r');
-                class = Some((oid(&row[0]), oid(&row[filenode_col]), kind));
+                let options = reloptions_of(&row[options_col]);
+                class = Some((oid(&row[0]), oid(&row[filenode_col]), kind, options));
                 return Ok(false);
             }
             Ok(true)
         })?;
-        let Some((rel_oid, filenode, relkind)) = class else {
+        let Some((rel_oid, filenode, relkind, reloptions)) = class else {
             return Ok(None);
         };
         let mut cols: Vec<(i16, ColumnInfo)> = Vec::new();
@@ -817,6 +839,7 @@ impl Catalog {
             checks,
             foreign_keys,
             referenced_by,
+            reloptions,
         });
         if use_cache {
             let mut cache = self.cache.lock();
