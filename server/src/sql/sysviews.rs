@@ -300,58 +300,10 @@ views! {
         pg_catalog.pg_stat_get_autoanalyze_count(c.oid) AS autoanalyze_count \
         FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
         WHERE c.relkind IN ('r', 't', 'm', 'p')";
-    "pg_catalog"."pg_stat_user_tables" = 0: "SELECT c.oid AS relid, n.nspname AS schemaname, c.relname, \
-        pg_catalog.pg_stat_get_numscans(c.oid) AS seq_scan, \
-        pg_catalog.pg_stat_get_tuples_returned(c.oid) AS seq_tup_read, \
-        (SELECT sum(pg_catalog.pg_stat_get_numscans(i.indexrelid)) FROM pg_catalog.pg_index i \
-         WHERE i.indrelid = c.oid)::int8 AS idx_scan, \
-        (SELECT sum(pg_catalog.pg_stat_get_tuples_fetched(i.indexrelid)) FROM pg_catalog.pg_index i \
-         WHERE i.indrelid = c.oid)::int8 + pg_catalog.pg_stat_get_tuples_fetched(c.oid) AS idx_tup_fetch, \
-        pg_catalog.pg_stat_get_tuples_inserted(c.oid) AS n_tup_ins, \
-        pg_catalog.pg_stat_get_tuples_updated(c.oid) AS n_tup_upd, \
-        pg_catalog.pg_stat_get_tuples_deleted(c.oid) AS n_tup_del, \
-        pg_catalog.pg_stat_get_tuples_hot_updated(c.oid) AS n_tup_hot_upd, \
-        pg_catalog.pg_stat_get_live_tuples(c.oid) AS n_live_tup, \
-        pg_catalog.pg_stat_get_dead_tuples(c.oid) AS n_dead_tup, \
-        pg_catalog.pg_stat_get_mod_since_analyze(c.oid) AS n_mod_since_analyze, \
-        pg_catalog.pg_stat_get_ins_since_vacuum(c.oid) AS n_ins_since_vacuum, \
-        pg_catalog.pg_stat_get_last_vacuum_time(c.oid) AS last_vacuum, \
-        pg_catalog.pg_stat_get_last_autovacuum_time(c.oid) AS last_autovacuum, \
-        pg_catalog.pg_stat_get_last_analyze_time(c.oid) AS last_analyze, \
-        pg_catalog.pg_stat_get_last_autoanalyze_time(c.oid) AS last_autoanalyze, \
-        pg_catalog.pg_stat_get_vacuum_count(c.oid) AS vacuum_count, \
-        pg_catalog.pg_stat_get_autovacuum_count(c.oid) AS autovacuum_count, \
-        pg_catalog.pg_stat_get_analyze_count(c.oid) AS analyze_count, \
-        pg_catalog.pg_stat_get_autoanalyze_count(c.oid) AS autoanalyze_count \
-        FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-        WHERE c.relkind IN ('r', 't', 'm', 'p') \
-        AND n.nspname NOT IN ('pg_catalog', 'information_schema')";
-    "pg_catalog"."pg_stat_sys_tables" = 0: "SELECT c.oid AS relid, n.nspname AS schemaname, c.relname, \
-        pg_catalog.pg_stat_get_numscans(c.oid) AS seq_scan, \
-        pg_catalog.pg_stat_get_tuples_returned(c.oid) AS seq_tup_read, \
-        (SELECT sum(pg_catalog.pg_stat_get_numscans(i.indexrelid)) FROM pg_catalog.pg_index i \
-         WHERE i.indrelid = c.oid)::int8 AS idx_scan, \
-        (SELECT sum(pg_catalog.pg_stat_get_tuples_fetched(i.indexrelid)) FROM pg_catalog.pg_index i \
-         WHERE i.indrelid = c.oid)::int8 + pg_catalog.pg_stat_get_tuples_fetched(c.oid) AS idx_tup_fetch, \
-        pg_catalog.pg_stat_get_tuples_inserted(c.oid) AS n_tup_ins, \
-        pg_catalog.pg_stat_get_tuples_updated(c.oid) AS n_tup_upd, \
-        pg_catalog.pg_stat_get_tuples_deleted(c.oid) AS n_tup_del, \
-        pg_catalog.pg_stat_get_tuples_hot_updated(c.oid) AS n_tup_hot_upd, \
-        pg_catalog.pg_stat_get_live_tuples(c.oid) AS n_live_tup, \
-        pg_catalog.pg_stat_get_dead_tuples(c.oid) AS n_dead_tup, \
-        pg_catalog.pg_stat_get_mod_since_analyze(c.oid) AS n_mod_since_analyze, \
-        pg_catalog.pg_stat_get_ins_since_vacuum(c.oid) AS n_ins_since_vacuum, \
-        pg_catalog.pg_stat_get_last_vacuum_time(c.oid) AS last_vacuum, \
-        pg_catalog.pg_stat_get_last_autovacuum_time(c.oid) AS last_autovacuum, \
-        pg_catalog.pg_stat_get_last_analyze_time(c.oid) AS last_analyze, \
-        pg_catalog.pg_stat_get_last_autoanalyze_time(c.oid) AS last_autoanalyze, \
-        pg_catalog.pg_stat_get_vacuum_count(c.oid) AS vacuum_count, \
-        pg_catalog.pg_stat_get_autovacuum_count(c.oid) AS autovacuum_count, \
-        pg_catalog.pg_stat_get_analyze_count(c.oid) AS analyze_count, \
-        pg_catalog.pg_stat_get_autoanalyze_count(c.oid) AS autoanalyze_count \
-        FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-        WHERE c.relkind IN ('r', 't', 'm', 'p') \
-        AND n.nspname IN ('pg_catalog', 'information_schema')";
+    "pg_catalog"."pg_stat_user_tables" = 0: "SELECT * FROM pg_catalog.pg_stat_all_tables \
+        WHERE schemaname NOT IN ('pg_catalog', 'information_schema') AND schemaname !~ '^pg_toast'";
+    "pg_catalog"."pg_stat_sys_tables" = 0: "SELECT * FROM pg_catalog.pg_stat_all_tables \
+        WHERE schemaname IN ('pg_catalog', 'information_schema') OR schemaname ~ '^pg_toast'";
     "pg_catalog"."pg_stat_activity" = 0: "SELECT 5::oid AS datid, pg_catalog.current_database() AS datname, \
         pg_catalog.pg_backend_pid() AS pid, NULL::int4 AS leader_pid, 10::oid AS usesysid, \
         current_user AS usename, NULL::text AS application_name, NULL::text AS client_addr, \
