@@ -71,7 +71,9 @@ def main():
     for text in inputs:
         if mode == "complete":
             os.write(fd, text.encode() + b"\t\t")
-            shown[text] = clean(read_until_quiet(fd))
+            # Generous: under a loaded CI machine the completion query may
+            # take a while, and a cut-off listing would differ.
+            shown[text] = clean(read_until_quiet(fd, quiet=1.5, limit=15.0))
             # Ctrl-U clears the line for the next input.
             os.write(fd, b"\x15")
             read_until_quiet(fd, quiet=0.2)
