@@ -81,7 +81,7 @@ def main():
             os.write(fd, text.encode() + b" \\watch 0.2\n")
             time.sleep(1.0)
             os.write(fd, b"\x03")
-            shown[text] = clean(read_until_quiet(fd))
+            shown[text] = clean(read_until_quiet(fd, quiet=1.5, limit=15.0))
         else:
             sys.exit(f"unknown mode {mode}")
     os.write(fd, b"\\q\n")
