@@ -824,6 +824,7 @@ impl<'a> ScanModel<'a> {
         let estimator = Estimator {
             table: self.table,
             stats: &self.estimates.stats,
+            tuples: self.size.tuples,
         };
         let terms: Vec<Expr> = self.terms.iter().map(|t| (*t).clone()).collect();
         (estimator.clause(&Expr::And(terms)) * self.size.tuples)
@@ -844,6 +845,7 @@ impl<'a> ScanModel<'a> {
         let estimator = Estimator {
             table: self.table,
             stats: &self.estimates.stats,
+            tuples: self.size.tuples,
         };
         let index_selectivity = estimator.clause(&Expr::And(index_terms.clone()));
         let leading = path

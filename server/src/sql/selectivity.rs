@@ -42,6 +42,10 @@ pub struct Estimator<'a> {
     pub table: &'a TableInfo,
     /// Its statistics.
     pub stats: &'a RelStatistics,
+    /// Its estimated row count: an equality on a column that is a unique
+    /// index's whole key keeps `1 / tuples` of the rows, as PostgreSQL's
+    /// `var_eq_const` assumes for a unique column.
+    pub tuples: f64,
 }
 
 /// One side of a range on a column: (operator, constant or None).
@@ -203,6 +207,7 @@ impl Estimator<'_> {
         }
         let stats = self.column(col);
         match op {
+            BinOp::Eq if self.unique(col) => 1.0 / self.tuples.max(1.0),
             BinOp::Eq => equality(stats, v, self.stats.reltuples),
             BinOp::NotEq => {
                 let null_frac = stats.map_or(0.0, |s| s.null_frac);
@@ -213,6 +218,14 @@ impl Estimator<'_> {
                 _ => DEFAULT_INEQ_SEL,
             },
         }
+    }
+
+    /// Whether `col` alone is the key of a unique index.
+    fn unique(&self, col: usize) -> bool {
+        self.table
+            .indexes
+            .iter()
+            .any(|i| i.unique && i.columns.as_slice() == [col])
     }
 
     fn column(&self, col: usize) -> Option<&ColumnStats> {
@@ -446,6 +459,7 @@ mod tests {
         let e = Estimator {
             table: &t,
             stats: &s,
+            tuples: 1000.0,
         };
         assert_eq!(e.clause(&cmp(BinOp::Eq, col(0), int(0))), 0.5);
         let rare = e.clause(&cmp(BinOp::Eq, int(7), col(0)));
@@ -461,6 +475,7 @@ mod tests {
         let e = Estimator {
             table: &t,
             stats: &s,
+            tuples: 1000.0,
         };
         // 0 is an MCV (0.5) and ≤ 250; the histogram part is 0.4 × 0.25.
         let le = e.clause(&cmp(BinOp::LtEq, col(0), int(250)));
@@ -486,6 +501,7 @@ mod tests {
         let e = Estimator {
             table: &t,
             stats: &s,
+            tuples: 1000.0,
         };
         let list = Expr::InList(col(0), vec![*int(0), *int(7)], false);
         assert!((e.clause(&list) - (0.5 + 0.0004)).abs() < 1e-12);
