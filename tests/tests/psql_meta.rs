@@ -195,6 +195,15 @@ fn tab_completion_offers_what_postgresql_offers() {
     ];
     let h = psql_tty(pair.heapgres.port, "complete", &inputs);
     let p = psql_tty(pair.postgres.port, "complete", &inputs);
+    // Not vacuous: psql really completed (two empty screens would agree).
+    let listed = h
+        .get("select * from cu")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default();
+    assert!(
+        listed.contains("customers"),
+        "no completion listing: {listed:?}"
+    );
     for input in inputs {
         assert_eq!(
             h.get(input),

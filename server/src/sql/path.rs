@@ -989,7 +989,7 @@ fn is_index_op(op: BinOp) -> bool {
 }
 
 /// `a op b` as `b op' a`.
-fn commute(op: BinOp) -> BinOp {
+pub(super) fn commute(op: BinOp) -> BinOp {
     match op {
         BinOp::Lt => BinOp::Gt,
         BinOp::LtEq => BinOp::GtEq,

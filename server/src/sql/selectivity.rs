@@ -24,6 +24,7 @@ use storage::datum::compare::cmp_values;
 
 use super::expr::Expr;
 use super::ops::BinOp;
+use super::path::commute;
 
 /// `DEFAULT_EQ_SEL`
 pub const DEFAULT_EQ_SEL: f64 = 0.005;
@@ -259,17 +260,6 @@ fn default_for(e: &Expr) -> f64 {
         Expr::Binary(BinOp::NotEq, ..) => 1.0 - DEFAULT_EQ_SEL,
         Expr::Binary(op, ..) if op.is_comparison() => DEFAULT_INEQ_SEL,
         _ => DEFAULT_BOOL_SEL,
-    }
-}
-
-/// `a op b` as `b op' a`.
-fn commute(op: BinOp) -> BinOp {
-    match op {
-        BinOp::Lt => BinOp::Gt,
-        BinOp::LtEq => BinOp::GtEq,
-        BinOp::Gt => BinOp::Lt,
-        BinOp::GtEq => BinOp::LtEq,
-        other => other,
     }
 }
 
