@@ -48,6 +48,10 @@ pub enum ServerError {
     Storage(#[from] storage::StorageError),
 }
 
+/// The stack of the threads statements run on: deep enough for nested
+/// views and subqueries at their limits (54001 past them).
+const SESSION_STACK_SIZE: usize = 16 << 20;
+
 fn io_err(what: impl std::fmt::Display, e: std::io::Error) -> ServerError {
     ServerError::Io(format!("{what}: {e}"))
 }
@@ -339,6 +343,7 @@ pub fn run(data_dir: &Path, overrides: &[(String, String)]) -> Result<(), Server
     }));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(SESSION_STACK_SIZE)
         .build()
         .map_err(|e| io_err("could not start the runtime", e))?;
     let result = runtime.block_on(listen(engine.clone(), settings, port));

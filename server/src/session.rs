@@ -21,12 +21,14 @@
 //! vacuum keeps what it may see.
 
 mod constraints;
+mod createas;
 mod explain;
 mod foreign_keys;
 mod indexcmds;
 mod tablecmds;
 #[path = "commands/vacuum.rs"]
 pub mod vacuum_cmd;
+mod viewcmds;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -900,7 +902,11 @@ impl Session {
                     .notify(&ident_name(channel), payload)?;
                 Ok(QueryResult::Command("NOTIFY".into()))
             }
-            S::Query(_) | S::Insert(_) | S::Update(_) | S::Delete(_) => self.run_dml(stmt, params),
+            S::Query(q) => match createas::into_clause(q) {
+                Some(into) => self.select_into(q, into, params),
+                None => self.run_dml(stmt, params),
+            },
+            S::Insert(_) | S::Update(_) | S::Delete(_) => self.run_dml(stmt, params),
             S::Copy {
                 source,
                 to,
@@ -921,7 +927,11 @@ impl Session {
                     )),
                 }
             }
-            S::CreateTable(ct) => self.create_table(ct),
+            S::CreateTable(ct) => match &ct.query {
+                Some(q) => self.create_table_as(ct, q, params),
+                None => self.create_table(ct),
+            },
+            S::CreateView(cv) => self.create_view(cv),
             S::CreateIndex(ci) => self.create_index(ci),
             S::AlterTable(at) => self.alter_table(at),
             S::Explain {
@@ -1791,9 +1801,6 @@ impl Session {
     }
 
     fn create_table(&mut self, ct: &ast::CreateTable) -> SqlResult<QueryResult> {
-        if ct.query.is_some() {
-            return Err(SqlError::unsupported("CREATE TABLE AS"));
-        }
         if ct.temporary {
             return Err(SqlError::unsupported("temporary tables"));
         }
@@ -2196,7 +2203,11 @@ impl Session {
                 for t in &targets {
                     self.foreign_key_dependents(t, &dropped, cascade)?;
                 }
+                let views = self.view_dependents(&targets, cascade)?;
                 let w = txn_writer(&self.txn, &wait)?;
+                for v in &views {
+                    engine.catalog.drop_table(v, &snap, &w, &mut self.pending)?;
+                }
                 for t in &targets {
                     for seq_oid in engine.catalog.owned_sequences(t.oid, &snap)? {
                         if let Some(seq) = self.sequence_by_oid(seq_oid, &snap)? {
@@ -2211,6 +2222,7 @@ impl Session {
                 Ok(QueryResult::Command("DROP TABLE".into()))
             }
             ast::ObjectType::Index => self.drop_indexes(names, if_exists),
+            ast::ObjectType::View => self.drop_views(names, if_exists, cascade),
             ast::ObjectType::Sequence => {
                 let (snap, wait) = self.ddl_prologue()?;
                 let engine = self.engine.clone();
@@ -2339,19 +2351,16 @@ impl Session {
         .table(schema, name)
     }
 
-    /// The relations DROP TABLE (`kind` 'r') or DROP SEQUENCE ('S') names,
-    /// locked AccessExclusive; missing ones are a NOTICE with IF EXISTS.
+    /// The relations DROP TABLE (`kind` 'r'), DROP SEQUENCE ('S') or
+    /// DROP VIEW ('v') names, locked AccessExclusive; missing ones are a
+    /// NOTICE with IF EXISTS.
     fn drop_targets(
         &mut self,
         names: &[ast::ObjectName],
         if_exists: bool,
         kind: char,
     ) -> SqlResult<Vec<Arc<TableInfo>>> {
-        let (what, other) = if kind == 'S' {
-            ("sequence", "TABLE")
-        } else {
-            ("table", "SEQUENCE")
-        };
+        let what = relkind_noun(kind);
         let mut targets = Vec::new();
         for n in names {
             let (schema, name) = schema_and_name(n)?;
@@ -2363,10 +2372,15 @@ impl Session {
                     ));
                 }
                 Some(t) if t.relkind != kind => {
-                    let other_what = if kind == 'S' { "table" } else { "sequence" };
+                    let other = relkind_noun(t.relkind);
+                    let article = if other == "index" { "an" } else { "a" };
                     return Err(
-                        SqlError::new("42809", format!("\"{name}\" is not a {what}"))
-                            .with_hint(format!("Use DROP {other} to remove a {other_what}.")),
+                        SqlError::new("42809", format!("\"{name}\" is not a {what}")).with_hint(
+                            format!(
+                                "Use DROP {} to remove {article} {other}.",
+                                other.to_uppercase()
+                            ),
+                        ),
                     );
                 }
                 Some(t) => targets.push(t),
@@ -2411,6 +2425,16 @@ fn bind_dml(binder: &mut Binder<'_>, stmt: &ast::Statement) -> SqlResult<Bound> 
 
 /// The writer for catalog changes of the current (sub)transaction, whose
 /// xid the DDL prologue assigned.
+/// What DROP calls a relation of kind `relkind`.
+fn relkind_noun(relkind: char) -> &'static str {
+    match relkind {
+        'S' => "sequence",
+        'v' => "view",
+        'i' => "index",
+        _ => "table",
+    }
+}
+
 fn txn_writer<'a>(txn: &'a TransactionState, wait: &'a LockWait) -> SqlResult<Writer<'a>> {
     let xid = txn
         .current_xid_if_any()
@@ -2571,6 +2595,7 @@ fn read_only_violation(kind: &StatementKind) -> Option<SqlError> {
             S::Query(q) if !q.locks.is_empty() => "SELECT FOR UPDATE".into(),
             S::Copy { to: false, .. } => "COPY FROM".into(),
             S::CreateTable(_) => "CREATE TABLE".into(),
+            S::CreateView(_) => "CREATE VIEW".into(),
             S::CreateIndex(_) => "CREATE INDEX".into(),
             S::AlterTable(_) => "ALTER TABLE".into(),
             S::Truncate(_) => "TRUNCATE TABLE".into(),

@@ -56,6 +56,7 @@ slt_files!(
     casts,
     check_constraints,
     conditional,
+    create_table_as,
     datetime,
     datetime_make,
     dml,
@@ -74,6 +75,7 @@ slt_files!(
     srf,
     strings,
     subqueries,
+    views,
     window
 );
 

@@ -26,6 +26,8 @@ mod aggregate;
 mod cte;
 mod from_function;
 mod grouping_sets;
+mod view;
+pub use view::{ViewQuery, view_column_type};
 mod window;
 
 /// Name lookups the binder needs from the catalog.
@@ -174,6 +176,10 @@ pub struct Binder<'a> {
     /// True while a system view's definition is bound: there a system
     /// table's name means the stored table, not the view widening it.
     raw_catalog: bool,
+    /// The user views enclosing what is being bound, outermost first.
+    view_stack: Vec<storage::types::Oid>,
+    /// While a view is being defined: what its query names.
+    view_log: Option<view::DefinitionLog>,
 }
 
 /// Quotes an identifier when PostgreSQL's `quote_ident` would.
@@ -532,6 +538,8 @@ impl<'a> Binder<'a> {
             windows: None,
             srfs: None,
             raw_catalog: false,
+            view_stack: Vec::new(),
+            view_log: None,
         }
     }
 
@@ -1018,9 +1026,15 @@ impl<'a> Binder<'a> {
                     return Ok((bound.plan, scope));
                 }
                 let table = self.lookup_table(name)?;
+                self.log_relation(table.oid);
                 let qual = alias
                     .as_ref()
                     .map_or(table.name.clone(), |a| ident_name(&a.name));
+                if table.relkind == 'v' {
+                    let bound = self.bind_view(&table)?;
+                    let scope = aliased_scope(&qual, &bound.columns, alias.as_ref());
+                    return Ok((bound.plan, scope));
+                }
                 let cols: Vec<(String, SqlType)> = table
                     .columns
                     .iter()
@@ -1322,6 +1336,7 @@ impl<'a> Binder<'a> {
             }
         }
 
+        self.log_wildcards(sel, &scope)?;
         let mut agg_state = None;
         let mut out_scope = scope.clone();
         if grouped {
@@ -2764,7 +2779,7 @@ impl<'a> Binder<'a> {
         let ast::TableObject::TableName(name) = &ins.table else {
             return Err(SqlError::unsupported("INSERT into a table function"));
         };
-        let table = self.lookup_table(name)?;
+        let table = self.dml_table(name, "insert into")?;
         let target_cols: Vec<usize> = if ins.columns.is_empty() {
             (0..table.columns.len()).collect()
         } else {
@@ -3047,7 +3062,7 @@ impl<'a> Binder<'a> {
         if up.from.is_some() || !up.table.joins.is_empty() {
             return Err(SqlError::unsupported("UPDATE ... FROM"));
         }
-        let (table, alias) = self.dml_target(&up.table.relation)?;
+        let (table, alias) = self.dml_target(&up.table.relation, "update")?;
         let mut scope = Self::table_scope(&table);
         if let Some(a) = alias {
             scope
@@ -3091,14 +3106,29 @@ impl<'a> Binder<'a> {
         })
     }
 
-    fn dml_target(&mut self, tf: &ast::TableFactor) -> SqlResult<(Arc<TableInfo>, Option<String>)> {
+    fn dml_target(
+        &mut self,
+        tf: &ast::TableFactor,
+        verb: &str,
+    ) -> SqlResult<(Arc<TableInfo>, Option<String>)> {
         match tf {
             ast::TableFactor::Table { name, alias, .. } => Ok((
-                self.lookup_table(name)?,
+                self.dml_table(name, verb)?,
                 alias.as_ref().map(|a| ident_name(&a.name)),
             )),
             other => Err(SqlError::unsupported(format!("DML target {other}"))),
         }
+    }
+
+    /// The table INSERT, UPDATE or DELETE (`verb`: "insert into",
+    /// "update", "delete from") writes: views are not automatically
+    /// updatable here.
+    fn dml_table(&self, name: &ast::ObjectName, verb: &str) -> SqlResult<Arc<TableInfo>> {
+        let table = self.lookup_table(name)?;
+        if table.relkind == 'v' {
+            return Err(view::view_write_error(&table, verb));
+        }
+        Ok(table)
     }
 
     fn bind_where(&mut self, sel: &Option<ast::Expr>, scope: &Scope) -> SqlResult<Option<Expr>> {
@@ -3128,7 +3158,7 @@ impl<'a> Binder<'a> {
         if !twj.joins.is_empty() {
             return Err(SqlError::unsupported("DELETE with joins"));
         }
-        let (table, alias) = self.dml_target(&twj.relation)?;
+        let (table, alias) = self.dml_target(&twj.relation, "delete from")?;
         let mut scope = Self::table_scope(&table);
         if let Some(a) = alias {
             scope

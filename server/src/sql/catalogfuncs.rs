@@ -11,6 +11,8 @@
 //! | `pg_get_expr(text, oid [, bool])`          | text    | a stored default's text (SQL value functions upper-cased) |
 //! | `pg_get_indexdef(oid [, int, bool])`       | text    | `CREATE [UNIQUE] INDEX ... USING btree (...)` (column `n` alone when `n > 0`) |
 //! | `pg_get_constraintdef(oid [, bool])`       | text    | `PRIMARY KEY (a, b)`, `UNIQUE (a)`, `CHECK ((a > 0))` |
+//! | `pg_get_viewdef(oid [, bool])`             | text    | the view's stored query (its `*`s expanded), not PostgreSQL's deparsed layout |
+//! | `pg_get_ruledef(oid [, bool])`             | text    | a view's `CREATE RULE "_RETURN" AS ON SELECT ... DO INSTEAD` over that query |
 //! | `pg_relation_size(regclass [, fork])`, `pg_table_size`, `pg_indexes_size`, `pg_total_relation_size` | bigint | file sizes in bytes |
 //! | `pg_size_pretty(bigint)`                   | text    | `8192 bytes`, `16 kB`, ... as PostgreSQL rounds |
 //! | `pg_encoding_to_char(int)`                 | name    | `UTF8` (the only encoding)                    |
@@ -59,6 +61,10 @@ pub enum CatalogFn {
     GetIndexDef,
     /// `pg_get_constraintdef(constraint [, pretty])`
     GetConstraintDef,
+    /// `pg_get_viewdef(view [, pretty])`
+    GetViewDef,
+    /// `pg_get_ruledef(rule [, pretty])`
+    GetRuleDef,
     /// `pg_relation_size(rel [, fork])`: one fork of one relation.
     RelationSize,
     /// `pg_table_size(rel)`: every fork of the relation.
@@ -97,7 +103,11 @@ pub enum CatalogFn {
 pub fn takes_regclass(name: &str) -> bool {
     matches!(
         name,
-        "pg_relation_size" | "pg_table_size" | "pg_indexes_size" | "pg_total_relation_size"
+        "pg_relation_size"
+            | "pg_table_size"
+            | "pg_indexes_size"
+            | "pg_total_relation_size"
+            | "pg_get_viewdef"
     )
 }
 
@@ -143,6 +153,7 @@ const NAMES: &[&str] = &[
     "pg_get_function_identity_arguments",
     "pg_get_statisticsobjdef_columns",
     "pg_get_viewdef",
+    "pg_get_ruledef",
     "pg_relation_is_publishable",
     "pg_function_is_visible",
     "has_table_privilege",
@@ -238,6 +249,8 @@ pub fn resolve(name: &str, args: Vec<Expr>) -> SqlResult<Option<Expr>> {
             &[TypeOid::OID, TypeOid::BOOL],
             TypeOid::TEXT,
         ),
+        "pg_get_viewdef" => (F::GetViewDef, &[TypeOid::OID, TypeOid::BOOL], TypeOid::TEXT),
+        "pg_get_ruledef" => (F::GetRuleDef, &[TypeOid::OID, TypeOid::BOOL], TypeOid::TEXT),
         "pg_relation_size" => (
             F::RelationSize,
             &[TypeOid::REGCLASS, TypeOid::TEXT],
@@ -275,13 +288,12 @@ pub fn resolve(name: &str, args: Vec<Expr>) -> SqlResult<Option<Expr>> {
             })?;
             return Ok(Some(Expr::Const(Datum::Null, t(TypeOid::TEXT))));
         }
-        // pg_proc lists no functions and there are no views, publications
-        // or extended statistics to describe.
+        // pg_proc lists no functions and there are no publications or
+        // extended statistics to describe.
         "pg_get_function_result"
         | "pg_get_function_arguments"
         | "pg_get_function_identity_arguments"
-        | "pg_get_statisticsobjdef_columns"
-        | "pg_get_viewdef" => {
+        | "pg_get_statisticsobjdef_columns" => {
             bad_arity(&[1, 2])?;
             return Ok(Some(Expr::Const(Datum::Null, t(TypeOid::TEXT))));
         }
@@ -313,7 +325,12 @@ pub fn resolve(name: &str, args: Vec<Expr>) -> SqlResult<Option<Expr>> {
     };
     let min = match f {
         F::GetExpr => 2,
-        F::GetIndexDef | F::GetConstraintDef | F::RelationSize | F::CurrentSetting => 1,
+        F::GetIndexDef
+        | F::GetConstraintDef
+        | F::GetViewDef
+        | F::GetRuleDef
+        | F::RelationSize
+        | F::CurrentSetting => 1,
         _ => arg_types.len(),
     };
     if n < min || n > arg_types.len() || (f == F::GetIndexDef && n == 2) {
@@ -418,6 +435,8 @@ pub fn call(
                 env,
             )?
             .map_or(Datum::Null, Datum::Text)),
+        CatalogFn::GetViewDef => Ok(cat.view_def(oid_arg(0)?)?.map_or(Datum::Null, Datum::Text)),
+        CatalogFn::GetRuleDef => Ok(cat.rule_def(oid_arg(0)?)?.map_or(Datum::Null, Datum::Text)),
         CatalogFn::RelationSize
         | CatalogFn::TableSize
         | CatalogFn::IndexesSize
@@ -848,6 +867,34 @@ impl Cat<'_> {
     }
 
     /// Sizes in bytes, as `dbsize.c` adds them up.
+    /// A view's query as `pg_get_viewdef` returns it: the stored text
+    /// (not PostgreSQL's deparsed layout), led by a space and ended by `;`
+    /// as PostgreSQL's is.
+    fn view_def(&self, view: Oid) -> SqlResult<Option<String>> {
+        let info = self.engine.catalog.table_by_oid(view, self.snap)?;
+        Ok(info
+            .and_then(|v| v.view_query.clone())
+            .map(|q| format!(" {q};")))
+    }
+
+    /// A view's `_RETURN` rule as `pg_get_ruledef` spells it.
+    fn rule_def(&self, rule: Oid) -> SqlResult<Option<String>> {
+        let catalog = &self.engine.catalog;
+        let Some(view) = catalog.rule_relation(rule, self.snap)? else {
+            return Ok(None);
+        };
+        let Some(info) = catalog.table_by_oid(view, self.snap)? else {
+            return Ok(None);
+        };
+        Ok(info.view_query.as_ref().map(|q| {
+            format!(
+                "CREATE RULE \"_RETURN\" AS\n    ON SELECT TO {}.{} DO INSTEAD  {q};",
+                quote_ident(&info.schema),
+                quote_ident(&info.name)
+            )
+        }))
+    }
+
     fn size(&self, f: CatalogFn, rel: Oid, fork: Option<ForkNumber>) -> SqlResult<Datum> {
         let Some(info) = self.engine.catalog.table_by_oid(rel, self.snap)? else {
             return Ok(Datum::Null);

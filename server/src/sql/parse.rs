@@ -316,6 +316,18 @@ pub fn parse_expr(text: &str) -> SqlResult<ast::Expr> {
     Ok(e)
 }
 
+/// Parses a stored query (a view's definition).
+pub fn parse_query(text: &str) -> SqlResult<ast::Query> {
+    let d = dialect();
+    let mut p = Parser::new(&d)
+        .try_with_sql(text)
+        .map_err(|e| parser_error(&e.to_string(), text, 0))?;
+    let q = p
+        .parse_query()
+        .map_err(|e| parser_error(&e.to_string(), text, 0))?;
+    Ok(*q)
+}
+
 /// Parses a type name (`regtype` input).
 pub fn parse_data_type(text: &str) -> SqlResult<ast::DataType> {
     let d = dialect();

@@ -398,6 +398,7 @@ pub(crate) fn tests_table() -> TableInfo {
             [storage::datum::SqlType::new(storage::datum::TypeOid::INT4); 2],
         ),
         relkind: 'r',
+        view_query: None,
         indexes: Vec::new(),
         checks: Vec::new(),
         foreign_keys: Vec::new(),

@@ -256,7 +256,8 @@ views! {
         FROM pg_catalog.pg_sequence s JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid \
         LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S'";
     "pg_catalog"."pg_views" = 0: "SELECT n.nspname AS schemaname, c.relname AS viewname, \
-        pg_catalog.pg_get_userbyid(c.relowner) AS viewowner, NULL::text AS definition \
+        pg_catalog.pg_get_userbyid(c.relowner) AS viewowner, \
+        pg_catalog.pg_get_viewdef(c.oid) AS definition \
         FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
         WHERE c.relkind = 'v'";
     "pg_catalog"."pg_matviews" = 0: "SELECT NULL::name AS schemaname, NULL::name AS matviewname, \
@@ -370,9 +371,6 @@ views! {
         NULL::oid AS tgconstraint, NULL::bool AS tgdeferrable, NULL::bool AS tginitdeferred, \
         NULL::int2 AS tgnargs, NULL::text AS tgattr, NULL::bytea AS tgargs, NULL::pg_node_tree AS tgqual, \
         NULL::name AS tgoldtable, NULL::name AS tgnewtable WHERE false";
-    "pg_catalog"."pg_rewrite" = 2618: "SELECT NULL::oid AS oid, NULL::name AS rulename, NULL::oid AS ev_class, \
-        NULL::\"char\" AS ev_type, NULL::\"char\" AS ev_enabled, NULL::bool AS is_instead, \
-        NULL::pg_node_tree AS ev_qual, NULL::pg_node_tree AS ev_action WHERE false";
     "information_schema"."schemata" = 0: "SELECT pg_catalog.current_database()::name AS catalog_name, \
         n.nspname AS schema_name, pg_catalog.pg_get_userbyid(n.nspowner) AS schema_owner, \
         NULL::name AS default_character_set_catalog, NULL::name AS default_character_set_schema, \
@@ -477,11 +475,14 @@ views! {
         JOIN pg_catalog.pg_namespace nr ON nr.oid = r.relnamespace \
         JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid \
         WHERE pg_catalog.strpos(c.keys, ',' || a.attnum::text || ',') > 0 AND r.relkind IN ('r', 'p')";
-    "information_schema"."views" = 0: "SELECT NULL::name AS table_catalog, NULL::name AS table_schema, \
-        NULL::name AS table_name, NULL::varchar AS view_definition, NULL::varchar AS check_option, \
-        NULL::varchar(3) AS is_updatable, NULL::varchar(3) AS is_insertable_into, \
-        NULL::varchar(3) AS is_trigger_updatable, NULL::varchar(3) AS is_trigger_deletable, \
-        NULL::varchar(3) AS is_trigger_insertable_into WHERE false";
+    "information_schema"."views" = 0: "SELECT pg_catalog.current_database()::name AS table_catalog, \
+        n.nspname AS table_schema, c.relname AS table_name, \
+        pg_catalog.pg_get_viewdef(c.oid)::varchar AS view_definition, 'NONE'::varchar AS check_option, \
+        'NO'::varchar(3) AS is_updatable, 'NO'::varchar(3) AS is_insertable_into, \
+        'NO'::varchar(3) AS is_trigger_updatable, 'NO'::varchar(3) AS is_trigger_deletable, \
+        'NO'::varchar(3) AS is_trigger_insertable_into \
+        FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+        WHERE c.relkind = 'v' AND n.nspname NOT IN ('pg_catalog', 'information_schema')";
 }
 
 #[cfg(test)]

@@ -220,6 +220,25 @@ pub const PG_DEPEND: SystemTable = SystemTable {
     ],
 };
 
+/// `pg_rewrite`: a view's `_RETURN` rule. `ev_action` holds the view's
+/// query as SQL text (PostgreSQL stores a node tree), its `*` already
+/// expanded to the columns it meant when the view was made; `ev_qual` is
+/// empty.
+pub const PG_REWRITE: SystemTable = SystemTable {
+    oid: Oid(2618),
+    name: "pg_rewrite",
+    columns: &[
+        ("oid", T::OID),
+        ("rulename", T::NAME),
+        ("ev_class", T::OID),
+        ("ev_type", T::CHAR),
+        ("ev_enabled", T::CHAR),
+        ("is_instead", T::BOOL),
+        ("ev_qual", T::TEXT),
+        ("ev_action", T::TEXT),
+    ],
+};
+
 /// Every system catalog, in bootstrap order.
 pub const SYSTEM_TABLES: &[&SystemTable] = &[
     &PG_NAMESPACE,
@@ -234,6 +253,7 @@ pub const SYSTEM_TABLES: &[&SystemTable] = &[
     &PG_INDEX,
     &PG_CONSTRAINT,
     &PG_STATISTIC,
+    &PG_REWRITE,
 ];
 
 /// `pg_catalog`'s OID.

@@ -36,6 +36,7 @@ pub mod reloptions;
 pub mod sequence;
 pub mod sequence_xlog;
 pub mod statistic;
+pub mod view;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -152,6 +153,8 @@ pub struct TableInfo {
     /// `pg_class.reloptions`: its storage parameters as stored
     /// (`name=value`), empty if none ([`reloptions`]).
     pub reloptions: Vec<String>,
+    /// A view's query (`relkind = 'v'`), as [`view`] stores it.
+    pub view_query: Option<String>,
 }
 
 /// Files to remove when a transaction ends, like PostgreSQL's pending
@@ -365,8 +368,24 @@ impl Catalog {
             .exists(class_rel, crate::types::ForkNumber::Main)
         {
             catalog.bootstrap()?;
+        } else {
+            catalog.create_missing_catalogs()?;
         }
         Ok(catalog)
+    }
+
+    /// Gives a data directory made before a system catalog existed that
+    /// catalog's (empty) file, so scans of it find no rows rather than
+    /// failing.
+    fn create_missing_catalogs(&self) -> Result<()> {
+        let smgr = self.heap.pool().smgr();
+        for t in SYSTEM_TABLES {
+            let rel = self.locator(t.oid);
+            if !smgr.exists(rel, crate::types::ForkNumber::Main) {
+                self.heap.create_relation(rel)?;
+            }
+        }
+        Ok(())
     }
 
     /// The database's OID.
@@ -584,10 +603,10 @@ impl Catalog {
             Datum::Oid(0),
             Datum::Oid(0),
             Datum::Oid(BOOTSTRAP_SUPERUSER.0),
-            Datum::Oid(if relkind == 'i' {
-                BTREE_AM.0
-            } else {
-                HEAP_AM.0
+            Datum::Oid(match relkind {
+                'i' => BTREE_AM.0,
+                'v' => 0,
+                _ => HEAP_AM.0,
             }),
             Datum::Oid(filenode.0),
             Datum::Oid(0),
@@ -601,13 +620,13 @@ impl Catalog {
             ch(relkind),
             Datum::Int2(natts),
             Datum::Int2(0),
-            Datum::Bool(false),
+            Datum::Bool(relkind == 'v'),
             Datum::Bool(false),
             Datum::Bool(false),
             Datum::Bool(false),
             Datum::Bool(false),
             Datum::Bool(true),
-            ch('d'),
+            ch(if relkind == 'v' { 'n' } else { 'd' }),
             Datum::Bool(false),
             Datum::Oid(0),
             Datum::Null,
@@ -827,7 +846,13 @@ impl Catalog {
         } else {
             (Vec::new(), Vec::new(), (Vec::new(), Vec::new()))
         };
+        let view_query = if relkind == 'v' {
+            self.view_query(rel_oid, snap)?
+        } else {
+            None
+        };
         let info = Arc::new(TableInfo {
+            view_query,
             oid: rel_oid,
             schema: ns_name.to_string(),
             name: name.to_string(),
@@ -919,10 +944,15 @@ impl Catalog {
             self.drop_constraint(fk.oid, snap, w)?;
         }
         self.drop_statistics(rel, snap, w)?;
+        if table.relkind == 'v' {
+            self.drop_view_rule(rel, snap, w)?;
+        }
         self.delete_rows(&PG_CLASS, snap, w, |row| oid(&row[0]) == rel)?;
         self.delete_rows(&PG_ATTRIBUTE, snap, w, |row| oid(&row[0]) == rel)?;
         self.delete_rows(&PG_ATTRDEF, snap, w, |row| oid(&row[1]) == rel)?;
-        pending.on_commit.push(table.locator);
+        if table.relkind != 'v' {
+            pending.on_commit.push(table.locator);
+        }
         Ok(())
     }
 
