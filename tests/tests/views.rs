@@ -26,6 +26,15 @@ async fn writes_through_views_fail_cleanly() {
         "0A000"
     );
     assert_eq!(sqlstate(&c, "update simple set b = 'z'").await, "0A000");
+    // The stored query names t.a: renames under a view are refused.
+    assert_eq!(
+        sqlstate(&c, "alter table t rename column a to aa").await,
+        "0A000"
+    );
+    assert_eq!(sqlstate(&c, "alter table t rename to t2").await, "0A000");
+    c.batch_execute("alter table t add column c int")
+        .await
+        .expect("adding a column is fine");
     // PostgreSQL cannot either, and says why.
     let err = c
         .batch_execute("delete from grouped")

@@ -161,6 +161,29 @@ impl Session {
         Ok(table)
     }
 
+    /// Views store their queries as text naming tables and columns, so
+    /// renaming what one reads would break it: 0A000 (PostgreSQL's views
+    /// follow the rename).
+    fn refuse_rename_under_views(
+        &self,
+        table: &TableInfo,
+        what: &str,
+        snap: &storage::txn::Snapshot,
+    ) -> SqlResult<()> {
+        if self
+            .engine
+            .catalog
+            .dependent_views(table.oid, snap)?
+            .is_empty()
+        {
+            return Ok(());
+        }
+        Err(SqlError::unsupported(format!(
+            "renaming {what}relation \"{}\" while views read it",
+            table.name
+        )))
+    }
+
     fn alter_column(&mut self, table: &TableInfo, change: &ColumnChange) -> SqlResult<()> {
         let snap = self.statement_snapshot();
         let wait = self.lock_wait();
@@ -186,6 +209,7 @@ impl Session {
             }
             ColumnChange::Rename { from, to } => {
                 let col = column(from)?;
+                self.refuse_rename_under_views(table, &format!("column \"{from}\" of "), &snap)?;
                 if table.columns.iter().any(|c| &c.name == to) {
                     return Err(SqlError::new(
                         "42701",
@@ -199,6 +223,7 @@ impl Session {
                 engine.catalog.rename_column(table, col, to, &snap, &w)?;
             }
             ColumnChange::RenameTable(to) => {
+                self.refuse_rename_under_views(table, "", &snap)?;
                 let ns = engine
                     .catalog
                     .namespace_oid(&table.schema, &snap)?
