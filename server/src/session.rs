@@ -25,6 +25,7 @@ mod createas;
 mod explain;
 mod foreign_keys;
 mod indexcmds;
+mod rewrite;
 mod tablecmds;
 #[path = "commands/vacuum.rs"]
 pub mod vacuum_cmd;
@@ -703,6 +704,32 @@ impl Session {
             self.txn_snapshot = None;
         }
         Ok(())
+    }
+
+    /// Runs `f` with an executor context that reads as `snap` sees and
+    /// writes nothing (ALTER TABLE's checks and rewrites, EXPLAIN
+    /// ANALYZE's run, with `instrument` counting what each node does).
+    fn with_reader<R>(
+        &self,
+        snap: &storage::txn::Snapshot,
+        instrument: Option<&exec::Instrumentation>,
+        f: impl FnOnce(&ExecCtx<'_>) -> SqlResult<R>,
+    ) -> SqlResult<R> {
+        let wait = self.lock_wait();
+        let cx = ExecCtx {
+            engine: &self.engine,
+            snapshot: snap,
+            params: &[],
+            env: &self.env,
+            settings: &self.settings,
+            writer: None,
+            serializable_conflicts: false,
+            subplan_cache: Default::default(),
+            instrument,
+            cancel: &self.cancel,
+            deadline: wait.statement_deadline,
+        };
+        f(&cx)
     }
 
     fn lock_wait(&self) -> LockWait {

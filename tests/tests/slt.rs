@@ -50,6 +50,7 @@ macro_rules! slt_files {
 slt_files!(
     aggregate,
     aggregates_more,
+    alter_column,
     alter_table,
     analytics,
     basics,

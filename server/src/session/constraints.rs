@@ -19,8 +19,8 @@ use super::{Lookup, Notice, Session, txn_writer};
 use crate::error::{SqlError, SqlResult};
 use crate::sql::bind::{Binder, ident_name};
 use crate::sql::constraint::{bind_check, choose_check_name};
-use crate::sql::exec::ExecCtx;
-use crate::sql::expr::{EvalCtx, Expr};
+
+use crate::sql::expr::Expr;
 
 /// A CHECK constraint of a CREATE TABLE or ALTER TABLE, before it exists.
 pub(super) struct CheckDef {
@@ -116,44 +116,31 @@ impl Session {
     }
 
     /// 23514 if a visible row of `table` makes `expr` false.
-    fn validate_check(&mut self, table: &TableInfo, name: &str, expr: &Expr) -> SqlResult<()> {
+    pub(super) fn validate_check(
+        &mut self,
+        table: &TableInfo,
+        name: &str,
+        expr: &Expr,
+    ) -> SqlResult<()> {
         let snap = self.statement_snapshot();
-        let wait = self.lock_wait();
-        let cancel = self.cancel.clone();
-        let cx = ExecCtx {
-            engine: &self.engine,
-            snapshot: &snap,
-            params: &[],
-            env: &self.env,
-            settings: &self.settings,
-            writer: None,
-            serializable_conflicts: false,
-            subplan_cache: Default::default(),
-            instrument: None,
-            cancel: &cancel,
-            deadline: wait.statement_deadline,
-        };
-        let ecx = EvalCtx {
-            params: &[],
-            env: &self.env,
-            runner: &cx,
-            outer: &[],
-        };
-        let mut scan = self.engine.heap.scan(table.locator, (*snap).clone())?;
-        let mut row = Vec::with_capacity(table.columns.len());
-        while let Some((_, tuple)) = scan.next_tuple()? {
-            storage::heap::tuple::deform_tuple(&table.desc, tuple, &mut row)?;
-            if let Datum::Bool(false) = expr.eval(&row, &ecx)? {
-                return Err(SqlError::new(
-                    "23514",
-                    format!(
-                        "check constraint \"{name}\" of relation \"{}\" is violated by some row",
-                        table.name
-                    ),
-                ));
+        self.with_reader(&snap, None, |cx| {
+            let ecx = cx.eval_ctx(&[]);
+            let mut scan = cx.engine.heap.scan(table.locator, (*snap).clone())?;
+            let mut row = Vec::with_capacity(table.columns.len());
+            while let Some((_, tuple)) = scan.next_tuple()? {
+                storage::heap::tuple::deform_tuple(&table.desc, tuple, &mut row)?;
+                if let Datum::Bool(false) = expr.eval(&row, &ecx)? {
+                    return Err(SqlError::new(
+                        "23514",
+                        format!(
+                            "check constraint \"{name}\" of relation \"{}\" is violated by some row",
+                            table.name
+                        ),
+                    ));
+                }
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// `ALTER TABLE ... DROP CONSTRAINT [IF EXISTS] name`.

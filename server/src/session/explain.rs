@@ -19,7 +19,7 @@ use storage::datum::{Datum, SqlType, TypeOid};
 use super::{Bound, Lookup, QueryResult, Session, bind_dml};
 use crate::error::{SqlError, SqlResult};
 use crate::sql::bind::Binder;
-use crate::sql::exec::{ExecCtx, NodeStats};
+use crate::sql::exec::NodeStats;
 use crate::sql::explain::{Actual, ExplainOptions, Explainer};
 
 /// An option's boolean argument: absent means true, as in PostgreSQL.
@@ -181,27 +181,13 @@ impl Session {
         plan: &crate::sql::plan::Plan,
     ) -> SqlResult<(HashMap<usize, NodeStats>, std::time::Duration)> {
         let snap = self.statement_snapshot();
-        let wait = self.lock_wait();
-        let cancel = self.cancel.clone();
         let counts = crate::sql::exec::Instrumentation::default();
         let started = std::time::Instant::now();
-        {
-            let cx = ExecCtx {
-                engine: &self.engine,
-                snapshot: &snap,
-                params: &[],
-                env: &self.env,
-                settings: &self.settings,
-                writer: None,
-                serializable_conflicts: false,
-                subplan_cache: Default::default(),
-                instrument: Some(&counts),
-                cancel: &cancel,
-                deadline: wait.statement_deadline,
-            };
-            let mut it = crate::sql::exec::open(plan, &cx)?;
-            while it.next(&cx, &[])?.is_some() {}
-        }
+        self.with_reader(&snap, Some(&counts), |cx| {
+            let mut it = crate::sql::exec::open(plan, cx)?;
+            while it.next(cx, &[])?.is_some() {}
+            Ok(())
+        })?;
         Ok((counts.into_inner(), started.elapsed()))
     }
 }

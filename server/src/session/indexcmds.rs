@@ -723,7 +723,7 @@ fn column_position(table: &TableInfo, name: &str) -> SqlResult<usize> {
 
 /// A UNIQUE index build that met two live equal keys, worded as
 /// PostgreSQL words it.
-fn duplicate_in_build(
+pub(super) fn duplicate_in_build(
     e: storage::error::StorageError,
     table: &TableInfo,
     index: &IndexInfo,

@@ -35,6 +35,16 @@ pub(super) enum ColumnChange {
     RenameTable(String),
     SetNotNull(String, bool),
     SetDefault(String, Option<Box<ast::Expr>>),
+    SetType {
+        column: String,
+        data_type: Box<ast::DataType>,
+        using: Option<Box<ast::Expr>>,
+    },
+    Drop {
+        column: String,
+        if_exists: bool,
+        cascade: bool,
+    },
 }
 
 impl ColumnChange {
@@ -64,6 +74,21 @@ impl ColumnChange {
                 let name = crate::sql::bind::schema_and_name(n)?.1;
                 ColumnChange::RenameTable(name)
             }
+            ast::AlterTableOperation::DropColumn {
+                column_names,
+                if_exists,
+                drop_behavior,
+                ..
+            } => {
+                let [column] = column_names.as_slice() else {
+                    return Err(SqlError::syntax("syntax error at or near \",\""));
+                };
+                ColumnChange::Drop {
+                    column: ident_name(column),
+                    if_exists: *if_exists,
+                    cascade: matches!(drop_behavior, Some(ast::DropBehavior::Cascade)),
+                }
+            }
             ast::AlterTableOperation::AlterColumn { column_name, op } => {
                 let col = ident_name(column_name);
                 match op {
@@ -73,6 +98,13 @@ impl ColumnChange {
                         ColumnChange::SetDefault(col, Some(Box::new(value.clone())))
                     }
                     Op::DropDefault => ColumnChange::SetDefault(col, None),
+                    Op::SetDataType {
+                        data_type, using, ..
+                    } => ColumnChange::SetType {
+                        column: col,
+                        data_type: Box::new(data_type.clone()),
+                        using: using.clone().map(Box::new),
+                    },
                     other => {
                         return Err(SqlError::unsupported(format!(
                             "ALTER TABLE ... ALTER COLUMN ... {other}"
@@ -260,6 +292,19 @@ impl Session {
                     .catalog
                     .set_not_null(table, col, *not_null, &snap, &w)?;
             }
+            ColumnChange::SetType {
+                column: name,
+                data_type,
+                using,
+            } => {
+                let col = column(name)?;
+                return self.alter_column_type(table, col, data_type, using.as_deref());
+            }
+            ColumnChange::Drop {
+                column,
+                if_exists,
+                cascade,
+            } => return self.drop_column(table, column, *if_exists, *cascade),
             ColumnChange::SetDefault(name, default) => {
                 let col = column(name)?;
                 let text = match default {

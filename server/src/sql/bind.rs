@@ -292,8 +292,15 @@ pub fn coerce(e: Expr, to: SqlType, context: CastContext) -> SqlResult<Expr> {
         }
         _ => {}
     }
+    let length_limited = matches!(to.oid, TypeOid::VARCHAR | TypeOid::BPCHAR) && to.typmod >= 4;
     match cast_context(from.oid, to.oid) {
+        Some(c) if c >= context && context != CastContext::Explicit && length_limited => {
+            Ok(Expr::AssignCast(Box::new(e), to))
+        }
         Some(c) if c >= context => Ok(Expr::Cast(Box::new(e), to)),
+        _ if from.oid == to.oid && context != CastContext::Explicit && length_limited => {
+            Ok(Expr::AssignCast(Box::new(e), to))
+        }
         _ if from.oid == to.oid => Ok(Expr::Cast(Box::new(e), to)),
         _ => Err(SqlError::new(
             if context == CastContext::Explicit {
@@ -3777,6 +3784,7 @@ fn map_columns(e: Expr, f: &dyn Fn(usize) -> usize) -> Expr {
         Expr::Neg(a) => Expr::Neg(m(a)),
         Expr::Not(a) => Expr::Not(m(a)),
         Expr::Cast(a, t) => Expr::Cast(m(a), t),
+        Expr::AssignCast(a, t) => Expr::AssignCast(m(a), t),
         Expr::IsNull(a, n) => Expr::IsNull(m(a), n),
         Expr::IsBool(a, w, n) => Expr::IsBool(m(a), w, n),
         Expr::IsDistinct(a, b, n) => Expr::IsDistinct(m(a), m(b), n),

@@ -963,7 +963,9 @@ impl<'a> Explainer<'a> {
                 if *negated { "NOT " } else { "" },
                 self.operand(r, names)
             ),
-            Expr::Cast(x, t) => format!("({})::{}", self.operand(x, names), t.oid.sql_name()),
+            Expr::Cast(x, t) | Expr::AssignCast(x, t) => {
+                format!("({})::{}", self.operand(x, names), t.oid.sql_name())
+            }
             Expr::Func(f, args, _) => {
                 let a: Vec<String> = args.iter().map(|x| self.operand(x, names)).collect();
                 format!("{}({})", format!("{f:?}").to_lowercase(), a.join(", "))

@@ -64,8 +64,12 @@ pub enum Expr {
         /// The result type.
         typ: SqlType,
     },
-    /// A type conversion.
+    /// A type conversion (as an explicit cast: a too-long string is cut
+    /// to a `varchar(n)` / `char(n)` target).
     Cast(Box<Expr>, SqlType),
+    /// An assignment cast to a length-limited string type: a too-long
+    /// value is an error (22001) unless the excess is spaces.
+    AssignCast(Box<Expr>, SqlType),
     /// A built-in function call.
     Func(Builtin, Vec<Expr>, SqlType),
     /// `x [NOT] IN (list)`.
@@ -255,6 +259,7 @@ impl Expr {
             | Expr::Param(_, t)
             | Expr::Binary(_, _, _, t)
             | Expr::Cast(_, t)
+            | Expr::AssignCast(_, t)
             | Expr::Func(_, _, t)
             | Expr::ArrayCons(_, t)
             | Expr::Subscript(_, _, t)
@@ -394,6 +399,10 @@ impl Expr {
                 let v = e.eval(row, ctx)?;
                 cast_value(v, e.typ(), *t, true, &ctx.env.output)
             }
+            Expr::AssignCast(e, t) => {
+                let v = e.eval(row, ctx)?;
+                cast_value(v, e.typ(), *t, false, &ctx.env.output)
+            }
             Expr::Func(f, args, _) => call_builtin(*f, args, row, ctx),
             Expr::InList(e, list, negated) => {
                 let v = e.eval(row, ctx)?;
@@ -480,7 +489,8 @@ impl Expr {
             | Expr::Not(e)
             | Expr::IsNull(e, _)
             | Expr::IsBool(e, _, _)
-            | Expr::Cast(e, _) => e.walk(f),
+            | Expr::Cast(e, _)
+            | Expr::AssignCast(e, _) => e.walk(f),
             Expr::And(v) | Expr::Or(v) | Expr::Func(_, v, _) | Expr::ArrayCons(v, _) => {
                 v.iter().for_each(|e| e.walk(f))
             }

@@ -424,7 +424,8 @@ fn shift_columns(e: &mut Expr, delta: usize) {
         | Expr::Not(x)
         | Expr::IsNull(x, _)
         | Expr::IsBool(x, _, _)
-        | Expr::Cast(x, _) => shift_columns(x, delta),
+        | Expr::Cast(x, _)
+        | Expr::AssignCast(x, _) => shift_columns(x, delta),
         Expr::And(v) | Expr::Or(v) | Expr::Func(_, v, _) => {
             v.iter_mut().for_each(|x| shift_columns(x, delta))
         }
@@ -1042,6 +1043,7 @@ fn expr_type(e: &Expr) -> Option<SqlType> {
         | Expr::Param(_, t)
         | Expr::Outer { typ: t, .. }
         | Expr::Cast(_, t)
+        | Expr::AssignCast(_, t)
         | Expr::Binary(_, _, _, t)
         | Expr::ArrayCons(_, t)
         | Expr::Func(_, _, t) => Some(*t),
@@ -1055,7 +1057,7 @@ fn expr_type(e: &Expr) -> Option<SqlType> {
 fn is_pseudo_constant(e: &Expr) -> bool {
     match e {
         Expr::Const(..) | Expr::Param(..) | Expr::Outer { .. } => true,
-        Expr::Cast(x, _) | Expr::Neg(x) => is_pseudo_constant(x),
+        Expr::Cast(x, _) | Expr::AssignCast(x, _) | Expr::Neg(x) => is_pseudo_constant(x),
         Expr::Binary(op, l, r, _) => {
             !op.is_comparison() && is_pseudo_constant(l) && is_pseudo_constant(r)
         }

@@ -1,6 +1,7 @@
-//! ALTER TABLE's catalog changes: adding a column, renaming a table or a
-//! column, setting or dropping a column's default and NOT NULL, setting
-//! and resetting storage parameters ([`super::reloptions`]).
+//! ALTER TABLE's catalog changes: adding, dropping and retyping a column,
+//! renaming a table or a column, setting or dropping a column's default and
+//! NOT NULL, setting and resetting storage parameters
+//! ([`super::reloptions`]).
 //!
 //! Each change is an MVCC update of the rows concerned (`pg_class`,
 //! `pg_attribute`, `pg_attrdef`) under the caller's transaction, which
@@ -10,6 +11,14 @@
 //! it existed have fewer attributes and read it as NULL
 //! ([`crate::heap::tuple::deform_tuple`]), so adding a column without a
 //! default rewrites nothing.
+//!
+//! Attribute numbers stay dense (PostgreSQL keeps a dropped column's
+//! number and marks it `attisdropped`; here the SQL layer rewrites the
+//! table without the column): dropping column `k` renumbers the columns
+//! after it, and with them every catalog row naming them by number
+//! (`pg_attrdef.adnum`, `pg_index.indkey`, `pg_constraint.conkey` and
+//! `confkey`, `pg_depend.refobjsubid`); the caller first drops what named
+//! column `k` itself. Its statistics go too (ANALYZE makes new ones).
 
 use crate::datum::{Array, Datum};
 use crate::error::{Result, StorageError};
@@ -17,7 +26,9 @@ use crate::heap::heapam::{ModifyResult, Writer};
 use crate::heap::tuple::form_tuple;
 use crate::txn::Snapshot;
 
-use super::defs::{PG_ATTRDEF, PG_ATTRIBUTE, PG_CLASS, SystemTable};
+use super::defs::{
+    PG_ATTRDEF, PG_ATTRIBUTE, PG_CLASS, PG_CONSTRAINT, PG_DEPEND, PG_INDEX, SystemTable,
+};
 use super::reloptions::{RelOptionsChange, transform};
 use super::{Catalog, ColumnInfo, TableInfo, attribute_row, oid};
 
@@ -166,6 +177,105 @@ impl Catalog {
         })
     }
 
+    /// Gives column `col` (0-based) of `table` type `typ` (the caller
+    /// rewrites the rows).
+    pub fn set_column_type(
+        &self,
+        table: &TableInfo,
+        col: usize,
+        typ: crate::datum::SqlType,
+        snap: &Snapshot,
+        w: &Writer<'_>,
+    ) -> Result<()> {
+        let column = ColumnInfo {
+            typ,
+            ..table.columns[col].clone()
+        };
+        let attnum = col as i16 + 1;
+        let rel = table.oid;
+        self.update_attribute(table, col, snap, w, |row| {
+            *row = attribute_row(rel, attnum, &column);
+        })
+    }
+
+    /// Removes column `col` (0-based) of `table` from the catalog and
+    /// renumbers the columns after it (see the module comment). Indexes,
+    /// constraints and sequences naming the column must be gone already.
+    pub fn drop_column(
+        &self,
+        table: &TableInfo,
+        col: usize,
+        snap: &Snapshot,
+        w: &Writer<'_>,
+    ) -> Result<()> {
+        let rel = table.oid;
+        let k = col as i16 + 1;
+        let shift = |a: i16| if a > k { a - 1 } else { a };
+        let num = PG_ATTRIBUTE.col("attnum");
+        let int2_at = |row: &[Datum], c: usize| match row[c] {
+            Datum::Int2(a) => a,
+            _ => 0,
+        };
+        self.delete_rows(&PG_ATTRIBUTE, snap, w, |row| {
+            oid(&row[0]) == rel && int2_at(row, num) == k
+        })?;
+        self.update_rows(
+            &PG_ATTRIBUTE,
+            snap,
+            w,
+            |row| oid(&row[0]) == rel && int2_at(row, num) > k,
+            |row| row[num] = Datum::Int2(int2_at(row, num) - 1),
+        )?;
+        self.delete_rows(&PG_ATTRDEF, snap, w, |row| {
+            oid(&row[1]) == rel && int2_at(row, 2) == k
+        })?;
+        self.update_rows(
+            &PG_ATTRDEF,
+            snap,
+            w,
+            |row| oid(&row[1]) == rel && int2_at(row, 2) > k,
+            |row| row[2] = Datum::Int2(int2_at(row, 2) - 1),
+        )?;
+        let indkey = PG_INDEX.col("indkey");
+        self.update_rows(
+            &PG_INDEX,
+            snap,
+            w,
+            |row| oid(&row[1]) == rel,
+            |row| row[indkey] = Datum::Text(map_numbers(text_at(row, indkey), " ", shift)),
+        )?;
+        for (rel_col, key_col) in [("conrelid", "conkey"), ("confrelid", "confkey")] {
+            let (rc, kc) = (PG_CONSTRAINT.col(rel_col), PG_CONSTRAINT.col(key_col));
+            self.update_rows(
+                &PG_CONSTRAINT,
+                snap,
+                w,
+                |row| oid(&row[rc]) == rel && matches!(row[kc], Datum::Text(_)),
+                |row| {
+                    let list = text_at(row, kc);
+                    let inner =
+                        map_numbers(list.trim_matches(|c| c == '{' || c == '}'), ",", shift);
+                    row[kc] = Datum::Text(format!("{{{inner}}}"));
+                },
+            )?;
+        }
+        self.update_rows(
+            &PG_DEPEND,
+            snap,
+            w,
+            |row| oid(&row[3]) == PG_CLASS.oid && oid(&row[4]) == rel,
+            |row| {
+                if let Datum::Int4(a) = row[5] {
+                    row[5] = Datum::Int4(i32::from(shift(a as i16)));
+                }
+            },
+        )?;
+        self.drop_statistics(rel, snap, w)?;
+        let natts = PG_CLASS.col("relnatts");
+        let count = (table.columns.len() as i16).saturating_sub(1);
+        self.update_class_row(rel, snap, w, |row| row[natts] = Datum::Int2(count))
+    }
+
     /// Rewrites every visible row of `sys` for which `matches` holds with
     /// `change` applied; returns how many.
     fn update_rows(
@@ -200,4 +310,20 @@ impl Catalog {
         }
         Ok(targets.len())
     }
+}
+
+fn text_at(row: &[Datum], col: usize) -> &str {
+    match &row[col] {
+        Datum::Text(t) => t,
+        _ => "",
+    }
+}
+
+/// `list` (numbers separated by `sep`) with `f` applied to each number.
+fn map_numbers(list: &str, sep: &str, f: impl Fn(i16) -> i16) -> String {
+    list.split(sep)
+        .filter_map(|n| n.trim().parse::<i16>().ok())
+        .map(|n| f(n).to_string())
+        .collect::<Vec<_>>()
+        .join(sep)
 }

@@ -216,6 +216,27 @@ impl Catalog {
         Ok(())
     }
 
+    /// The sequence owned by column `attnum` of `table` (a serial column's;
+    /// dropped with the column).
+    pub fn owned_sequences_of_column(
+        &self,
+        table: Oid,
+        attnum: i16,
+        snap: &Snapshot,
+    ) -> Result<Vec<Oid>> {
+        let mut out = Vec::new();
+        self.scan_table(&PG_DEPEND, snap, |_, row| {
+            if oid(&row[4]) == table
+                && matches!(row[5], Datum::Int4(a) if a == i32::from(attnum))
+                && matches!(&row[6], Datum::Text(t) if t == "a")
+            {
+                out.push(oid(&row[1]));
+            }
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
     /// The sequences owned by `table` (dropped with it).
     pub fn owned_sequences(&self, table: Oid, snap: &Snapshot) -> Result<Vec<Oid>> {
         let mut out = Vec::new();

@@ -121,7 +121,7 @@ impl Catalog {
     }
 
     /// Deletes every `pg_statistic` row of `rel` under `w`.
-    pub(crate) fn drop_statistics(&self, rel: Oid, snap: &Snapshot, w: &Writer<'_>) -> Result<()> {
+    pub fn drop_statistics(&self, rel: Oid, snap: &Snapshot, w: &Writer<'_>) -> Result<()> {
         self.delete_rows(&PG_STATISTIC, snap, w, |row| oid(&row[0]) == rel)?;
         Ok(())
     }
