@@ -27,6 +27,7 @@ mod foreign_keys;
 mod indexcmds;
 mod rewrite;
 mod tablecmds;
+mod temptables;
 #[path = "commands/vacuum.rs"]
 pub mod vacuum_cmd;
 mod viewcmds;
@@ -249,6 +250,8 @@ pub struct Session {
     catalog_changed: bool,
     /// Open savepoints: name and what NOTIFY/LISTEN had queued when it was set.
     savepoints: Vec<(String, (usize, usize))>,
+    /// The ON COMMIT actions of temporary tables ([`temptables`]).
+    on_commit: Vec<(Oid, temptables::OnCommitAction)>,
     env: SessionEnv,
     cancel: Arc<AtomicBool>,
     notices: Vec<Notice>,
@@ -301,6 +304,7 @@ impl Session {
             pending: PendingFiles::default(),
             catalog_changed: false,
             savepoints: Vec::new(),
+            on_commit: Vec::new(),
             env: SessionEnv {
                 output: Default::default(),
                 user: user.to_string(),
@@ -310,6 +314,7 @@ impl Session {
                 stmt_start: now,
                 current_schema: "public".into(),
                 search_path: vec!["public".into()],
+                temp_schema: None,
                 currvals: Default::default(),
                 lastval: Default::default(),
                 work_mem: work_mem_bytes(settings.get_int("work_mem")),
@@ -639,6 +644,7 @@ impl Session {
         {
             tracing::warn!("rolling back the transaction of a closed session failed: {e}");
         }
+        self.drop_temp_tables();
     }
 
     fn fail_block(&mut self) {
@@ -771,6 +777,10 @@ impl Session {
     }
 
     fn commit_transaction(&mut self) -> SqlResult<()> {
+        if let Err(e) = self.run_on_commit_actions() {
+            let _ = self.abort_transaction();
+            return Err(e);
+        }
         let engine = self.engine.clone();
         if self.catalog_changed {
             engine.catalog.invalidate();
@@ -797,6 +807,7 @@ impl Session {
         let engine = self.engine.clone();
         let pending = std::mem::take(&mut self.pending);
         self.env.notify.take();
+        self.forget_aborted_temp_tables();
         let r = self.txn.abort_with(&engine.txns, &pending.on_abort);
         self.end_transaction();
         r.map_err(Into::into)
@@ -1828,9 +1839,7 @@ impl Session {
     }
 
     fn create_table(&mut self, ct: &ast::CreateTable) -> SqlResult<QueryResult> {
-        if ct.temporary {
-            return Err(SqlError::unsupported("temporary tables"));
-        }
+        check_on_commit(ct)?;
         let (schema, name) = schema_and_name(&ct.name)?;
         let options = match &ct.table_options {
             ast::CreateTableOptions::None => Vec::new(),
@@ -1976,7 +1985,7 @@ impl Session {
             ));
         }
         let (snap, wait) = self.ddl_prologue()?;
-        let (ns, ns_name) = self.target_namespace(schema.as_deref(), &snap)?;
+        let (ns, ns_name) = self.creation_namespace(schema.as_deref(), ct.temporary, &snap)?;
         if ns_name == "pg_catalog" {
             return Err(SqlError::new(
                 "42501",
@@ -2028,6 +2037,10 @@ impl Session {
         let table_oid = engine
             .catalog
             .create_table(ns, &name, &columns, &w, &mut self.pending)?;
+        if ct.temporary {
+            self.register_temp_table(table_oid, ct.on_commit.as_ref())?;
+        }
+        let w = txn_writer(&self.txn, &wait)?;
         for (seq, idx) in owned {
             engine
                 .catalog
@@ -2452,6 +2465,17 @@ fn bind_dml(binder: &mut Binder<'_>, stmt: &ast::Statement) -> SqlResult<Bound> 
 
 /// The writer for catalog changes of the current (sub)transaction, whose
 /// xid the DDL prologue assigned.
+/// ON COMMIT belongs to temporary tables (42P16).
+fn check_on_commit(ct: &ast::CreateTable) -> SqlResult<()> {
+    if ct.on_commit.is_some() && !ct.temporary {
+        return Err(SqlError::new(
+            "42P16",
+            "ON COMMIT can only be used on temporary tables",
+        ));
+    }
+    Ok(())
+}
+
 /// What DROP calls a relation of kind `relkind`.
 fn relkind_noun(relkind: char) -> &'static str {
     match relkind {
@@ -2762,10 +2786,13 @@ impl CatalogLookup for Lookup<'_> {
         // The catalog snapshot: recent, with our own changes visible.
         let fresh = self.session.txn.snapshot(&self.session.engine.txns);
         let snap = &fresh;
+        let temp = self.session.env.temp_schema.clone();
         let schemas: Vec<String> = match schema {
+            Some("pg_temp") => temp.into_iter().collect(),
             Some(s) => vec![s.to_string()],
             None => {
-                let mut v = vec!["pg_catalog".to_string()];
+                let mut v: Vec<String> = temp.into_iter().collect();
+                v.push("pg_catalog".to_string());
                 v.extend(search_path(&self.session.settings, &self.session.env.user));
                 v
             }

@@ -38,9 +38,11 @@ async fn rewrites_survive_a_crash_and_uncommitted_ones_vanish() {
     )
     .await
     .expect("rewrite");
-    c.batch_execute("begin; alter table t drop column price; alter table t alter column qty type text")
-        .await
-        .expect("uncommitted rewrite");
+    c.batch_execute(
+        "begin; alter table t drop column price; alter table t alter column qty type text",
+    )
+    .await
+    .expect("uncommitted rewrite");
     drop(c);
     server.kill();
     server.start_again();
@@ -50,7 +52,11 @@ async fn rewrites_survive_a_crash_and_uncommitted_ones_vanish() {
         ["1|10|0.25", "2000|20000|500.00"]
     );
     assert_eq!(
-        rows(&c, "select pg_typeof(qty)::text, count(*), sum(qty) from t group by 1").await,
+        rows(
+            &c,
+            "select pg_typeof(qty)::text, count(*), sum(qty) from t group by 1"
+        )
+        .await,
         ["integer|2000|20010000"]
     );
     assert_eq!(

@@ -76,6 +76,7 @@ slt_files!(
     srf,
     strings,
     subqueries,
+    temp_tables,
     views,
     window
 );

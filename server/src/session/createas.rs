@@ -26,6 +26,8 @@ pub(super) struct CreateTableAs<'a> {
     pub if_not_exists: bool,
     /// False for `WITH NO DATA`.
     pub with_data: bool,
+    /// `CREATE TEMP TABLE ... AS`, with its ON COMMIT.
+    pub temporary: Option<Option<&'a ast::OnCommit>>,
 }
 
 impl Session {
@@ -45,6 +47,7 @@ impl Session {
                 "syntax error: CREATE TABLE AS takes column names only",
             ));
         }
+        super::check_on_commit(ct)?;
         if !ct.constraints.is_empty() || !matches!(ct.table_options, ast::CreateTableOptions::None)
         {
             return Err(SqlError::unsupported(
@@ -58,6 +61,7 @@ impl Session {
                 query,
                 if_not_exists: ct.if_not_exists,
                 with_data: ct.with_data.as_ref().is_none_or(|w| w.data),
+                temporary: ct.temporary.then_some(ct.on_commit.as_ref()),
             },
             params,
         )
@@ -71,8 +75,8 @@ impl Session {
         into: &ast::SelectInto,
         params: &[Datum],
     ) -> SqlResult<QueryResult> {
-        if into.temporary || into.unlogged {
-            return Err(SqlError::unsupported("SELECT INTO TEMPORARY or UNLOGGED"));
+        if into.unlogged {
+            return Err(SqlError::unsupported("SELECT INTO UNLOGGED"));
         }
         let [ast::Expr::Identifier(_) | ast::Expr::CompoundIdentifier(_)] = into.targets.as_slice()
         else {
@@ -94,6 +98,7 @@ impl Session {
                 query: &query,
                 if_not_exists: false,
                 with_data: true,
+                temporary: into.temporary.then_some(None),
             },
             params,
         )
@@ -107,7 +112,8 @@ impl Session {
         let (schema, name) = schema_and_name(ctas.name)?;
         let columns = self.bind_create_as_columns(ctas, params)?;
         let (snap, wait) = self.ddl_prologue()?;
-        let (ns, ns_name) = self.target_namespace(schema.as_deref(), &snap)?;
+        let (ns, ns_name) =
+            self.creation_namespace(schema.as_deref(), ctas.temporary.is_some(), &snap)?;
         if ns_name == "pg_catalog" {
             return Err(SqlError::new(
                 "42501",
@@ -134,9 +140,12 @@ impl Session {
             ));
         }
         let w = txn_writer(&self.txn, &wait)?;
-        engine
+        let table = engine
             .catalog
             .create_table(ns, &name, &columns, &w, &mut self.pending)?;
+        if let Some(on_commit) = ctas.temporary {
+            self.register_temp_table(table, on_commit)?;
+        }
         self.txn.command_counter_increment();
         if !ctas.with_data {
             return Ok(QueryResult::Command("SELECT 0".into()));

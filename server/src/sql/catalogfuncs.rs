@@ -627,7 +627,8 @@ impl Cat<'_> {
         if holders.is_empty() {
             return Ok(None);
         }
-        let mut path = vec!["pg_catalog"];
+        let mut path: Vec<&str> = env.temp_schema.iter().map(String::as_str).collect();
+        path.push("pg_catalog");
         path.extend(env.search_path.iter().map(String::as_str));
         for schema in path {
             let ns = self.engine.catalog.namespace_oid(schema, self.snap)?;

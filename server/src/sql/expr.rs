@@ -175,6 +175,9 @@ pub struct SessionEnv {
     /// The schemas of `search_path` (`$user` resolved), for visibility
     /// tests such as `pg_table_is_visible`.
     pub search_path: Vec<String>,
+    /// This session's temporary schema, once it has made one: relations
+    /// are looked up there first.
+    pub temp_schema: Option<String>,
     /// `currval` of each sequence this session used, by OID.
     pub currvals: std::cell::RefCell<std::collections::HashMap<u32, i64>>,
     /// `lastval()`.

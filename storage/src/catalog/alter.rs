@@ -177,6 +177,17 @@ impl Catalog {
         })
     }
 
+    /// Marks relation `rel` temporary (`relpersistence = 't'`).
+    pub fn set_temporary(
+        &self,
+        rel: crate::types::Oid,
+        snap: &Snapshot,
+        w: &Writer<'_>,
+    ) -> Result<()> {
+        let col = PG_CLASS.col("relpersistence");
+        self.update_class_row(rel, snap, w, |row| row[col] = Datum::Text("t".into()))
+    }
+
     /// Gives column `col` (0-based) of `table` type `typ` (the caller
     /// rewrites the rows).
     pub fn set_column_type(
