@@ -252,6 +252,7 @@ impl Session {
                 let opts = VacuumOptions {
                     wait: self.lock_wait(),
                     cost: manual_cost(&self.settings),
+                    pid: self.env.backend_pid,
                     ..Default::default()
                 };
                 let mut hooks = vacuum::btree_cleanups(&self.engine, t);
