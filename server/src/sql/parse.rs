@@ -253,6 +253,11 @@ fn parse_one(text: &str, offset: usize, words: &[String]) -> SqlResult<ParsedSta
             let text_to_parse = if first == "COPY" {
                 normalized = normalize_copy_options(text);
                 normalized.as_str()
+            } else if matches!(first, "CREATE" | "ALTER")
+                && let Some(n) = valueless_options_to_true(text)
+            {
+                normalized = n;
+                normalized.as_str()
             } else {
                 text
             };
@@ -302,6 +307,61 @@ fn normalize_copy_options(text: &str) -> String {
         }
     }
     out
+}
+
+/// PostgreSQL accepts a storage parameter without a value, meaning true
+/// (`CREATE TABLE t (a int) WITH (autovacuum_enabled)`, `ALTER TABLE t
+/// SET (autovacuum_enabled)`); sqlparser wants `name = value`. In each
+/// parenthesised list right after `WITH` or `SET`, an item that is a lone
+/// name gets ` = true`. `None` if there is no such item (the text is used
+/// as it is).
+fn valueless_options_to_true(text: &str) -> Option<String> {
+    let d = dialect();
+    let tokens = Tokenizer::new(&d, text).tokenize().ok()?;
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut changed = false;
+    // The keyword before the next token (whitespace skipped).
+    let mut after_with_or_set = false;
+    // Inside an option list: the depth of parentheses and the non-blank
+    // tokens of the current item, whether its only one is a name.
+    let mut depth = 0usize;
+    let (mut item_tokens, mut item_is_word) = (0usize, false);
+    for tok in tokens {
+        if matches!(tok, Token::Whitespace(_)) {
+            out.push_str(&tok.to_string());
+            continue;
+        }
+        if depth == 0 {
+            if after_with_or_set && tok == Token::LParen {
+                depth = 1;
+                (item_tokens, item_is_word) = (0, false);
+            }
+            after_with_or_set = matches!(&tok, Token::Word(w)
+                if matches!(w.keyword, Keyword::WITH | Keyword::SET));
+            out.push_str(&tok.to_string());
+            continue;
+        }
+        let ends_item = depth == 1 && matches!(tok, Token::Comma | Token::RParen);
+        if ends_item {
+            if item_tokens == 1 && item_is_word {
+                // Before the whitespace that preceded the delimiter, too.
+                let trimmed = out.trim_end().len();
+                out.insert_str(trimmed, " = true");
+                changed = true;
+            }
+            (item_tokens, item_is_word) = (0, false);
+        } else {
+            item_tokens += 1;
+            item_is_word = item_tokens == 1 && matches!(tok, Token::Word(_));
+        }
+        match tok {
+            Token::LParen => depth += 1,
+            Token::RParen => depth -= 1,
+            _ => {}
+        }
+        out.push_str(&tok.to_string());
+    }
+    changed.then_some(out)
 }
 
 /// Parses a standalone expression (column defaults are stored as text).
@@ -392,6 +452,27 @@ mod tests {
             s[2].kind,
             StatementKind::Utility(Utility::Checkpoint)
         ));
+    }
+
+    #[test]
+    fn a_valueless_storage_parameter_means_true() {
+        assert_eq!(
+            valueless_options_to_true(
+                "CREATE TABLE t (a int) WITH (autovacuum_enabled, fillfactor = 50)"
+            )
+            .as_deref(),
+            Some("CREATE TABLE t (a int) WITH (autovacuum_enabled = true, fillfactor = 50)")
+        );
+        assert_eq!(
+            valueless_options_to_true("alter table t set ( autovacuum_enabled )").as_deref(),
+            Some("alter table t set ( autovacuum_enabled = true )")
+        );
+        // Column lists and lists with values are left alone.
+        assert_eq!(
+            valueless_options_to_true("CREATE TABLE t (a int, b text) WITH (fillfactor = 5)"),
+            None
+        );
+        assert_eq!(valueless_options_to_true("CREATE TABLE t (a)"), None);
     }
 
     #[test]
