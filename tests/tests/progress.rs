@@ -30,6 +30,7 @@ struct Row {
     total: i64,
     scanned: i64,
     vacuumed: i64,
+    index_passes: i64,
     max_dead: i64,
     num_dead: i64,
 }
@@ -37,7 +38,7 @@ struct Row {
 async fn poll(c: &tokio_postgres::Client) -> Vec<Row> {
     c.query(
         "select pid, datname::text, relid, phase, heap_blks_total, heap_blks_scanned, \
-         heap_blks_vacuumed, max_dead_tuples, num_dead_tuples \
+         heap_blks_vacuumed, index_vacuum_count, max_dead_tuples, num_dead_tuples \
          from pg_stat_progress_vacuum",
         &[],
     )
@@ -52,8 +53,9 @@ async fn poll(c: &tokio_postgres::Client) -> Vec<Row> {
         total: r.get(4),
         scanned: r.get(5),
         vacuumed: r.get(6),
-        max_dead: r.get(7),
-        num_dead: r.get(8),
+        index_passes: r.get(7),
+        max_dead: r.get(8),
+        num_dead: r.get(9),
     })
     .collect()
 }
@@ -113,6 +115,7 @@ async fn a_running_vacuum_is_seen_from_another_session() {
     let started = Instant::now();
     let mut scanned_seen = Vec::new();
     let mut phases = BTreeSet::new();
+    let mut vacuumed_seen = Vec::new();
     while !running.is_finished() {
         assert!(started.elapsed() < Duration::from_secs(60), "vacuum hangs");
         for row in poll(&watcher).await {
@@ -126,6 +129,16 @@ async fn a_running_vacuum_is_seen_from_another_session() {
             assert!(row.scanned <= row.total, "{row:?}");
             assert!(row.vacuumed <= row.total, "{row:?}");
             assert!(row.num_dead <= row.max_dead, "{row:?}");
+            match row.phase.as_str() {
+                // Pass 1 collects the dead rows' TIDs for the index pass.
+                "scanning heap" => assert_eq!(row.index_passes, 0, "{row:?}"),
+                "vacuuming heap" => {
+                    assert_eq!(row.index_passes, 1, "{row:?}");
+                    assert_eq!(row.scanned, pages, "{row:?}");
+                    vacuumed_seen.push(row.vacuumed);
+                }
+                _ => {}
+            }
             if scanned_seen.last() != Some(&row.scanned) {
                 scanned_seen.push(row.scanned);
             }
@@ -142,7 +155,15 @@ async fn a_running_vacuum_is_seen_from_another_session() {
         scanned_seen.iter().filter(|&&s| s < pages).count() >= 2,
         "heap_blks_scanned was not seen growing: {scanned_seen:?}"
     );
-    assert!(phases.contains("scanning heap"), "{phases:?}");
+    // Pass 2 dirties every page again: slow enough to be seen too.
+    assert!(
+        phases.contains("scanning heap") && phases.contains("vacuuming heap"),
+        "{phases:?}"
+    );
+    assert!(
+        vacuumed_seen.windows(2).all(|w| w[0] <= w[1]),
+        "heap_blks_vacuumed went back: {vacuumed_seen:?}"
+    );
     assert!(
         poll(&watcher).await.is_empty(),
         "the row outlives the vacuum"
