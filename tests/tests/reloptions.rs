@@ -183,6 +183,12 @@ async fn bad_parameters_fail_like_postgresql() {
             "unrecognized parameter \"nosuch\"",
             None,
         ),
+        // Only CREATE TABLE accepts (and drops) `oids = false`.
+        (
+            "alter table t set (oids = false)",
+            "unrecognized parameter \"oids\"",
+            None,
+        ),
     ] {
         let e = c.batch_execute(sql).await.expect_err(sql);
         let db = e.as_db_error().expect("a server error");
@@ -246,6 +252,31 @@ async fn a_boolean_without_a_value_means_true() {
         reloptions(&c, "t").await.as_deref(),
         Some("{fillfactor=70,autovacuum_enabled=true}")
     );
+
+    // PostgreSQL 12+ still takes `WITH (oids = false)` and stores nothing.
+    c.batch_execute("create table w (a int) with (oids = off, fillfactor = 50)")
+        .await
+        .expect("oids off");
+    assert_eq!(
+        reloptions(&c, "w").await.as_deref(),
+        Some("{fillfactor=50}")
+    );
+    for (sql, code, message) in [
+        (
+            "create table x (a int) with (oids)",
+            "0A000",
+            "tables declared WITH OIDS are not supported",
+        ),
+        (
+            "create table x (a int) with (oids = maybe)",
+            "42601",
+            "oids requires a Boolean value",
+        ),
+    ] {
+        let e = c.batch_execute(sql).await.expect_err(sql);
+        let db = e.as_db_error().expect("a server error");
+        assert_eq!((db.code().code(), db.message()), (code, message), "{sql}");
+    }
 }
 
 /// `(autovacuum_count, autoanalyze_count, last_autovacuum is null)` of
