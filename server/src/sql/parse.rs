@@ -250,19 +250,32 @@ fn parse_one(text: &str, offset: usize, words: &[String]) -> SqlResult<ParsedSta
         _ => {
             let d = dialect();
             let normalized;
+            let mut inserted = Vec::new();
             let text_to_parse = if first == "COPY" {
                 normalized = normalize_copy_options(text);
                 normalized.as_str()
             } else if matches!(first, "CREATE" | "ALTER")
-                && let Some(n) = valueless_options_to_true(text)
+                && let Some((n, at)) = valueless_options_to_true(text)
             {
                 normalized = n;
+                inserted = at;
                 normalized.as_str()
             } else {
                 text
             };
-            let mut stmts = Parser::parse_sql(&d, text_to_parse)
-                .map_err(|e| parser_error(&e.to_string(), text, offset))?;
+            let mut stmts = Parser::parse_sql(&d, text_to_parse).map_err(|e| {
+                let mut err = parser_error(&e.to_string(), text_to_parse, offset);
+                // A position past an inserted ` = true` moves back over it.
+                err.position = err.position.map(|p| {
+                    let local = p - 1 - offset;
+                    let shift: usize = inserted
+                        .iter()
+                        .map(|&at| local.saturating_sub(at).min(TRUE_SUFFIX.len()))
+                        .sum();
+                    p - shift
+                });
+                err
+            })?;
             if stmts.len() != 1 {
                 return Err(SqlError::syntax("syntax error at or near \";\""));
             }
@@ -314,12 +327,13 @@ fn normalize_copy_options(text: &str) -> String {
 /// SET (autovacuum_enabled)`); sqlparser wants `name = value`. In each
 /// parenthesised list right after `WITH` or `SET`, an item that is a lone
 /// name gets ` = true`. `None` if there is no such item (the text is used
-/// as it is).
-fn valueless_options_to_true(text: &str) -> Option<String> {
+/// as it is); otherwise the new text and the character offsets in it of
+/// each inserted [`TRUE_SUFFIX`] (for error positions).
+fn valueless_options_to_true(text: &str) -> Option<(String, Vec<usize>)> {
     let d = dialect();
     let tokens = Tokenizer::new(&d, text).tokenize().ok()?;
     let mut out = String::with_capacity(text.len() + 16);
-    let mut changed = false;
+    let mut inserted = Vec::new();
     // The keyword before the next token (whitespace skipped).
     let mut after_with_or_set = false;
     // Inside an option list: the depth of parentheses and the non-blank
@@ -346,8 +360,8 @@ fn valueless_options_to_true(text: &str) -> Option<String> {
             if item_tokens == 1 && item_is_word {
                 // Before the whitespace that preceded the delimiter, too.
                 let trimmed = out.trim_end().len();
-                out.insert_str(trimmed, " = true");
-                changed = true;
+                inserted.push(out[..trimmed].chars().count());
+                out.insert_str(trimmed, TRUE_SUFFIX);
             }
             (item_tokens, item_is_word) = (0, false);
         } else {
@@ -361,8 +375,11 @@ fn valueless_options_to_true(text: &str) -> Option<String> {
         }
         out.push_str(&tok.to_string());
     }
-    changed.then_some(out)
+    (!inserted.is_empty()).then_some((out, inserted))
 }
+
+/// What [`valueless_options_to_true`] gives a lone name.
+const TRUE_SUFFIX: &str = " = true";
 
 /// Parses a standalone expression (column defaults are stored as text).
 pub fn parse_expr(text: &str) -> SqlResult<ast::Expr> {
@@ -460,13 +477,21 @@ mod tests {
             valueless_options_to_true(
                 "CREATE TABLE t (a int) WITH (autovacuum_enabled, fillfactor = 50)"
             )
+            .map(|(t, _)| t)
             .as_deref(),
             Some("CREATE TABLE t (a int) WITH (autovacuum_enabled = true, fillfactor = 50)")
         );
         assert_eq!(
-            valueless_options_to_true("alter table t set ( autovacuum_enabled )").as_deref(),
-            Some("alter table t set ( autovacuum_enabled = true )")
+            valueless_options_to_true("alter table t set ( autovacuum_enabled , x )"),
+            Some((
+                "alter table t set ( autovacuum_enabled = true , x = true )".to_string(),
+                vec![38, 49]
+            ))
         );
+        // A syntax error's position is in the text as written.
+        let e =
+            parse_statements("create table t (a int) with (autovacuum_enabled, b = )").unwrap_err();
+        assert_eq!(e.position, Some(54));
         // Column lists and lists with values are left alone.
         assert_eq!(
             valueless_options_to_true("CREATE TABLE t (a int, b text) WITH (fillfactor = 5)"),
