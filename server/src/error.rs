@@ -146,7 +146,8 @@ impl std::error::Error for SqlError {}
 impl From<StorageError> for SqlError {
     fn from(e: StorageError) -> Self {
         let detail = match &e {
-            StorageError::DeadlockDetected { detail } => Some(detail.clone()),
+            StorageError::DeadlockDetected { detail }
+            | StorageError::ParameterOutOfRange { detail, .. } => Some(detail.clone()),
             _ => None,
         };
         let mut err = SqlError::new(e.sqlstate(), e.to_string());

@@ -1843,7 +1843,9 @@ impl Session {
         let (schema, name) = schema_and_name(&ct.name)?;
         let options = match &ct.table_options {
             ast::CreateTableOptions::None => Vec::new(),
-            ast::CreateTableOptions::With(o) => tablecmds::reloption_items(o)?,
+            ast::CreateTableOptions::With(o) => {
+                tablecmds::without_oids_off(tablecmds::reloption_items(o)?)?
+            }
             other => return Err(SqlError::unsupported(format!("CREATE TABLE ... {other}"))),
         };
         let options = storage::catalog::reloptions::RelOptionsChange::Set(options);

@@ -153,6 +153,8 @@ pub struct Engine {
     pub catalog: Catalog,
     /// The write-ahead log.
     pub xlog: Arc<XLog>,
+    /// What each running VACUUM is doing (`pg_stat_progress_vacuum`).
+    pub progress: crate::progress::ProgressRegistry,
     fsync: bool,
     /// One checkpoint at a time; holds the end LSN of the last checkpoint
     /// record (an idle timed checkpoint is skipped).
@@ -309,6 +311,7 @@ impl Engine {
             btree,
             catalog,
             xlog,
+            progress: Default::default(),
             fsync: opts.fsync,
             checkpoint_lock: Mutex::new(wal::Lsn::INVALID),
             shut_down: std::sync::atomic::AtomicBool::new(false),

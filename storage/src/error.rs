@@ -93,6 +93,15 @@ pub enum StorageError {
     /// compiled in, say): PostgreSQL's `invalid_parameter_value`.
     #[error("{0}")]
     InvalidParameterValue(String),
+    /// A value outside its parameter's range, with PostgreSQL's DETAIL
+    /// naming the range (`Valid values are between "10" and "100".`).
+    #[error("{message}")]
+    ParameterOutOfRange {
+        /// The primary message.
+        message: String,
+        /// The DETAIL line.
+        detail: String,
+    },
     /// A request to an external store (the WAL archive's object store)
     /// failed.
     #[error("{0}")]
@@ -127,6 +136,7 @@ impl StorageError {
             StorageError::ShutdownAtRecoveryTarget(_) => "57P01",
             StorageError::NotInPrerequisiteState(_) => "55000",
             StorageError::InvalidParameterValue(_) => "22023",
+            StorageError::ParameterOutOfRange { .. } => "22023",
             StorageError::ExternalIo(_) => "58030",
             StorageError::Internal(_) => "XX000",
         }

@@ -9,7 +9,8 @@
 //! [`heap::heapam_xlog`], [`nbtree::xlog`], [`txn::xact_xlog`], [`smgr_xlog`]), crash
 //! recovery and checkpoints ([`recovery`], [`engine`]); pruning and the
 //! visibility map for VACUUM ([`heap::prune`], [`heap::visibilitymap`],
-//! HEAP2 records) and per-table activity counters ([`pgstat`]).
+//! HEAP2 records), per-table activity counters ([`pgstat`]) and the
+//! progress of running commands ([`progress`]).
 //!
 //! Layering (DESIGN.md): `wal` ← `storage` ← `vacuum` ← `server`. Nothing
 //! here knows SQL; the server's catalog and executor call down into these
@@ -30,6 +31,7 @@ pub mod indexing;
 pub mod nbtree;
 pub mod page;
 pub mod pgstat;
+pub mod progress;
 pub mod recovery;
 pub mod smgr;
 pub mod smgr_xlog;

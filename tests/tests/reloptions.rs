@@ -1,8 +1,9 @@
 //! Per-table storage parameters (issue #6) through the real binary:
 //! `CREATE TABLE ... WITH (...)`, `ALTER TABLE ... SET / RESET (...)`
 //! stored in `pg_class.reloptions` the way PostgreSQL stores them, kept
-//! across a restart and rolled back with their transaction; PostgreSQL's
-//! errors for unknown names and bad values; and autovacuum honouring
+//! across a restart and rolled back with their transaction; a boolean
+//! without a value meaning true; PostgreSQL's errors (message and
+//! DETAIL) for unknown names and bad values; and autovacuum honouring
 //! `autovacuum_enabled = false` and per-table thresholds.
 
 use std::time::{Duration, Instant};
@@ -103,44 +104,97 @@ async fn bad_parameters_fail_like_postgresql() {
     c.batch_execute("create table t (a int)")
         .await
         .expect("create");
-    for (sql, message) in [
+    // Recorded from PostgreSQL 15: (statement, message, DETAIL).
+    let int_range = Some("Valid values are between \"10\" and \"100\".");
+    let real_range = Some("Valid values are between \"0.000000\" and \"100.000000\".");
+    for (sql, message, detail) in [
         (
             "create table u (a int) with (x = 1)",
             "unrecognized parameter \"x\"",
+            None,
+        ),
+        (
+            "create table u (a int) with (foo)",
+            "unrecognized parameter \"foo\"",
+            None,
         ),
         (
             "create table u (a int) with (autovacuum_enabled = maybe)",
             "invalid value for boolean option \"autovacuum_enabled\": maybe",
+            None,
         ),
         (
             "create table u (a int) with (fillfactor = 5)",
             "value 5 out of bounds for option \"fillfactor\"",
+            int_range,
+        ),
+        (
+            "create table u (a int) with (fillfactor = 101)",
+            "value 101 out of bounds for option \"fillfactor\"",
+            int_range,
+        ),
+        (
+            "create table u (a int) with (fillfactor)",
+            "invalid value for integer option \"fillfactor\": true",
+            None,
         ),
         (
             "create table u (a int) with (fillfactor = 'abc')",
             "invalid value for integer option \"fillfactor\": abc",
+            None,
         ),
         (
             "create table u (a int) with (fillfactor = 50, fillfactor = 60)",
             "parameter \"fillfactor\" specified more than once",
+            None,
+        ),
+        (
+            "create table u (a int) with (autovacuum_vacuum_scale_factor = 101)",
+            "value 101 out of bounds for option \"autovacuum_vacuum_scale_factor\"",
+            real_range,
+        ),
+        (
+            "create table u (a int) with (autovacuum_vacuum_threshold = -1)",
+            "value -1 out of bounds for option \"autovacuum_vacuum_threshold\"",
+            Some("Valid values are between \"0\" and \"2147483647\"."),
         ),
         (
             "alter table t set (autovacuum_vacuum_scale_factor = 'abc')",
             "invalid value for floating point option \"autovacuum_vacuum_scale_factor\": abc",
+            None,
         ),
         (
             "alter table t set (autovacuum_analyze_scale_factor = -1)",
             "value -1 out of bounds for option \"autovacuum_analyze_scale_factor\"",
+            real_range,
+        ),
+        (
+            "alter table t set (fillfactor = 9)",
+            "value 9 out of bounds for option \"fillfactor\"",
+            int_range,
         ),
         (
             "alter table t set (nosuch = 1)",
             "unrecognized parameter \"nosuch\"",
+            None,
+        ),
+        (
+            "alter table t set (nosuch)",
+            "unrecognized parameter \"nosuch\"",
+            None,
+        ),
+        // Only CREATE TABLE accepts (and drops) `oids = false`.
+        (
+            "alter table t set (oids = false)",
+            "unrecognized parameter \"oids\"",
+            None,
         ),
     ] {
         let e = c.batch_execute(sql).await.expect_err(sql);
         let db = e.as_db_error().expect("a server error");
         assert_eq!(db.code().code(), "22023", "{sql}: {db:?}");
         assert_eq!(db.message(), message, "{sql}");
+        assert_eq!(db.detail(), detail, "{sql}");
     }
     // Nothing was created or changed.
     let n: i64 = c
@@ -158,6 +212,71 @@ async fn bad_parameters_fail_like_postgresql() {
     c.batch_execute("alter table if exists nosuch reset (fillfactor)")
         .await
         .expect("if exists");
+}
+
+#[tokio::test]
+async fn a_boolean_without_a_value_means_true() {
+    let server = TestServer::start();
+    let c = server.connect().await;
+    // As PostgreSQL 15 stores them.
+    c.batch_execute(
+        "create table t (a int) with (autovacuum_enabled); \
+         create table u (a int) with (autovacuum_enabled, fillfactor = 50); \
+         create table v (a int) with (autovacuum_analyze_threshold = 1.5)",
+    )
+    .await
+    .expect("create");
+    assert_eq!(
+        reloptions(&c, "t").await.as_deref(),
+        Some("{autovacuum_enabled=true}")
+    );
+    assert_eq!(
+        reloptions(&c, "u").await.as_deref(),
+        Some("{autovacuum_enabled=true,fillfactor=50}")
+    );
+    assert_eq!(
+        reloptions(&c, "v").await.as_deref(),
+        Some("{autovacuum_analyze_threshold=1.5}")
+    );
+    c.batch_execute(
+        "alter table u set (fillfactor = 70, autovacuum_enabled = off); \
+         alter table t set (fillfactor = 70); alter table t set (autovacuum_enabled)",
+    )
+    .await
+    .expect("alter");
+    assert_eq!(
+        reloptions(&c, "u").await.as_deref(),
+        Some("{fillfactor=70,autovacuum_enabled=off}")
+    );
+    assert_eq!(
+        reloptions(&c, "t").await.as_deref(),
+        Some("{fillfactor=70,autovacuum_enabled=true}")
+    );
+
+    // PostgreSQL 12+ still takes `WITH (oids = false)` and stores nothing.
+    c.batch_execute("create table w (a int) with (oids = off, fillfactor = 50)")
+        .await
+        .expect("oids off");
+    assert_eq!(
+        reloptions(&c, "w").await.as_deref(),
+        Some("{fillfactor=50}")
+    );
+    for (sql, code, message) in [
+        (
+            "create table x (a int) with (oids)",
+            "0A000",
+            "tables declared WITH OIDS are not supported",
+        ),
+        (
+            "create table x (a int) with (oids = maybe)",
+            "42601",
+            "oids requires a Boolean value",
+        ),
+    ] {
+        let e = c.batch_execute(sql).await.expect_err(sql);
+        let db = e.as_db_error().expect("a server error");
+        assert_eq!((db.code().code(), db.message()), (code, message), "{sql}");
+    }
 }
 
 /// `(autovacuum_count, autoanalyze_count, last_autovacuum is null)` of

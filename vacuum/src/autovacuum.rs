@@ -48,6 +48,11 @@ use crate::lazy::{VacuumOptions, read_rel_stats, vacuum_table};
 /// from 1).
 pub const AUTOVACUUM_OWNER: OwnerId = OwnerId(u64::MAX);
 
+/// The pid `pg_stat_progress_vacuum` shows for autovacuum's work. Sessions
+/// get pids from 10 000 up (`server::protocol`), so this one is never a
+/// session's; and the server's own OS pid could be.
+pub const AUTOVACUUM_PID: i32 = 9_999;
+
 /// The launcher's settings (the `autovacuum_*` GUCs).
 #[derive(Clone, Debug)]
 pub struct AutovacuumConfig {
@@ -249,6 +254,7 @@ fn auto_vacuum(engine: &Engine, cfg: &AutovacuumConfig, t: &TableInfo) -> storag
         cost: cfg.cost,
         yield_to_waiters: true,
         wait: LockWait::nowait(),
+        pid: AUTOVACUUM_PID,
         ..Default::default()
     };
     let mut hooks = crate::btree_cleanups(engine, t);

@@ -20,6 +20,14 @@
 //!  pg_class.relpages / reltuples / relallvisible: updated in place (HEAP2 INPLACE)
 //! ```
 //!
+//! # Progress
+//!
+//! Each step is reported into `engine.progress` (`storage::progress`) as
+//! it happens, for `pg_stat_progress_vacuum`: the phase, pages scanned in
+//! pass 1 (after each page, skipped ones included), the block pass 2 is
+//! at, index passes and the dead TIDs held. The entry goes when the
+//! vacuum ends, however it ends.
+//!
 //! # The index hook
 //!
 //! VACUUM does not know the index access methods. The caller passes one
@@ -56,7 +64,8 @@ use storage::fsm;
 use storage::heap::prune::{self, PruneMode};
 use storage::heap::tuple::form_tuple;
 use storage::heap::visibilitymap as vm;
-use storage::page::{self, LpFlags, PD_ALL_VISIBLE};
+use storage::page::{self, LpFlags, MAX_HEAP_TUPLES_PER_PAGE, PD_ALL_VISIBLE};
+use storage::progress::{VacuumPhase, VacuumProgressHandle};
 use storage::txn::{LockMode, LockTag, LockWait, OwnerId};
 use storage::types::{BlockNumber, ForkNumber, ItemPointer, OffsetNumber, RelFileLocator, Xid};
 use storage::{Result, StorageError};
@@ -90,6 +99,9 @@ pub struct VacuumOptions {
     pub wait: LockWait,
     /// Most dead TIDs held before an index pass (`maintenance_work_mem` / 6).
     pub max_dead_items: usize,
+    /// The process id shown in `pg_stat_progress_vacuum`: the session's
+    /// (`pg_backend_pid()`), or autovacuum's own.
+    pub pid: i32,
 }
 
 impl Default for VacuumOptions {
@@ -101,6 +113,7 @@ impl Default for VacuumOptions {
             wait: LockWait::default(),
             // 64 MB of 6-byte TIDs, as PostgreSQL's default maintenance_work_mem.
             max_dead_items: 64 * 1024 * 1024 / 6,
+            pid: 0,
         }
     }
 }
@@ -218,6 +231,8 @@ struct Vacuum<'e, 'i, 'x> {
     dead: BTreeMap<u32, Vec<OffsetNumber>>,
     ndead: usize,
     report: VacuumReport,
+    /// This vacuum's row of `pg_stat_progress_vacuum`.
+    progress: VacuumProgressHandle<'e>,
 }
 
 /// VACUUM of one table: the steps in the module doc. `owner` takes the
@@ -234,6 +249,9 @@ pub fn vacuum_table(
     let locks = engine.txns.locks();
     locks.acquire(owner, tag, LockMode::ShareUpdateExclusive, &opts.wait)?;
     let started = Instant::now();
+    let progress = engine
+        .progress
+        .start_vacuum(opts.pid, engine.catalog.database(), table.oid);
     let mut v = Vacuum {
         engine,
         rel: table.locator,
@@ -246,6 +264,7 @@ pub fn vacuum_table(
         dead: BTreeMap::new(),
         ndead: 0,
         report: VacuumReport::default(),
+        progress,
     };
     let r = v.run(table, owner);
     locks.release(owner, tag, LockMode::ShareUpdateExclusive);
@@ -269,8 +288,27 @@ impl Vacuum<'_, '_, '_> {
         } else {
             PruneMode::Dead
         };
+        // PostgreSQL's dead_items_max_items: no more than the table can
+        // hold; one page's worth without indexes (one pass).
+        let per_page = MAX_HEAP_TUPLES_PER_PAGE as u64;
+        let max_dead = match mode {
+            PruneMode::Unused => per_page,
+            PruneMode::Dead => (self.opts.max_dead_items as u64)
+                .min(u64::from(nblocks) * per_page)
+                .max(per_page),
+        };
+        self.progress.update(|p| {
+            p.phase = VacuumPhase::ScanningHeap;
+            p.heap_blks_total = u64::from(nblocks);
+            p.max_dead_tuples = max_dead;
+        });
         let mut skipped = 0u32;
         for b in 0..nblocks {
+            let ndead = self.ndead as u64;
+            self.progress.update(|p| {
+                p.heap_blks_scanned = u64::from(b);
+                p.num_dead_tuples = ndead;
+            });
             if self.opts.yield_to_waiters && self.engine.txns.locks().has_waiters(self.tag) {
                 self.report.interrupted = true;
                 break;
@@ -298,6 +336,8 @@ impl Vacuum<'_, '_, '_> {
             self.report.live_tuples += r.live as u64;
             self.report.recently_dead += r.recently_dead as u64;
             if mode == PruneMode::Unused && r.removed > 0 {
+                self.progress
+                    .update(|p| p.heap_blks_vacuumed = u64::from(b));
                 self.report.pages_with_dead_items += 1;
                 self.report.dead_items_removed += r.removed as u64;
             }
@@ -319,6 +359,10 @@ impl Vacuum<'_, '_, '_> {
                 }
             }
         }
+        if !self.report.interrupted {
+            self.progress
+                .update(|p| p.heap_blks_scanned = u64::from(nblocks));
+        }
         self.index_and_heap_pass()?;
         // reltuples: live tuples seen, plus the old density over the pages
         // skipped as all-visible (PostgreSQL's vac_estimate_reltuples).
@@ -331,6 +375,7 @@ impl Vacuum<'_, '_, '_> {
         if self.opts.truncate && !self.report.interrupted {
             self.truncate(owner)?;
         }
+        self.progress.phase(VacuumPhase::FinalCleanup);
         let pages = nblocks - self.report.removed_pages;
         write_rel_stats(
             self.engine,
@@ -348,6 +393,7 @@ impl Vacuum<'_, '_, '_> {
         }
         let dead = std::mem::take(&mut self.dead);
         self.ndead = 0;
+        self.progress.phase(VacuumPhase::VacuumingIndexes);
         {
             let is_dead = |tid: ItemPointer| {
                 dead.get(&tid.block.0)
@@ -363,10 +409,16 @@ impl Vacuum<'_, '_, '_> {
             }
         }
         self.report.index_scans += 1;
+        self.progress.update(|p| {
+            p.index_vacuum_count += 1;
+            p.phase = VacuumPhase::VacuumingHeap;
+        });
         let heap = &self.engine.heap;
         let pool = heap.pool();
         for (b, offs) in &dead {
             self.cost.delay_point();
+            self.progress
+                .update(|p| p.heap_blks_vacuumed = u64::from(*b));
             let block = BlockNumber(*b);
             let buf = pool.read_buffer(self.rel, ForkNumber::Main, block, Some(&self.ring))?;
             let mut g = buf.cleanup_lock();
@@ -383,6 +435,11 @@ impl Vacuum<'_, '_, '_> {
             self.report.dead_items_removed += offs.len() as u64;
             self.report.pages_with_dead_items += 1;
         }
+        // Pass 1 goes on (or the vacuum ends) with no dead TIDs held.
+        self.progress.update(|p| {
+            p.phase = VacuumPhase::ScanningHeap;
+            p.num_dead_tuples = 0;
+        });
         Ok(())
     }
 
@@ -414,6 +471,7 @@ impl Vacuum<'_, '_, '_> {
 
     /// Cuts trailing empty pages (module doc): gives up rather than wait.
     fn truncate(&mut self, owner: OwnerId) -> Result<()> {
+        self.progress.phase(VacuumPhase::TruncatingHeap);
         let heap = &self.engine.heap;
         let pool = heap.pool();
         let nblocks = heap.nblocks(self.rel)?.0;

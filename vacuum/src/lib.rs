@@ -28,11 +28,14 @@
 //!    NOWAIT and stops between pages when someone waits for the table.
 //! 5. Index cleanup is a hook ([`lazy::IndexCleanup`]) supplied by the
 //!    caller, called before dead line pointers are made reusable.
+//! 6. A running vacuum reports its phase and counts into
+//!    `engine.progress` (`pg_stat_progress_vacuum`), never holding that
+//!    lock across I/O.
 //!
 //! # Not done (yet)
 //!
 //! VACUUM FULL (answers 0A000), FREEZE (xids are 64-bit: nothing to
-//! freeze), parallel index vacuuming, `pg_stat_progress_vacuum`, vacuuming
+//! freeze), parallel index vacuuming, vacuuming
 //! system catalogs (a database-wide VACUUM covers user tables only).
 
 #![deny(unsafe_code)]

@@ -12,8 +12,9 @@
 //! 0A000. `ANALYZE [VERBOSE] [table [(column, ...)]]` samples each table
 //! and writes `pg_statistic` and `reltuples`/`relpages` (see
 //! [`vacuum::analyze`]); a missing column is 42703.
-//! VACUUM passes no index hooks until indexes are in the catalog: the
-//! lead wires B-tree `bulk_delete` in [`index_hooks`].
+//! VACUUM passes each B-tree index's `bulk_delete` as its index hook
+//! ([`vacuum::btree_cleanups`]) and the session's `pg_backend_pid()` as
+//! the pid `pg_stat_progress_vacuum` shows.
 //!
 //! This file is a child module of `session` (declared there with `#[path]`)
 //! so it can use the session's catalog lookup and notices.
@@ -252,6 +253,7 @@ impl Session {
                 let opts = VacuumOptions {
                     wait: self.lock_wait(),
                     cost: manual_cost(&self.settings),
+                    pid: self.env.backend_pid,
                     ..Default::default()
                 };
                 let mut hooks = vacuum::btree_cleanups(&self.engine, t);

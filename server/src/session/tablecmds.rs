@@ -132,6 +132,32 @@ pub(super) fn reloption_items(options: &[ast::SqlOption]) -> SqlResult<Vec<(Stri
         .collect()
 }
 
+/// CREATE TABLE's `WITH (oids = false)`, which PostgreSQL 12+ still
+/// accepts and drops (`transformRelOptions` with `acceptOidsOff`): the
+/// items without it. `oids` true is 0A000, not a boolean 42601, as there.
+pub(super) fn without_oids_off(items: Vec<(String, String)>) -> SqlResult<Vec<(String, String)>> {
+    let mut out = Vec::with_capacity(items.len());
+    for (name, value) in items {
+        if name != "oids" {
+            out.push((name, value));
+            continue;
+        }
+        match storage::catalog::reloptions::parse_bool(&value) {
+            Some(false) => {}
+            Some(true) => {
+                return Err(SqlError::new(
+                    "0A000",
+                    "tables declared WITH OIDS are not supported",
+                ));
+            }
+            None => {
+                return Err(SqlError::new("42601", "oids requires a Boolean value"));
+            }
+        }
+    }
+    Ok(out)
+}
+
 fn reloption_value(e: &ast::Expr) -> SqlResult<String> {
     use ast::Value as V;
     Ok(match e {

@@ -250,14 +250,32 @@ fn parse_one(text: &str, offset: usize, words: &[String]) -> SqlResult<ParsedSta
         _ => {
             let d = dialect();
             let normalized;
+            let mut inserted = Vec::new();
             let text_to_parse = if first == "COPY" {
                 normalized = normalize_copy_options(text);
+                normalized.as_str()
+            } else if matches!(first, "CREATE" | "ALTER")
+                && let Some((n, at)) = valueless_options_to_true(text)
+            {
+                normalized = n;
+                inserted = at;
                 normalized.as_str()
             } else {
                 text
             };
-            let mut stmts = Parser::parse_sql(&d, text_to_parse)
-                .map_err(|e| parser_error(&e.to_string(), text, offset))?;
+            let mut stmts = Parser::parse_sql(&d, text_to_parse).map_err(|e| {
+                let mut err = parser_error(&e.to_string(), text_to_parse, offset);
+                // A position past an inserted ` = true` moves back over it.
+                err.position = err.position.map(|p| {
+                    let local = p - 1 - offset;
+                    let shift: usize = inserted
+                        .iter()
+                        .map(|&at| local.saturating_sub(at).min(TRUE_SUFFIX.len()))
+                        .sum();
+                    p - shift
+                });
+                err
+            })?;
             if stmts.len() != 1 {
                 return Err(SqlError::syntax("syntax error at or near \";\""));
             }
@@ -303,6 +321,65 @@ fn normalize_copy_options(text: &str) -> String {
     }
     out
 }
+
+/// PostgreSQL accepts a storage parameter without a value, meaning true
+/// (`CREATE TABLE t (a int) WITH (autovacuum_enabled)`, `ALTER TABLE t
+/// SET (autovacuum_enabled)`); sqlparser wants `name = value`. In each
+/// parenthesised list right after `WITH` or `SET`, an item that is a lone
+/// name gets ` = true`. `None` if there is no such item (the text is used
+/// as it is); otherwise the new text and the character offsets in it of
+/// each inserted [`TRUE_SUFFIX`] (for error positions).
+fn valueless_options_to_true(text: &str) -> Option<(String, Vec<usize>)> {
+    let d = dialect();
+    let tokens = Tokenizer::new(&d, text).tokenize().ok()?;
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut inserted = Vec::new();
+    // The keyword before the next token (whitespace skipped).
+    let mut after_with_or_set = false;
+    // Inside an option list: the depth of parentheses and the non-blank
+    // tokens of the current item, whether its only one is a name.
+    let mut depth = 0usize;
+    let (mut item_tokens, mut item_is_word) = (0usize, false);
+    for tok in tokens {
+        if matches!(tok, Token::Whitespace(_)) {
+            out.push_str(&tok.to_string());
+            continue;
+        }
+        if depth == 0 {
+            if after_with_or_set && tok == Token::LParen {
+                depth = 1;
+                (item_tokens, item_is_word) = (0, false);
+            }
+            after_with_or_set = matches!(&tok, Token::Word(w)
+                if matches!(w.keyword, Keyword::WITH | Keyword::SET));
+            out.push_str(&tok.to_string());
+            continue;
+        }
+        let ends_item = depth == 1 && matches!(tok, Token::Comma | Token::RParen);
+        if ends_item {
+            if item_tokens == 1 && item_is_word {
+                // Before the whitespace that preceded the delimiter, too.
+                let trimmed = out.trim_end().len();
+                inserted.push(out[..trimmed].chars().count());
+                out.insert_str(trimmed, TRUE_SUFFIX);
+            }
+            (item_tokens, item_is_word) = (0, false);
+        } else {
+            item_tokens += 1;
+            item_is_word = item_tokens == 1 && matches!(tok, Token::Word(_));
+        }
+        match tok {
+            Token::LParen => depth += 1,
+            Token::RParen => depth -= 1,
+            _ => {}
+        }
+        out.push_str(&tok.to_string());
+    }
+    (!inserted.is_empty()).then_some((out, inserted))
+}
+
+/// What [`valueless_options_to_true`] gives a lone name.
+const TRUE_SUFFIX: &str = " = true";
 
 /// Parses a standalone expression (column defaults are stored as text).
 pub fn parse_expr(text: &str) -> SqlResult<ast::Expr> {
@@ -404,6 +481,35 @@ mod tests {
             s[2].kind,
             StatementKind::Utility(Utility::Checkpoint)
         ));
+    }
+
+    #[test]
+    fn a_valueless_storage_parameter_means_true() {
+        assert_eq!(
+            valueless_options_to_true(
+                "CREATE TABLE t (a int) WITH (autovacuum_enabled, fillfactor = 50)"
+            )
+            .map(|(t, _)| t)
+            .as_deref(),
+            Some("CREATE TABLE t (a int) WITH (autovacuum_enabled = true, fillfactor = 50)")
+        );
+        assert_eq!(
+            valueless_options_to_true("alter table t set ( autovacuum_enabled , x )"),
+            Some((
+                "alter table t set ( autovacuum_enabled = true , x = true )".to_string(),
+                vec![38, 49]
+            ))
+        );
+        // A syntax error's position is in the text as written.
+        let e =
+            parse_statements("create table t (a int) with (autovacuum_enabled, b = )").unwrap_err();
+        assert_eq!(e.position, Some(54));
+        // Column lists and lists with values are left alone.
+        assert_eq!(
+            valueless_options_to_true("CREATE TABLE t (a int, b text) WITH (fillfactor = 5)"),
+            None
+        );
+        assert_eq!(valueless_options_to_true("CREATE TABLE t (a)"), None);
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Set-returning functions: `generate_series`, `unnest` and
-//! `pg_partition_ancestors`.
+//! Set-returning functions: `generate_series`, `unnest`,
+//! `pg_partition_ancestors` and `pg_stat_get_progress_info`.
 //!
 //! A set-returning call appears in two places, with PostgreSQL's meaning:
 //!
@@ -24,6 +24,16 @@
 //! answers 0A000. `pg_partition_ancestors(regclass)` yields no rows: no
 //! relation is a partition or partitioned table here (psql's `\d` asks it
 //! which tables' foreign keys to list under "Referenced by").
+//!
+//! `pg_stat_get_progress_info(command)` reads the running commands'
+//! progress (`storage::progress`) when the scan starts, one row per
+//! command. PostgreSQL returns a record `(pid, datid, relid, param1 ..
+//! param20)`; heapgres, which has no record-returning functions, returns
+//! the same 23 numbers as one `bigint[]` (`pid` at `[1]`, `param1` at
+//! `[4]`), and `pg_stat_progress_vacuum` picks them apart. `'VACUUM'` has
+//! rows; PostgreSQL's other command names (`ANALYZE`, `CLUSTER`, `CREATE
+//! INDEX`, `BASEBACKUP`, `COPY`) are not reported and give none; any other
+//! name is 22023, as in PostgreSQL.
 
 use std::cmp::Ordering;
 
@@ -49,6 +59,8 @@ pub enum SrfFunc {
     Unnest,
     /// `pg_partition_ancestors(regclass)`.
     PartitionAncestors,
+    /// `pg_stat_get_progress_info(text)` (module doc).
+    ProgressInfo,
 }
 
 /// A bound set-returning call.
@@ -66,7 +78,7 @@ pub struct SrfCall {
 pub fn is_srf_name(name: &str) -> bool {
     matches!(
         name,
-        "generate_series" | "unnest" | "pg_partition_ancestors"
+        "generate_series" | "unnest" | "pg_partition_ancestors" | "pg_stat_get_progress_info"
     )
 }
 
@@ -91,6 +103,17 @@ pub fn resolve_srf(name: &str, args: Vec<Expr>) -> SqlResult<SrfCall> {
             func: SrfFunc::PartitionAncestors,
             args,
             typ: rel,
+        });
+    }
+    if name == "pg_stat_get_progress_info" && args.len() == 1 {
+        let args = args
+            .into_iter()
+            .map(|a| coerce(a, SqlType::new(TypeOid::TEXT), CastContext::Implicit))
+            .collect::<SqlResult<Vec<_>>>()?;
+        return Ok(SrfCall {
+            func: SrfFunc::ProgressInfo,
+            args,
+            typ: SqlType::new(TypeOid::INT8_ARRAY),
         });
     }
     if name != "generate_series" || !(2..=3).contains(&args.len()) {
@@ -182,8 +205,13 @@ pub struct Series {
 
 impl Series {
     /// Starts `call` with its evaluated arguments. NULL arguments give no
-    /// rows, as the function is strict.
-    pub fn start(call: &SrfCall, args: Vec<Datum>) -> SqlResult<Series> {
+    /// rows, as the function is strict. `engine` answers
+    /// `pg_stat_get_progress_info`.
+    pub fn start(
+        call: &SrfCall,
+        args: Vec<Datum>,
+        engine: &storage::engine::Engine,
+    ) -> SqlResult<Series> {
         let empty = Series {
             next: None,
             stop: Datum::Null,
@@ -194,6 +222,16 @@ impl Series {
         if args.iter().any(|a| matches!(a, Datum::Null)) || call.func == SrfFunc::PartitionAncestors
         {
             return Ok(empty);
+        }
+        if call.func == SrfFunc::ProgressInfo {
+            let rows = match args.first() {
+                Some(Datum::Text(command)) => progress_rows(command, engine)?,
+                _ => Vec::new(),
+            };
+            return Ok(Series {
+                elements: Some((Arc::new(Array::new(rows)), 0)),
+                ..empty
+            });
         }
         if call.func == SrfFunc::Unnest {
             return Ok(match args.into_iter().next() {
@@ -303,5 +341,26 @@ impl Series {
             _ => Some(eval_binop(BinOp::Add, cur.clone(), self.step.clone(), env)?),
         };
         Ok(Some(cur))
+    }
+}
+
+/// The rows of `pg_stat_get_progress_info(command)` (module doc), each a
+/// `bigint[]` of pid, datid, relid and the 20 parameters.
+fn progress_rows(command: &str, engine: &storage::engine::Engine) -> SqlResult<Vec<Datum>> {
+    match command.to_ascii_uppercase().as_str() {
+        "VACUUM" => Ok(engine
+            .progress
+            .vacuums()
+            .iter()
+            .map(|p| {
+                let values = p.params().iter().map(|v| Datum::Int8(*v)).collect();
+                Datum::Array(Arc::new(Array::new(values)))
+            })
+            .collect()),
+        "ANALYZE" | "CLUSTER" | "CREATE INDEX" | "BASEBACKUP" | "COPY" => Ok(Vec::new()),
+        _ => Err(SqlError::new(
+            "22023",
+            format!("invalid command name: \"{command}\""),
+        )),
     }
 }

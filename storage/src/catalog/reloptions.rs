@@ -18,7 +18,13 @@
 //!  autovacuum_analyze_scale_factor   real   0 .. 100             autovacuum
 //! ```
 //!
-//! Errors use PostgreSQL 15's wording, all SQLSTATE 22023.
+//! Errors use PostgreSQL 15's wording, all SQLSTATE 22023; a value out of
+//! range adds PostgreSQL's DETAIL with the bounds. A boolean parameter
+//! written without a value (`WITH (autovacuum_enabled)`) means true and
+//! is stored as `autovacuum_enabled=true`, as PostgreSQL stores it (the
+//! SQL parser supplies the `true`). Integers, as PostgreSQL's `parse_int`,
+//! accept a fraction and round it (`autovacuum_vacuum_threshold = 1.5` is
+//! 2; the text stays as written).
 //!
 //! # Not done (yet)
 //!
@@ -98,11 +104,11 @@ impl RelOptions {
                 continue;
             };
             match name {
-                "fillfactor" => o.fillfactor = value.parse().ok(),
+                "fillfactor" => o.fillfactor = parse_int(value),
                 "autovacuum_enabled" => o.autovacuum_enabled = parse_bool(value),
-                "autovacuum_vacuum_threshold" => o.vacuum_threshold = value.parse().ok(),
+                "autovacuum_vacuum_threshold" => o.vacuum_threshold = parse_int(value),
                 "autovacuum_vacuum_scale_factor" => o.vacuum_scale_factor = value.parse().ok(),
-                "autovacuum_analyze_threshold" => o.analyze_threshold = value.parse().ok(),
+                "autovacuum_analyze_threshold" => o.analyze_threshold = parse_int(value),
                 "autovacuum_analyze_scale_factor" => o.analyze_scale_factor = value.parse().ok(),
                 _ => {}
             }
@@ -129,10 +135,26 @@ fn invalid(msg: String) -> StorageError {
     StorageError::InvalidParameterValue(msg)
 }
 
-/// PostgreSQL adds the bounds as a DETAIL, which a `StorageError` does not
-/// carry; the message is the same.
-fn out_of_bounds(name: &str, value: &str) -> StorageError {
-    invalid(format!("value {value} out of bounds for option \"{name}\""))
+/// PostgreSQL's error for a value outside `min .. max` (already spelled as
+/// its DETAIL spells them: `"10"`, `"0.000000"`).
+fn out_of_bounds(name: &str, value: &str, min: String, max: String) -> StorageError {
+    StorageError::ParameterOutOfRange {
+        message: format!("value {value} out of bounds for option \"{name}\""),
+        detail: format!("Valid values are between \"{min}\" and \"{max}\"."),
+    }
+}
+
+/// PostgreSQL's `parse_int` for a storage parameter: an integer, or a
+/// number with a fraction or exponent rounded to the nearest integer
+/// (`1.5` is 2); `None` if it is neither.
+fn parse_int(value: &str) -> Option<i64> {
+    let v = value.trim();
+    if let Ok(n) = v.parse::<i64>() {
+        return Some(n);
+    }
+    let f: f64 = v.parse().ok().filter(|f: &f64| f.is_finite())?;
+    let r = f.round_ties_even();
+    (r >= i64::MIN as f64 && r <= i64::MAX as f64).then_some(r as i64)
 }
 
 /// Checks one `name = value` (`value` as written); errors as PostgreSQL's.
@@ -149,13 +171,13 @@ pub fn validate(name: &str, value: &str) -> Result<()> {
             }
         }
         Kind::Int { min, max } => {
-            let v: i64 = value.trim().parse().map_err(|_| {
+            let v = parse_int(value).ok_or_else(|| {
                 invalid(format!(
                     "invalid value for integer option \"{name}\": {value}"
                 ))
             })?;
             if v < min || v > max {
-                return Err(out_of_bounds(name, value));
+                return Err(out_of_bounds(name, value, min.to_string(), max.to_string()));
             }
         }
         Kind::Real { min, max } => {
@@ -170,7 +192,12 @@ pub fn validate(name: &str, value: &str) -> Result<()> {
                     ))
                 })?;
             if v < min || v > max {
-                return Err(out_of_bounds(name, value));
+                return Err(out_of_bounds(
+                    name,
+                    value,
+                    format!("{min:.6}"),
+                    format!("{max:.6}"),
+                ));
             }
         }
     }
@@ -250,7 +277,21 @@ mod tests {
             "invalid value for boolean option \"autovacuum_enabled\": maybe"
         );
         assert!(validate("x", "1").is_err());
-        assert!(validate("fillfactor", "5").is_err());
+        assert!(matches!(
+            validate("fillfactor", "5"),
+            Err(StorageError::ParameterOutOfRange { detail, .. })
+                if detail == "Valid values are between \"10\" and \"100\"."
+        ));
+        assert!(matches!(
+            validate("autovacuum_vacuum_scale_factor", "101"),
+            Err(StorageError::ParameterOutOfRange { detail, .. })
+                if detail == "Valid values are between \"0.000000\" and \"100.000000\"."
+        ));
+        assert!(validate("autovacuum_analyze_threshold", "1.5").is_ok());
+        assert_eq!(
+            RelOptions::parse(&["autovacuum_analyze_threshold=1.5".into()]).analyze_threshold,
+            Some(2)
+        );
         assert!(validate("autovacuum_vacuum_scale_factor", "0.05").is_ok());
         assert!(validate("autovacuum_vacuum_scale_factor", "abc").is_err());
         assert_eq!(parse_bool("OF"), Some(false));

@@ -23,7 +23,7 @@ fn start(call: &SrfCall, row: &[Datum], cx: &ExecCtx<'_>, outer: &[&[Datum]]) ->
         .iter()
         .map(|a| a.eval(row, &ecx))
         .collect::<SqlResult<Vec<Datum>>>()?;
-    Series::start(call, args)
+    Series::start(call, args, cx.engine)
 }
 
 pub(super) struct FunctionScanIter<'a> {
