@@ -74,6 +74,7 @@ slt_files!(
     settings,
     setops,
     srf,
+    strfuncs,
     strings,
     subqueries,
     temp_tables,

@@ -1956,25 +1956,31 @@ impl<'a> Binder<'a> {
                 any: false,
                 expr,
                 pattern,
-                escape_char: None,
+                escape_char,
             }
             | A::ILike {
                 negated,
                 any: false,
                 expr,
                 pattern,
-                escape_char: None,
+                escape_char,
             } => {
                 let x = coerce(
                     self.bind_expr_inner(expr, scope, agg)?,
                     t(TypeOid::TEXT),
                     CastContext::Implicit,
                 )?;
-                let p = coerce(
+                let mut p = coerce(
                     self.bind_expr_inner(pattern, scope, agg)?,
                     t(TypeOid::TEXT),
                     CastContext::Implicit,
                 )?;
+                // `p ESCAPE e` is `like_escape(p, e)`, as in PostgreSQL.
+                if let Some(escape) = escape_char {
+                    let e = self.bind_expr_inner(escape, scope, agg)?;
+                    p = super::strfuncs::resolve("like_escape", vec![p, e])?
+                        .ok_or_else(|| SqlError::internal("like_escape"))?;
+                }
                 let op = BinOp::Like {
                     case_insensitive: matches!(e, A::ILike { .. }),
                     negated: *negated,
@@ -2113,6 +2119,23 @@ impl<'a> Binder<'a> {
                 );
                 resolve_function("extract", vec![f, x])?
                     .ok_or_else(|| SqlError::internal("extract"))
+            }
+            A::Overlay {
+                expr,
+                overlay_what,
+                overlay_from,
+                overlay_for,
+            } => {
+                let mut args = vec![
+                    self.bind_expr_inner(expr, scope, agg)?,
+                    self.bind_expr_inner(overlay_what, scope, agg)?,
+                    self.bind_expr_inner(overlay_from, scope, agg)?,
+                ];
+                if let Some(n) = overlay_for {
+                    args.push(self.bind_expr_inner(n, scope, agg)?);
+                }
+                super::strfuncs::resolve("overlay", args)?
+                    .ok_or_else(|| SqlError::internal("overlay"))
             }
             A::Substring {
                 expr,
@@ -3878,6 +3901,7 @@ pub fn column_label(e: &ast::Expr) -> String {
         A::Substring {
             shorthand: true, ..
         } => "substr".into(),
+        A::Overlay { .. } => "overlay".into(),
         A::Substring { .. } => "substring".into(),
         A::Position { .. } => "position".into(),
         A::Trim { trim_where, .. } => match trim_where {

@@ -155,6 +155,8 @@ pub enum Builtin {
     AdvisoryUnlockAll,
     /// A system information function ([`super::catalogfuncs`]).
     Catalog(super::catalogfuncs::CatalogFn),
+    /// A string or integer function of [`super::strfuncs`].
+    Str(super::strfuncs::StrFn),
     /// `array_length(a, dim)` ([`super::array`])
     ArrayLength,
     /// `array_lower(a, dim)`
@@ -327,7 +329,7 @@ fn math_type(arg: &Expr, keep_int: bool) -> SqlType {
 /// every match (`g`, allowed only when `global_allowed`) and whether to
 /// ignore case (`i`; `c` turns it back off). Any other flag is 22023, as
 /// in PostgreSQL.
-fn regex_flags(flags: Option<&str>, global_allowed: bool) -> SqlResult<(bool, bool)> {
+pub(crate) fn regex_flags(flags: Option<&str>, global_allowed: bool) -> SqlResult<(bool, bool)> {
     let (mut global, mut ci) = (false, false);
     for c in flags.unwrap_or("").chars() {
         match c {
@@ -1076,6 +1078,7 @@ pub fn resolve_function(name: &str, mut args: Vec<Expr>) -> SqlResult<Option<Exp
             func(WalReplayResume, args, t(TypeOid::VOID))
         }
         _ if super::catalogfuncs::handles(name) => super::catalogfuncs::resolve(name, args),
+        _ if super::strfuncs::handles(name) => super::strfuncs::resolve(name, args),
         _ => super::array::resolve_array_function(name, args),
     }
 }
@@ -1113,6 +1116,13 @@ pub fn call_builtin(
                 .map(|a| a.eval(row, ctx))
                 .collect::<SqlResult<Vec<_>>>()?;
             return ctx.runner.catalog_function(c, &vals);
+        }
+        Str(f) => {
+            let vals = args
+                .iter()
+                .map(|a| a.eval(row, ctx))
+                .collect::<SqlResult<Vec<_>>>()?;
+            return super::strfuncs::call(f, &vals);
         }
         Coalesce => {
             for a in args {
@@ -1211,7 +1221,7 @@ pub fn call_builtin(
     Ok(match f {
         ArrayLength | ArrayLower | ArrayUpper | ArrayNdims | ArrayDims | Cardinality
         | ArrayAppend | ArrayPrepend | ArrayCat | ArrayToString | StringToArray | ArrayPosition
-        | ArrayPositions | ArrayRemove | ArrayReplace => {
+        | ArrayPositions | ArrayRemove | ArrayReplace | Str(_) => {
             return Err(SqlError::internal(format!(
                 "{f:?} is evaluated with its NULL arguments"
             )));

@@ -20,6 +20,7 @@ pub mod ri;
 pub mod selectivity;
 pub mod srf;
 pub mod statfuncs;
+pub mod strfuncs;
 pub mod sysviews;
 pub mod upsert;
 pub mod walfuncs;

@@ -78,7 +78,11 @@ pub struct SrfCall {
 pub fn is_srf_name(name: &str) -> bool {
     matches!(
         name,
-        "generate_series" | "unnest" | "pg_partition_ancestors" | "pg_stat_get_progress_info"
+        "generate_series"
+            | "unnest"
+            | "regexp_split_to_table"
+            | "pg_partition_ancestors"
+            | "pg_stat_get_progress_info"
     )
 }
 
@@ -92,6 +96,12 @@ pub fn resolve_srf(name: &str, args: Vec<Expr>) -> SqlResult<SrfCall> {
     };
     if name == "unnest" {
         return resolve_unnest(args);
+    }
+    // The rows of regexp_split_to_array's array.
+    if name == "regexp_split_to_table" {
+        let array = super::strfuncs::resolve("regexp_split_to_array", args)?
+            .ok_or_else(|| SqlError::internal("regexp_split_to_array"))?;
+        return resolve_unnest(vec![array]);
     }
     if name == "pg_partition_ancestors" && args.len() == 1 {
         let rel = SqlType::new(TypeOid::REGCLASS);
