@@ -345,6 +345,9 @@ views! {
         (951::oid, 'POSIX'::name, 11::oid, 10::oid, 'c'::\"char\", true, -1, 'POSIX'::text, 'POSIX'::text, NULL::text, NULL::text)) \
         AS c(oid, collname, collnamespace, collowner, collprovider, collisdeterministic, collencoding, \
         collcollate, collctype, colliculocale, collversion)";
+    "pg_catalog"."pg_range" = 3541: "SELECT NULL::oid AS rngtypid, NULL::oid AS rngsubtype, \
+        NULL::oid AS rngmultitypid, NULL::oid AS rngcollation, NULL::oid AS rngsubopc, \
+        NULL::regproc AS rngcanonical, NULL::regproc AS rngsubdiff WHERE false";
     "pg_catalog"."pg_enum" = 3501: "SELECT NULL::oid AS oid, NULL::oid AS enumtypid, \
         NULL::float4 AS enumsortorder, NULL::name AS enumlabel WHERE false";
     "pg_catalog"."pg_extension" = 3079: "SELECT NULL::oid AS oid, NULL::name AS extname, NULL::oid AS extowner, \

@@ -81,6 +81,15 @@ async def main():
     except asyncpg.UndefinedTableError as e:
         assert e.sqlstate == "42P01"
 
+    # Arrays in binary, with NULL elements: asyncpg learns their element
+    # types from pg_type (its introspection query joins pg_range too).
+    await conn.execute("drop table if exists apg_arrays")
+    await conn.execute("create table apg_arrays (id int, a int[], t text[])")
+    await conn.execute("insert into apg_arrays values ($1, $2, $3)", 1, [1, None, 3], ["x", 'q"uote', None])
+    row = await conn.fetchrow("select a, t from apg_arrays where id = $1", 1)
+    assert (row["a"], row["t"]) == ([1, None, 3], ["x", 'q"uote', None]), dict(row)
+    assert await conn.fetchval("select $1::int8[]", [4, 5]) == [4, 5]
+
     # executemany and a cursor inside a transaction.
     await conn.executemany("insert into apg_items (id, t) values ($1, $2)", [(i, f"m{i}") for i in range(10, 20)])
     async with conn.transaction():
