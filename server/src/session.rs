@@ -315,6 +315,7 @@ impl Session {
                 current_schema: "public".into(),
                 search_path: vec!["public".into()],
                 temp_schema: None,
+                prng: Default::default(),
                 currvals: Default::default(),
                 lastval: Default::default(),
                 work_mem: work_mem_bytes(settings.get_int("work_mem")),

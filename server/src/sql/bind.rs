@@ -1843,6 +1843,23 @@ impl<'a> Binder<'a> {
                         }
                     }
                     ast::UnaryOperator::Plus => Ok(x),
+                    // `~x` is `x # -1`: every bit flipped.
+                    ast::UnaryOperator::BitwiseNot => {
+                        let ones = match x.typ().oid {
+                            TypeOid::INT2 => Expr::Const(Datum::Int2(-1), t(TypeOid::INT2)),
+                            TypeOid::INT8 => Expr::Const(Datum::Int8(-1), t(TypeOid::INT8)),
+                            TypeOid::INT4 | TypeOid::UNKNOWN => {
+                                Expr::Const(Datum::Int4(-1), t(TypeOid::INT4))
+                            }
+                            other => {
+                                return Err(SqlError::undefined_function(&format!(
+                                    "operator does not exist: ~ {}",
+                                    other.sql_name()
+                                )));
+                            }
+                        };
+                        resolve_binop(BinOp::BitXor, x, ones)
+                    }
                     other => Err(SqlError::unsupported(format!("operator {other}"))),
                 }
             }
@@ -2120,6 +2137,29 @@ impl<'a> Binder<'a> {
                 resolve_function("extract", vec![f, x])?
                     .ok_or_else(|| SqlError::internal("extract"))
             }
+            A::SimilarTo {
+                negated,
+                expr,
+                pattern,
+                escape_char,
+            } => {
+                let x = coerce(
+                    self.bind_expr_inner(expr, scope, agg)?,
+                    t(TypeOid::TEXT),
+                    CastContext::Implicit,
+                )?;
+                let mut args = vec![self.bind_expr_inner(pattern, scope, agg)?];
+                if let Some(e) = escape_char {
+                    args.push(self.bind_expr_inner(e, scope, agg)?);
+                }
+                let p = super::strfuncs::resolve("similar_to_escape", args)?
+                    .ok_or_else(|| SqlError::internal("similar_to_escape"))?;
+                let op = BinOp::Regex {
+                    case_insensitive: false,
+                    negated: *negated,
+                };
+                Ok(Expr::Binary(op, Box::new(x), Box::new(p), t(TypeOid::BOOL)))
+            }
             A::Overlay {
                 expr,
                 overlay_what,
@@ -2333,6 +2373,11 @@ impl<'a> Binder<'a> {
             B::Divide => BinOp::Div,
             B::Modulo => BinOp::Mod,
             B::PGExp => BinOp::Pow,
+            B::BitwiseAnd => BinOp::BitAnd,
+            B::BitwiseOr => BinOp::BitOr,
+            B::PGBitwiseXor => BinOp::BitXor,
+            B::PGBitwiseShiftLeft => BinOp::ShiftLeft,
+            B::PGBitwiseShiftRight => BinOp::ShiftRight,
             B::StringConcat => BinOp::Concat,
             B::AtArrow => BinOp::Contains,
             B::ArrowAt => BinOp::ContainedBy,
@@ -3330,6 +3375,9 @@ pub fn resolve_binop(op: BinOp, l: Expr, r: Expr) -> SqlResult<Expr> {
     if matches!(op, BinOp::Contains | BinOp::ContainedBy | BinOp::Overlap) {
         return Err(no_operator(op, lt, rt));
     }
+    if op.is_bitwise() {
+        return resolve_bitwise(op, l, r);
+    }
     let bool_t = t(TypeOid::BOOL);
     if op == BinOp::Concat {
         if lt == TypeOid::BYTEA && rt == TypeOid::BYTEA {
@@ -3416,6 +3464,34 @@ pub fn resolve_binop(op: BinOp, l: Expr, r: Expr) -> SqlResult<Expr> {
         .map_err(|e| if_no_cast(e, || no_operator(op, lt, rt)))?;
     let result = if op.is_comparison() { bool_t } else { ty };
     Ok(Expr::Binary(op, Box::new(l), Box::new(r), result))
+}
+
+/// `&`, `|`, `#` over one integer type (the wider of the two); `<<` and
+/// `>>` over the left operand's type with an int4 count.
+fn resolve_bitwise(op: BinOp, l: Expr, r: Expr) -> SqlResult<Expr> {
+    let (lt, rt) = (l.typ().oid, r.typ().oid);
+    let rank = |o: TypeOid| match o {
+        TypeOid::INT2 => Some(1),
+        TypeOid::INT4 | TypeOid::UNKNOWN => Some(2),
+        TypeOid::INT8 => Some(3),
+        _ => None,
+    };
+    let (Some(a), Some(b)) = (rank(lt), rank(rt)) else {
+        return Err(no_operator(op, lt, rt));
+    };
+    let of_rank = |r: i32| match r {
+        1 => t(TypeOid::INT2),
+        3 => t(TypeOid::INT8),
+        _ => t(TypeOid::INT4),
+    };
+    let (lty, rty) = if matches!(op, BinOp::ShiftLeft | BinOp::ShiftRight) {
+        (of_rank(a), t(TypeOid::INT4))
+    } else {
+        (of_rank(a.max(b)), of_rank(a.max(b)))
+    };
+    let l = coerce(l, lty, CastContext::Implicit)?;
+    let r = coerce(r, rty, CastContext::Implicit)?;
+    Ok(Expr::Binary(op, Box::new(l), Box::new(r), lty))
 }
 
 fn resolve_datetime_arith(op: BinOp, l: Expr, r: Expr) -> SqlResult<Expr> {

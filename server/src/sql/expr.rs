@@ -178,6 +178,9 @@ pub struct SessionEnv {
     /// This session's temporary schema, once it has made one: relations
     /// are looked up there first.
     pub temp_schema: Option<String>,
+    /// `random()`'s generator after `setseed()`; before, a fresh
+    /// thread-local one.
+    pub prng: std::cell::RefCell<Option<rand::rngs::StdRng>>,
     /// `currval` of each sequence this session used, by OID.
     pub currvals: std::cell::RefCell<std::collections::HashMap<u32, i64>>,
     /// `lastval()`.

@@ -67,8 +67,10 @@ pub enum Builtin {
     Mod,
     /// `sign(x)`
     Sign,
-    /// `random()`
+    /// `random()`: from the session's generator once `setseed` made one.
     Random,
+    /// `setseed(x)`: seeds the session's `random()`.
+    SetSeed,
     /// `length(s)`, `char_length(s)`
     Length,
     /// `octet_length(s)`
@@ -822,6 +824,11 @@ pub fn resolve_function(name: &str, mut args: Vec<Expr>) -> SqlResult<Option<Exp
             arity(name, &args, &[0])?;
             func(Random, args, t(TypeOid::FLOAT8))
         }
+        "setseed" => {
+            arity(name, &args, &[1])?;
+            let args = coerce_all(args, t(TypeOid::FLOAT8))?;
+            func(SetSeed, args, t(TypeOid::VOID))
+        }
         "length" | "char_length" | "character_length" => {
             arity(name, &args, &[1])?;
             if args[0].typ().oid == TypeOid::BYTEA {
@@ -1345,7 +1352,26 @@ pub fn call_builtin(
             );
             super::ops::eval_binop(op, a, b, env)?
         }
-        Random => Datum::Float8(random_f64()),
+        Random => Datum::Float8(match env.prng.borrow_mut().as_mut() {
+            Some(seeded) => rand::Rng::r#gen::<f64>(seeded),
+            None => rand::random(),
+        }),
+        SetSeed => {
+            let Datum::Float8(seed) = vals[0] else {
+                return Err(SqlError::internal("setseed argument"));
+            };
+            if !(-1.0..=1.0).contains(&seed) {
+                return Err(SqlError::new(
+                    "22023",
+                    format!("setseed parameter {seed} is out of allowed range [-1,1]"),
+                ));
+            }
+            let seeded = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(
+                (seed * i64::MAX as f64) as i64 as u64,
+            );
+            *env.prng.borrow_mut() = Some(seeded);
+            Datum::Null
+        }
         Length => Datum::Int4(text(&vals[0]).chars().count() as i32),
         OctetLength => Datum::Int4(match &vals[0] {
             Datum::Bytea(b) => b.len(),
@@ -1514,10 +1540,7 @@ pub fn call_builtin(
             }
         }
         GenRandomUuid => {
-            let mut b = [0u8; 16];
-            for chunk in b.chunks_mut(8) {
-                chunk.copy_from_slice(&random_u64().to_le_bytes());
-            }
+            let mut b: [u8; 16] = rand::random();
             b[6] = (b[6] & 0x0f) | 0x40;
             b[8] = (b[8] & 0x3f) | 0x80;
             Datum::Uuid(b)
@@ -1541,20 +1564,6 @@ fn initcap(s: &str) -> String {
         prev_alnum = c.is_alphanumeric();
     }
     out
-}
-
-fn random_u64() -> u64 {
-    use std::collections::hash_map::RandomState;
-    use std::hash::{BuildHasher, Hasher};
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut h = RandomState::new().build_hasher();
-    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    h.finish()
-}
-
-fn random_f64() -> f64 {
-    (random_u64() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// A small MD5 for `md5(text)`.

@@ -57,6 +57,16 @@ pub enum BinOp {
         /// NOT LIKE
         negated: bool,
     },
+    /// `&` (integers)
+    BitAnd,
+    /// `|`
+    BitOr,
+    /// `#`
+    BitXor,
+    /// `<<` (the count is an int4, used modulo the width as in C)
+    ShiftLeft,
+    /// `>>`
+    ShiftRight,
     /// `~`, `~*` (case-insensitive), `!~`, `!~*`: POSIX regular expression
     /// match ([`regex_match`]).
     Regex {
@@ -76,9 +86,22 @@ impl BinOp {
         )
     }
 
+    /// True for the integer bit operators.
+    pub fn is_bitwise(self) -> bool {
+        matches!(
+            self,
+            BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::ShiftLeft | BinOp::ShiftRight
+        )
+    }
+
     /// The operator's symbol, for error messages.
     pub fn symbol(self) -> &'static str {
         match self {
+            BinOp::BitAnd => "&",
+            BinOp::BitOr => "|",
+            BinOp::BitXor => "#",
+            BinOp::ShiftLeft => "<<",
+            BinOp::ShiftRight => ">>",
             BinOp::Add => "+",
             BinOp::Sub => "-",
             BinOp::Mul => "*",
@@ -220,6 +243,7 @@ pub fn eval_binop(op: BinOp, a: Datum, b: Datum, env: &SessionEnv) -> SqlResult<
             Text(s),
             Text(p),
         ) => Ok(Bool(regex_match(&s, &p, case_insensitive)? != negated)),
+        (op, x, y) if op.is_bitwise() => bitwise(op, x, y),
         (op, Int2(x), Int2(y)) => int_arith!(op, x, y, i16, "smallint", Datum::Int2),
         (op, Int4(x), Int4(y)) => int_arith!(op, x, y, i32, "integer", Datum::Int4),
         (op, Int8(x), Int8(y)) => int_arith!(op, x, y, i64, "bigint", Datum::Int8),
@@ -235,6 +259,38 @@ pub fn eval_binop(op: BinOp, a: Datum, b: Datum, env: &SessionEnv) -> SqlResult<
         (op, Numeric(x), Numeric(y)) => numeric_arith(op, &x, &y).map(Numeric),
         (op, a, b) => datetime_arith(op, a, b, env),
     }
+}
+
+/// `&`, `|`, `#` of two integers of one type, `<<` / `>>` of an integer
+/// by an int4 count (C's shift of the value widened to at least int,
+/// which masks the count to the width, then narrowed back).
+fn bitwise(op: BinOp, a: Datum, b: Datum) -> SqlResult<Datum> {
+    use Datum::*;
+    fn apply(op: BinOp, a: i64, b: i64, bits: u32) -> i64 {
+        match op {
+            BinOp::BitAnd => a & b,
+            BinOp::BitOr => a | b,
+            BinOp::BitXor => a ^ b,
+            BinOp::ShiftLeft if bits == 64 => a.wrapping_shl(b as u32),
+            BinOp::ShiftLeft => i64::from((a as i32).wrapping_shl(b as u32)),
+            _ if bits == 64 => a.wrapping_shr(b as u32),
+            _ => i64::from((a as i32).wrapping_shr(b as u32)),
+        }
+    }
+    let int = |d: &Datum| match d {
+        Int2(v) => Some(i64::from(*v)),
+        Int4(v) => Some(i64::from(*v)),
+        Int8(v) => Some(*v),
+        _ => None,
+    };
+    let (Some(x), Some(y)) = (int(&a), int(&b)) else {
+        return Err(no_operator(op));
+    };
+    Ok(match a {
+        Int2(_) => Int2(apply(op, x, y, 32) as i16),
+        Int4(_) => Int4(apply(op, x, y, 32) as i32),
+        _ => Int8(apply(op, x, y, 64)),
+    })
 }
 
 fn float_arith(op: BinOp, a: f64, b: f64) -> SqlResult<f64> {

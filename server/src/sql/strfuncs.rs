@@ -8,6 +8,7 @@
 //! | `translate(s, from, to)`                 | text    | each char of `from` replaced by the one at its place in `to`, or removed |
 //! | `overlay(s placing r from n [for m])`    | text    | `s` with `m` (default: `r`'s length) characters from `n` replaced by `r` |
 //! | `like_escape(pattern, escape)`           | text    | `pattern` rewritten to use `\` as its escape (`LIKE ... ESCAPE e`) |
+//! | `similar_to_escape(pattern [, escape])`  | text    | a SQL regular expression as the POSIX one `SIMILAR TO` matches with |
 //! | `regexp_split_to_array(s, re [, flags])` | text[]  | the pieces between matches                     |
 //! | `gcd(a, b)`, `lcm(a, b)`                 | int     | of int2/int4/int8 (22003 on overflow)          |
 //! | `width_bucket(x, lo, hi, n)`             | int4    | the bucket of `x` among `n` equal ones (numeric or float8) |
@@ -36,6 +37,8 @@ pub enum StrFn {
     Overlay,
     /// `like_escape(pattern, escape)`
     LikeEscape,
+    /// `similar_to_escape(pattern [, escape])`
+    SimilarToEscape,
     /// `regexp_split_to_array(s, re [, flags])`
     RegexpSplitToArray,
     /// `gcd(a, b)`
@@ -54,6 +57,7 @@ pub fn handles(name: &str) -> bool {
             | "translate"
             | "overlay"
             | "like_escape"
+            | "similar_to_escape"
             | "regexp_split_to_array"
             | "gcd"
             | "lcm"
@@ -106,6 +110,9 @@ pub fn resolve(name: &str, args: Vec<Expr>) -> SqlResult<Option<Expr>> {
             call(StrFn::Overlay, bound, TypeOid::TEXT)
         }
         "like_escape" if n == 2 => call(StrFn::LikeEscape, all_text(args)?, TypeOid::TEXT),
+        "similar_to_escape" if n == 1 || n == 2 => {
+            call(StrFn::SimilarToEscape, all_text(args)?, TypeOid::TEXT)
+        }
         "regexp_split_to_array" if n == 2 || n == 3 => call(
             StrFn::RegexpSplitToArray,
             all_text(args)?,
@@ -189,6 +196,10 @@ pub fn call(f: StrFn, vals: &[Datum]) -> SqlResult<Datum> {
             let count = int(3).unwrap_or(r.chars().count() as i64);
             Datum::Text(overlay(s, r, from, count)?)
         }
+        StrFn::SimilarToEscape => Datum::Text(similar_to_escape(
+            text(0).unwrap_or_default(),
+            if vals.len() > 1 { text(1) } else { Some("\\") },
+        )?),
         StrFn::LikeEscape => Datum::Text(like_escape(
             text(0).unwrap_or_default(),
             text(1).unwrap_or_default(),
@@ -285,6 +296,78 @@ fn like_escape(pattern: &str, escape: &str) -> SqlResult<String> {
             out.push(c);
         }
     }
+    Ok(out)
+}
+
+/// PostgreSQL's `similar_escape`: the SQL regular expression `pattern`
+/// (escape character `escape`, none if empty) as an anchored POSIX one:
+/// `%` is `.*`, `_` is `.`, bracket expressions are kept, and `.`, `^`,
+/// `$` and `\` match themselves.
+fn similar_to_escape(pattern: &str, escape: Option<&str>) -> SqlResult<String> {
+    let mut esc = escape.unwrap_or_default().chars();
+    let e = match (esc.next(), esc.next()) {
+        (None, _) => None,
+        (Some(c), None) => Some(c),
+        _ => {
+            return Err(SqlError::new("22025", "invalid escape string")
+                .with_hint("Escape string must be empty or one character."));
+        }
+    };
+    let mut out = String::from("^(?:");
+    let mut in_bracket = false;
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        if Some(c) == e && !in_bracket {
+            match chars.next() {
+                // The separator of SUBSTRING(... SIMILAR ...): no meaning
+                // to a match.
+                Some('"') => {}
+                Some(n) => {
+                    out.push('\\');
+                    out.push(n);
+                }
+                None => {
+                    return Err(SqlError::new(
+                        "2201B",
+                        "invalid regular expression: trailing escape",
+                    ));
+                }
+            }
+            continue;
+        }
+        if in_bracket {
+            if c == ']' {
+                in_bracket = false;
+            } else if c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+            continue;
+        }
+        match c {
+            '[' => {
+                in_bracket = true;
+                out.push('[');
+                if chars.peek() == Some(&'^') {
+                    out.push('^');
+                    chars.next();
+                }
+                if chars.peek() == Some(&']') {
+                    out.push_str("\\]");
+                    chars.next();
+                }
+            }
+            '%' => out.push_str(".*"),
+            '_' => out.push('.'),
+            '(' => out.push_str("(?:"),
+            '.' | '^' | '$' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out.push_str(")$");
     Ok(out)
 }
 
