@@ -64,6 +64,7 @@ slt_files!(
     foreign_keys,
     generated_columns,
     joins,
+    json_aggregates,
     cte,
     explain_analyze,
     grouping_sets,

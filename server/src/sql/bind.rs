@@ -481,6 +481,10 @@ fn is_aggregate_name(name: &str) -> bool {
             | "every"
             | "string_agg"
             | "array_agg"
+            | "json_agg"
+            | "jsonb_agg"
+            | "json_object_agg"
+            | "jsonb_object_agg"
             | "variance"
             | "var_samp"
             | "var_pop"
@@ -4092,7 +4096,10 @@ fn aggregate_call(
             typ: t(TypeOid::INT8),
         });
     }
-    let want = if name == "string_agg" { 2 } else { 1 };
+    let want = match name {
+        "string_agg" | "json_object_agg" | "jsonb_object_agg" => 2,
+        _ => 1,
+    };
     if args.len() != want {
         return Err(bad(&args));
     }
@@ -4187,6 +4194,36 @@ fn aggregate_call(
             }
             let typ = super::array::array_of(SqlType::new(args[0].typ().oid))?;
             (AggFunc::ArrayAgg, typ)
+        }
+        "json_agg" | "jsonb_agg" | "json_object_agg" | "jsonb_object_agg" => {
+            let binary = name.starts_with("jsonb");
+            let object = name.ends_with("object_agg");
+            if !object && arg_t.oid == TypeOid::UNKNOWN {
+                return Err(SqlError::new(
+                    "42804",
+                    "could not determine polymorphic type because input has type unknown",
+                ));
+            }
+            args = args
+                .into_iter()
+                .map(|a| {
+                    if a.typ().oid == TypeOid::UNKNOWN {
+                        coerce(a, t(TypeOid::TEXT), CastContext::Implicit)
+                    } else {
+                        Ok(a)
+                    }
+                })
+                .collect::<SqlResult<_>>()?;
+            let typ = t(if binary {
+                TypeOid::JSONB
+            } else {
+                TypeOid::JSON
+            });
+            if object {
+                (AggFunc::JsonObjectAgg { binary }, typ)
+            } else {
+                (AggFunc::JsonAgg { binary }, typ)
+            }
         }
         "string_agg" => {
             let sep = coerce(args.remove(1), t(TypeOid::TEXT), CastContext::Implicit)?;

@@ -862,6 +862,8 @@ enum AggState {
     Str(Option<String>),
     /// array_agg's values so far, NULLs included.
     Array(Vec<Datum>),
+    /// The JSON aggregates' values ([`super::json`]).
+    Json(super::json::JsonAggState),
     /// Youngs-Cramer running sums, as PostgreSQL's float8_accum.
     VarFloat {
         n: f64,
@@ -906,6 +908,9 @@ fn new_state(call: &AggCall) -> AggState {
         AggFunc::BoolAnd | AggFunc::BoolOr => AggState::Bool(None),
         AggFunc::StringAgg => AggState::Str(None),
         AggFunc::ArrayAgg => AggState::Array(Vec::new()),
+        AggFunc::JsonAgg { .. } | AggFunc::JsonObjectAgg { .. } => {
+            AggState::Json(Default::default())
+        }
         AggFunc::VarSamp | AggFunc::VarPop | AggFunc::StddevSamp | AggFunc::StddevPop => {
             if call.typ.oid == TypeOid::NUMERIC {
                 AggState::VarNumeric {
@@ -963,6 +968,12 @@ fn advance(state: &mut AggState, call: &AggCall, args: &[Datum]) -> SqlResult<()
     if let AggState::Array(values) = state {
         values.push(v.clone());
         return Ok(());
+    }
+    if let AggState::Json(items) = state {
+        return match args {
+            [key, value] => items.push(Some(key.clone()), value.clone()),
+            _ => items.push(None, v.clone()),
+        };
     }
     if matches!(v, Datum::Null) {
         return Ok(());
@@ -1038,7 +1049,7 @@ fn advance(state: &mut AggState, call: &AggCall, args: &[Datum]) -> SqlResult<()
             *sxx = sxx.add(&x.mul(&x));
             *sx = sx.add(&x);
         }
-        AggState::Array(_) => {}
+        AggState::Array(_) | AggState::Json(_) => {}
         AggState::Str(acc) => {
             let s = match v {
                 Datum::Text(s) => s.as_str(),
@@ -1058,8 +1069,24 @@ fn advance(state: &mut AggState, call: &AggCall, args: &[Datum]) -> SqlResult<()
     Ok(())
 }
 
-fn finish(state: AggState, call: &AggCall) -> SqlResult<Datum> {
+fn finish(
+    state: AggState,
+    call: &AggCall,
+    opts: &storage::datum::io::OutputOptions,
+) -> SqlResult<Datum> {
     Ok(match state {
+        AggState::Json(items) => {
+            let types: Vec<TypeOid> = call.args.iter().map(|a| a.typ().oid).collect();
+            let binary = matches!(
+                call.func,
+                AggFunc::JsonAgg { binary: true } | AggFunc::JsonObjectAgg { binary: true }
+            );
+            match types.as_slice() {
+                [k, v] => items.finish(Some(*k), *v, binary, opts)?,
+                [v] => items.finish(None, *v, binary, opts)?,
+                _ => return Err(SqlError::internal("JSON aggregate arguments")),
+            }
+        }
         AggState::Count(n) => Datum::Int8(n),
         AggState::SumInt(None)
         | AggState::SumNumeric(None)
@@ -1229,7 +1256,7 @@ impl AggIter<'_> {
                 if let Some(fed) = g.ordered.get_mut(ai).filter(|f| !f.is_empty()) {
                     feed_ordered(&mut state, call, fed)?;
                 }
-                row.push(finish(state, call)?);
+                row.push(finish(state, call, &cx.env.output)?);
             }
             self.out.push_back(row);
         }

@@ -304,6 +304,16 @@ pub enum AggFunc {
     StddevSamp,
     /// stddev_pop(x)
     StddevPop,
+    /// json_agg(x) / jsonb_agg(x) (`binary`): NULLs included
+    JsonAgg {
+        /// jsonb rather than json
+        binary: bool,
+    },
+    /// json_object_agg(k, v) / jsonb_object_agg(k, v)
+    JsonObjectAgg {
+        /// jsonb rather than json
+        binary: bool,
+    },
 }
 
 /// One aggregate call.

@@ -296,7 +296,7 @@ fn evaluate(
                             }
                             done += 1;
                         }
-                        out[r] = finish(running.clone(), agg)?;
+                        out[r] = finish(running.clone(), agg, &cx.env.output)?;
                     } else {
                         let mut st = new_state(agg);
                         for &row in &part[s..e] {
@@ -304,7 +304,7 @@ fn evaluate(
                                 advance(&mut st, agg, &args[row])?;
                             }
                         }
-                        out[r] = finish(st, agg)?;
+                        out[r] = finish(st, agg, &cx.env.output)?;
                     }
                 }
             }
