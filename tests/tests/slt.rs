@@ -70,6 +70,7 @@ slt_files!(
     grouping_sets,
     jsonb,
     math,
+    ordered_set,
     report,
     row_compare,
     settings,

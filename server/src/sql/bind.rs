@@ -481,6 +481,9 @@ fn is_aggregate_name(name: &str) -> bool {
             | "every"
             | "string_agg"
             | "array_agg"
+            | "percentile_cont"
+            | "percentile_disc"
+            | "mode"
             | "json_agg"
             | "jsonb_agg"
             | "json_object_agg"
@@ -2619,7 +2622,7 @@ impl<'a> Binder<'a> {
             return self.bind_srf_target(&name, f, scope, agg);
         }
         if !f.within_group.is_empty() {
-            return Err(SqlError::unsupported("WITHIN GROUP"));
+            return self.bind_ordered_set_aggregate(&name, f, agg);
         }
         if is_aggregate_name(&name) {
             let Some(st) = agg.as_mut() else {

@@ -31,6 +31,7 @@ use super::expr::{EvalCtx, Expr, SeqOp, SessionEnv, SubPlan, SubplanRunner};
 use super::plan::{AggCall, AggFunc, JoinKind, Plan, RowWaitPolicy, SetOpKind, SortKey};
 use crate::error::{SqlError, SqlResult};
 
+mod ordered_set;
 mod recursive;
 mod srf;
 pub mod tuplesort;
@@ -864,6 +865,8 @@ enum AggState {
     Array(Vec<Datum>),
     /// The JSON aggregates' values ([`super::json`]).
     Json(super::json::JsonAggState),
+    /// An ordered-set aggregate's sorted values ([`ordered_set`]).
+    OrderedSet(ordered_set::OrderedSetState),
     /// Youngs-Cramer running sums, as PostgreSQL's float8_accum.
     VarFloat {
         n: f64,
@@ -910,6 +913,9 @@ fn new_state(call: &AggCall) -> AggState {
         AggFunc::ArrayAgg => AggState::Array(Vec::new()),
         AggFunc::JsonAgg { .. } | AggFunc::JsonObjectAgg { .. } => {
             AggState::Json(Default::default())
+        }
+        AggFunc::PercentileCont | AggFunc::PercentileDisc | AggFunc::Mode => {
+            AggState::OrderedSet(Default::default())
         }
         AggFunc::VarSamp | AggFunc::VarPop | AggFunc::StddevSamp | AggFunc::StddevPop => {
             if call.typ.oid == TypeOid::NUMERIC {
@@ -967,6 +973,10 @@ fn advance(state: &mut AggState, call: &AggCall, args: &[Datum]) -> SqlResult<()
     let Some(v) = args.first() else { return Ok(()) };
     if let AggState::Array(values) = state {
         values.push(v.clone());
+        return Ok(());
+    }
+    if let AggState::OrderedSet(values) = state {
+        values.push(args);
         return Ok(());
     }
     if let AggState::Json(items) = state {
@@ -1049,7 +1059,7 @@ fn advance(state: &mut AggState, call: &AggCall, args: &[Datum]) -> SqlResult<()
             *sxx = sxx.add(&x.mul(&x));
             *sx = sx.add(&x);
         }
-        AggState::Array(_) | AggState::Json(_) => {}
+        AggState::Array(_) | AggState::Json(_) | AggState::OrderedSet(_) => {}
         AggState::Str(acc) => {
             let s = match v {
                 Datum::Text(s) => s.as_str(),
@@ -1075,6 +1085,7 @@ fn finish(
     opts: &storage::datum::io::OutputOptions,
 ) -> SqlResult<Datum> {
     Ok(match state {
+        AggState::OrderedSet(values) => values.finish(call.func)?,
         AggState::Json(items) => {
             let types: Vec<TypeOid> = call.args.iter().map(|a| a.typ().oid).collect();
             let binary = matches!(

@@ -309,6 +309,12 @@ pub enum AggFunc {
         /// jsonb rather than json
         binary: bool,
     },
+    /// percentile_cont(f) WITHIN GROUP (ORDER BY x): args (x, f)
+    PercentileCont,
+    /// percentile_disc(f) WITHIN GROUP (ORDER BY x): args (x, f)
+    PercentileDisc,
+    /// mode() WITHIN GROUP (ORDER BY x): args (x)
+    Mode,
     /// json_object_agg(k, v) / jsonb_object_agg(k, v)
     JsonObjectAgg {
         /// jsonb rather than json
