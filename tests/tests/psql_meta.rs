@@ -306,6 +306,17 @@ fn catalog_views_and_functions_agree_with_postgresql() {
         "select 'nosuch'::regclass",
         "select pg_relation_size('customers'), pg_relation_size('sales.regions')",
         "select pg_relation_size('nosuch')",
+        "select oid, proname, prokind, proretset, pronargs, prorettype::regtype::text, proargtypes, \
+         provolatile, proisstrict from pg_proc \
+         where proname in ('lower', 'count', 'row_number', 'generate_series', 'now', 'format') \
+         order by oid",
+        "select 'now'::regproc::oid, 'pg_catalog.version'::regproc, 750::regproc",
+        "select 'lower'::regproc",
+        "select p.proname, n.nspname from pg_proc p join pg_namespace n on n.oid = p.pronamespace \
+         where p.oid = 'array_in'::regproc",
+        "select viewname, viewowner from pg_views where schemaname = 'public' order by 1",
+        "select table_name, is_updatable from information_schema.views \
+         where table_schema = 'sales' order by 1",
     ] {
         pair.same(&["-c", sql]);
     }

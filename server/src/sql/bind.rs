@@ -738,7 +738,11 @@ impl<'a> Binder<'a> {
         let is_reg = |t: &SqlType| {
             matches!(
                 t.oid,
-                TypeOid::REGCLASS | TypeOid::REGTYPE | TypeOid::REGNAMESPACE | TypeOid::REGROLE
+                TypeOid::REGCLASS
+                    | TypeOid::REGTYPE
+                    | TypeOid::REGNAMESPACE
+                    | TypeOid::REGROLE
+                    | TypeOid::REGPROC
             )
         };
         if !bound.columns.iter().any(|(_, t)| is_reg(t)) {
@@ -2775,7 +2779,7 @@ impl<'a> Binder<'a> {
             }
             TypeOid::REGPROC => {
                 let (schema, n) = parse_qualified_name(text)?;
-                let proc = super::catalogfuncs::builtin_proc_oid(&n)
+                let proc = super::catalogfuncs::builtin_proc_oid(&n)?
                     .filter(|_| schema.as_deref().is_none_or(|s| s == "pg_catalog"));
                 storage::types::Oid(proc.ok_or_else(|| missing("function"))?)
             }

@@ -172,22 +172,20 @@ pub fn handles(name: &str) -> bool {
     NAMES.contains(&name) || super::statfuncs::lookup(name).is_some()
 }
 
-/// The functions a `regproc` names, with PostgreSQL's OIDs: the array
-/// type I/O functions that pg_type's typinput/typoutput/typreceive/typsend
-/// show for array types (pgjdbc asks `typinput = 'array_in'::regproc`).
-const BUILTIN_PROCS: &[(&str, u32)] = &[
-    ("array_in", 750),
-    ("array_out", 751),
-    ("array_recv", 2400),
-    ("array_send", 2401),
-];
-
-/// The OID of built-in function `name`, for `'name'::regproc`.
-pub fn builtin_proc_oid(name: &str) -> Option<u32> {
-    BUILTIN_PROCS
+/// The OID of built-in function `name`, for `'name'::regproc`
+/// ([`super::builtin_procs`]): 42725 if several functions have the name.
+pub fn builtin_proc_oid(name: &str) -> SqlResult<Option<u32>> {
+    let mut found = super::builtin_procs::PROCS
         .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, o)| *o)
+        .filter(|p| p.name == name);
+    match (found.next(), found.next()) {
+        (Some(p), None) => Ok(Some(p.oid)),
+        (Some(_), Some(_)) => Err(SqlError::new(
+            "42725",
+            format!("more than one function named \"{name}\""),
+        )),
+        _ => Ok(None),
+    }
 }
 
 /// The name of built-in function `oid`, for regproc output (`-` for 0).
@@ -195,10 +193,10 @@ pub fn builtin_proc_name(oid: u32) -> Option<&'static str> {
     if oid == 0 {
         return Some("-");
     }
-    BUILTIN_PROCS
+    super::builtin_procs::PROCS
         .iter()
-        .find(|(_, o)| *o == oid)
-        .map(|(n, _)| *n)
+        .find(|p| p.oid == oid)
+        .map(|p| p.name)
 }
 
 /// Binds a system information function call, or `None` if `name` is not

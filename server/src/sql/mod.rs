@@ -2,6 +2,7 @@
 
 pub mod array;
 pub mod bind;
+pub mod builtin_procs;
 pub mod cast;
 pub mod catalogfuncs;
 pub mod compare;

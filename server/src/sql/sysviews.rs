@@ -107,6 +107,8 @@ pub fn query(view: &SysView) -> SqlResult<ast::Query> {
                 let dialect = sqlparser::dialect::PostgreSqlDialect {};
                 let text = if v.name == "pg_settings" {
                     settings_sql()
+                } else if v.name == "pg_proc" {
+                    proc_sql()
                 } else {
                     v.sql.to_string()
                 };
@@ -187,6 +189,46 @@ fn settings_sql() -> String {
     )
 }
 
+/// `pg_proc` over [`super::builtin_procs::PROCS`], with PostgreSQL 15's
+/// columns (the internal language, owner `postgres`, default costs).
+fn proc_sql() -> String {
+    let rows: Vec<String> = super::builtin_procs::PROCS
+        .iter()
+        .map(|p| {
+            format!(
+                "({}, '{}', '{}', {}, '{}', {}, {}, {}, '{}', '{}')",
+                p.oid,
+                p.name,
+                p.kind,
+                p.retset,
+                p.volatile,
+                p.strict,
+                p.argtypes.split_whitespace().count(),
+                p.rettype,
+                p.argtypes,
+                p.src
+            )
+        })
+        .collect();
+    format!(
+        "SELECT p.oid::oid AS oid, p.proname::name AS proname, 11::oid AS pronamespace, \
+         10::oid AS proowner, 12::oid AS prolang, 1::float4 AS procost, \
+         (CASE WHEN p.proretset THEN 1000 ELSE 0 END)::float4 AS prorows, 0::oid AS provariadic, \
+         0::oid::regproc AS prosupport, p.prokind::\"char\" AS prokind, false AS prosecdef, \
+         false AS proleakproof, p.proisstrict AS proisstrict, p.proretset AS proretset, \
+         p.provolatile::\"char\" AS provolatile, 's'::\"char\" AS proparallel, \
+         p.pronargs::int2 AS pronargs, 0::int2 AS pronargdefaults, p.prorettype::oid AS prorettype, \
+         p.proargtypes::text AS proargtypes, NULL::oid[] AS proallargtypes, \
+         NULL::\"char\"[] AS proargmodes, NULL::text[] AS proargnames, \
+         NULL::pg_node_tree AS proargdefaults, NULL::text AS protrftypes, p.prosrc::text AS prosrc, \
+         NULL::text AS probin, NULL::pg_node_tree AS prosqlbody, NULL::text[] AS proconfig, \
+         NULL::text[] AS proacl \
+         FROM (VALUES {}) AS p(oid, proname, prokind, proretset, provolatile, proisstrict, \
+         pronargs, prorettype, proargtypes, prosrc)",
+        rows.join(", ")
+    )
+}
+
 macro_rules! views {
     ($( $schema:literal . $name:literal = $oid:literal : $sql:expr ; )*) => {
         /// Every system view.
@@ -237,16 +279,7 @@ views! {
         FROM pg_catalog.pg_authid a WHERE a.rolcanlogin";
     "pg_catalog"."pg_auth_members" = 1261: "SELECT NULL::oid AS roleid, NULL::oid AS member, \
         NULL::oid AS grantor, NULL::bool AS admin_option WHERE false";
-    "pg_catalog"."pg_proc" = 1255: "SELECT NULL::oid AS oid, NULL::name AS proname, NULL::oid AS pronamespace, \
-        NULL::oid AS proowner, NULL::oid AS prolang, NULL::float4 AS procost, NULL::float4 AS prorows, \
-        NULL::oid AS provariadic, NULL::regproc AS prosupport, NULL::\"char\" AS prokind, \
-        NULL::bool AS prosecdef, NULL::bool AS proleakproof, NULL::bool AS proisstrict, \
-        NULL::bool AS proretset, NULL::\"char\" AS provolatile, NULL::\"char\" AS proparallel, \
-        NULL::int2 AS pronargs, NULL::int2 AS pronargdefaults, NULL::oid AS prorettype, \
-        NULL::text AS proargtypes, NULL::oid[] AS proallargtypes, NULL::\"char\"[] AS proargmodes, \
-        NULL::text[] AS proargnames, NULL::pg_node_tree AS proargdefaults, NULL::text AS protrftypes, \
-        NULL::text AS prosrc, NULL::text AS probin, NULL::pg_node_tree AS prosqlbody, \
-        NULL::text[] AS proconfig, NULL::text[] AS proacl WHERE false";
+    "pg_catalog"."pg_proc" = 1255: "(generated: proc_sql)";
     "pg_catalog"."pg_description" = 2609: "SELECT NULL::oid AS objoid, NULL::oid AS classoid, \
         NULL::int4 AS objsubid, NULL::text AS description WHERE false";
     "pg_catalog"."pg_shdescription" = 2396: "SELECT NULL::oid AS objoid, NULL::oid AS classoid, \
