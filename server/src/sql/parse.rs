@@ -263,6 +263,15 @@ fn parse_one(text: &str, offset: usize, words: &[String]) -> SqlResult<ParsedSta
             } else {
                 text
             };
+            if first == "CREATE"
+                && let Some(stmt) = parse_create_as_with_column_list(text_to_parse)
+            {
+                return Ok(ParsedStatement {
+                    text: text.to_string(),
+                    offset,
+                    kind: StatementKind::Sql(Box::new(stmt)),
+                });
+            }
             let mut stmts = Parser::parse_sql(&d, text_to_parse).map_err(|e| {
                 let mut err = parser_error(&e.to_string(), text_to_parse, offset);
                 // A position past an inserted ` = true` moves back over it.
@@ -287,6 +296,68 @@ fn parse_one(text: &str, offset: usize, words: &[String]) -> SqlResult<ParsedSta
         offset,
         kind,
     })
+}
+
+/// `CREATE [TEMP] TABLE name (a, b) AS query`, which sqlparser cannot
+/// parse (it wants a type after each column name): parsed without the
+/// name list, which then becomes the statement's columns, untyped.
+fn parse_create_as_with_column_list(text: &str) -> Option<ast::Statement> {
+    let d = dialect();
+    let tokens = Tokenizer::new(&d, text).tokenize().ok()?;
+    let word = |t: &Token, w: &str| matches!(t, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    let significant: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i], Token::Whitespace(_)))
+        .collect();
+    let table = significant
+        .iter()
+        .position(|&i| word(&tokens[i], "TABLE"))?;
+    let open = significant[table..]
+        .iter()
+        .position(|&i| tokens[i] == Token::LParen)
+        .map(|p| table + p)?;
+    let mut names = Vec::new();
+    let mut k = open + 1;
+    loop {
+        match tokens.get(*significant.get(k)?)? {
+            Token::Word(w) => names.push(ast::Ident {
+                value: w.value.clone(),
+                quote_style: w.quote_style,
+                span: sqlparser::tokenizer::Span::empty(),
+            }),
+            _ => return None,
+        }
+        k += 1;
+        match tokens.get(*significant.get(k)?)? {
+            Token::Comma => k += 1,
+            Token::RParen => break,
+            _ => return None,
+        }
+    }
+    let close = k;
+    if !word(tokens.get(*significant.get(close + 1)?)?, "AS") {
+        return None;
+    }
+    let (from, to) = (significant[open], significant[close]);
+    let stripped: String = tokens
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i < from || *i > to)
+        .map(|(_, t)| t.to_string())
+        .collect();
+    let mut stmts = Parser::parse_sql(&d, &stripped).ok()?;
+    let Some(ast::Statement::CreateTable(mut ct)) = stmts.pop().filter(|_| stmts.is_empty()) else {
+        return None;
+    };
+    ct.query.as_ref()?;
+    ct.columns = names
+        .into_iter()
+        .map(|name| ast::ColumnDef {
+            name,
+            data_type: ast::DataType::Unspecified,
+            options: Vec::new(),
+        })
+        .collect();
+    Some(ast::Statement::CreateTable(ct))
 }
 
 /// sqlparser accepts only TRUE/FALSE as COPY option booleans; PostgreSQL
