@@ -67,6 +67,7 @@ slt_files!(
     explain_analyze,
     grouping_sets,
     jsonb,
+    jsonb_ops,
     math,
     report,
     row_compare,
