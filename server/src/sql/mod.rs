@@ -12,6 +12,7 @@ pub mod explain;
 pub mod expr;
 pub mod func;
 pub mod index_scan;
+pub mod jsonb;
 pub mod ops;
 pub mod parse;
 pub mod path;

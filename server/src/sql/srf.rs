@@ -1,5 +1,6 @@
-//! Set-returning functions: `generate_series`, `unnest` and
-//! `pg_partition_ancestors`.
+//! Set-returning functions: `generate_series`, `unnest`,
+//! `pg_partition_ancestors` and the jsonb ones (`jsonb_object_keys`,
+//! `jsonb_array_elements[_text]`, whose values [`super::jsonb`] computes).
 //!
 //! A set-returning call appears in two places, with PostgreSQL's meaning:
 //!
@@ -33,6 +34,7 @@ use storage::datum::{Array, Datum, Interval, Numeric, SqlType, TypeOid};
 
 use super::compare::cmp_values;
 use super::expr::{Expr, SessionEnv};
+use super::jsonb::JsonbSrf;
 use super::ops::{BinOp, eval_binop};
 use crate::error::{SqlError, SqlResult};
 
@@ -49,6 +51,9 @@ pub enum SrfFunc {
     Unnest,
     /// `pg_partition_ancestors(regclass)`.
     PartitionAncestors,
+    /// `jsonb_object_keys`, `jsonb_array_elements[_text]`
+    /// ([`super::jsonb::srf_values`]).
+    Jsonb(super::jsonb::JsonbSrf),
 }
 
 /// A bound set-returning call.
@@ -66,7 +71,12 @@ pub struct SrfCall {
 pub fn is_srf_name(name: &str) -> bool {
     matches!(
         name,
-        "generate_series" | "unnest" | "pg_partition_ancestors"
+        "generate_series"
+            | "unnest"
+            | "pg_partition_ancestors"
+            | "jsonb_object_keys"
+            | "jsonb_array_elements"
+            | "jsonb_array_elements_text"
     )
 }
 
@@ -80,6 +90,27 @@ pub fn resolve_srf(name: &str, args: Vec<Expr>) -> SqlResult<SrfCall> {
     };
     if name == "unnest" {
         return resolve_unnest(args);
+    }
+    if let Some((f, typ)) = match name {
+        "jsonb_object_keys" => Some((JsonbSrf::ObjectKeys, TypeOid::TEXT)),
+        "jsonb_array_elements" => Some((JsonbSrf::ArrayElements, TypeOid::JSONB)),
+        "jsonb_array_elements_text" => Some((JsonbSrf::ArrayElementsText, TypeOid::TEXT)),
+        _ => None,
+    } {
+        if args.len() != 1 {
+            return Err(sig());
+        }
+        let error = sig();
+        let args = args
+            .into_iter()
+            .map(|a| coerce(a, SqlType::new(TypeOid::JSONB), CastContext::Implicit))
+            .collect::<SqlResult<Vec<_>>>()
+            .map_err(|_| error)?;
+        return Ok(SrfCall {
+            func: SrfFunc::Jsonb(f),
+            args,
+            typ: SqlType::new(typ),
+        });
     }
     if name == "pg_partition_ancestors" && args.len() == 1 {
         let rel = SqlType::new(TypeOid::REGCLASS);
@@ -194,6 +225,16 @@ impl Series {
         if args.iter().any(|a| matches!(a, Datum::Null)) || call.func == SrfFunc::PartitionAncestors
         {
             return Ok(empty);
+        }
+        if let SrfFunc::Jsonb(f) = call.func {
+            let values = match args.first() {
+                Some(arg) => super::jsonb::srf_values(f, arg)?,
+                None => Vec::new(),
+            };
+            return Ok(Series {
+                elements: Some((Arc::new(Array::new(values)), 0)),
+                ..empty
+            });
         }
         if call.func == SrfFunc::Unnest {
             return Ok(match args.into_iter().next() {
