@@ -69,6 +69,7 @@ slt_files!(
     explain_analyze,
     grouping_sets,
     jsonb,
+    jsonb_ops,
     math,
     ordered_set,
     report,

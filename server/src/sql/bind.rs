@@ -2356,6 +2356,9 @@ impl<'a> Binder<'a> {
 
     fn bind_binary(&mut self, op: &ast::BinaryOperator, l: Expr, r: Expr) -> SqlResult<Expr> {
         use ast::BinaryOperator as B;
+        if super::jsonb::is_jsonb_operator(op) {
+            return super::jsonb::bind_operator(op, l, r);
+        }
         let bop = match op {
             B::And | B::Or => {
                 let l = coerce(l, t(TypeOid::BOOL), CastContext::Implicit).map_err(|e| {
@@ -3378,6 +3381,10 @@ fn number_literal(n: &str) -> SqlResult<Expr> {
 /// Resolves a binary operator over bound operands: picks the operand type
 /// PostgreSQL's operator resolution would and coerces both sides.
 pub fn resolve_binop(op: BinOp, l: Expr, r: Expr) -> SqlResult<Expr> {
+    let (l, r) = match super::jsonb::resolve_binop(op, l, r)? {
+        Ok(e) => return Ok(e),
+        Err(operands) => operands,
+    };
     let (l, r) = match super::array::resolve_array_binop(op, l, r)? {
         Ok(e) => return Ok(e),
         Err(operands) => operands,

@@ -281,7 +281,7 @@ fn cast_value_inner(
         (Interval(i), TypeOid::TIME) => {
             Time(storage::datum::Time(i.micros.rem_euclid(86_400_000_000)))
         }
-        (Json(s), TypeOid::JSONB) => Jsonb(storage::datum::io::normalize_jsonb(&s)?),
+        (Json(s), TypeOid::JSONB) => Jsonb(storage::datum::jsonb::normalize(&s)?),
         (Json(s), TypeOid::JSON) => Json(s),
         (Jsonb(s), TypeOid::JSON) => Json(s),
         (Jsonb(s), TypeOid::JSONB) => Jsonb(s),

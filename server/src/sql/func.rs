@@ -63,6 +63,8 @@ pub enum Builtin {
     /// A date/time constructor: `make_date`, `make_time`, `make_timestamp`,
     /// `make_timestamptz`, `make_interval`, `to_timestamp(float8)`.
     Make(MakeFn),
+    /// A jsonb operator or function ([`super::jsonb`]).
+    Jsonb(super::jsonb::JsonbFn),
     /// `mod(x, y)`
     Mod,
     /// `sign(x)`
@@ -1084,6 +1086,7 @@ pub fn resolve_function(name: &str, mut args: Vec<Expr>) -> SqlResult<Option<Exp
             arity(name, &args, &[0])?;
             func(WalReplayResume, args, t(TypeOid::VOID))
         }
+        _ if super::jsonb::handles(name) => super::jsonb::resolve(name, args),
         _ if super::catalogfuncs::handles(name) => super::catalogfuncs::resolve(name, args),
         _ if super::strfuncs::handles(name) => super::strfuncs::resolve(name, args),
         _ => super::array::resolve_array_function(name, args),
@@ -1289,6 +1292,7 @@ pub fn call_builtin(
         },
         Float(ff) => Datum::Float8(ff.eval(&vals)?),
         Make(mf) => mf.eval(&vals, &env.output)?,
+        Jsonb(jf) => super::jsonb::eval(jf, &vals, &env.output)?,
         RegexpReplace => {
             let (global, ci) = regex_flags(vals.get(3).map(text), true)?;
             let re = super::ops::cached_regex(text(&vals[1]), ci)?;

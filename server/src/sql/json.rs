@@ -12,7 +12,8 @@
 //! the `jsonb` forms are normalised as any jsonb value is (keys sorted,
 //! duplicates resolved).
 
-use storage::datum::io::{OutputOptions, normalize_jsonb, output_text};
+use storage::datum::io::{OutputOptions, output_text};
+use storage::datum::jsonb::{normalize as normalize_jsonb, write_string};
 use storage::datum::{Datum, TypeOid};
 
 use crate::error::{SqlError, SqlResult};
@@ -110,68 +111,12 @@ pub fn to_json(d: &Datum, typ: TypeOid, opts: &OutputOptions, out: &mut String) 
             let mut text = String::new();
             output_text(d, typ, opts, &mut text);
             match typ {
-                TypeOid::TIMESTAMP | TypeOid::TIMESTAMPTZ => {
-                    write_string(&iso8601(&text, typ == TypeOid::TIMESTAMPTZ), out)
-                }
+                TypeOid::TIMESTAMP | TypeOid::TIMESTAMPTZ => write_string(
+                    &super::jsonb::json_datetime(&text, typ == TypeOid::TIMESTAMPTZ),
+                    out,
+                ),
                 _ => write_string(&text, out),
             }
         }
-    }
-}
-
-/// `2024-03-01 13:04:05+01` as `2024-03-01T13:04:05+01:00`.
-fn iso8601(text: &str, zoned: bool) -> String {
-    let mut s = text.replacen(' ', "T", 1);
-    if zoned
-        && let Some(sign) = s.rfind(['+', '-'])
-        && sign > 10
-        && s.len() - sign == 3
-    {
-        s.push_str(":00");
-    }
-    s
-}
-
-/// Appends `s` as a JSON string literal.
-fn write_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timestamps_are_iso_8601() {
-        assert_eq!(iso8601("2024-03-01 13:04:05", false), "2024-03-01T13:04:05");
-        assert_eq!(
-            iso8601("2024-03-01 13:04:05+01", true),
-            "2024-03-01T13:04:05+01:00"
-        );
-        assert_eq!(
-            iso8601("2024-03-01 13:04:05-05:30", true),
-            "2024-03-01T13:04:05-05:30"
-        );
-    }
-
-    #[test]
-    fn strings_are_escaped() {
-        let mut out = String::new();
-        write_string("a\"b\\c\n\u{1}", &mut out);
-        assert_eq!(out, "\"a\\\"b\\\\c\\n\\u0001\"");
     }
 }

@@ -14,6 +14,7 @@ pub mod expr;
 pub mod func;
 pub mod index_scan;
 pub mod json;
+pub mod jsonb;
 pub mod ops;
 pub mod parse;
 pub mod path;

@@ -1054,7 +1054,7 @@ fn expr_type(e: &Expr) -> Option<SqlType> {
 
 /// Built from constants, parameters, outer columns and non-volatile
 /// functions of those: one value for the whole scan.
-fn is_pseudo_constant(e: &Expr) -> bool {
+pub(crate) fn is_pseudo_constant(e: &Expr) -> bool {
     match e {
         Expr::Const(..) | Expr::Param(..) | Expr::Outer { .. } => true,
         Expr::Cast(x, _) | Expr::AssignCast(x, _) | Expr::Neg(x) => is_pseudo_constant(x),

@@ -1,5 +1,7 @@
 //! Set-returning functions: `generate_series`, `unnest`,
-//! `pg_partition_ancestors` and `pg_stat_get_progress_info`.
+//! `pg_partition_ancestors`, `pg_stat_get_progress_info` and the jsonb ones
+//! (`jsonb_object_keys`, `jsonb_array_elements[_text]`, whose values
+//! [`super::jsonb`] computes).
 //!
 //! A set-returning call appears in two places, with PostgreSQL's meaning:
 //!
@@ -43,6 +45,7 @@ use storage::datum::{Array, Datum, Interval, Numeric, SqlType, TypeOid};
 
 use super::compare::cmp_values;
 use super::expr::{Expr, SessionEnv};
+use super::jsonb::JsonbSrf;
 use super::ops::{BinOp, eval_binop};
 use crate::error::{SqlError, SqlResult};
 
@@ -61,6 +64,9 @@ pub enum SrfFunc {
     PartitionAncestors,
     /// `pg_stat_get_progress_info(text)` (module doc).
     ProgressInfo,
+    /// `jsonb_object_keys`, `jsonb_array_elements[_text]`
+    /// ([`super::jsonb::srf_values`]).
+    Jsonb(super::jsonb::JsonbSrf),
 }
 
 /// A bound set-returning call.
@@ -83,6 +89,9 @@ pub fn is_srf_name(name: &str) -> bool {
             | "regexp_split_to_table"
             | "pg_partition_ancestors"
             | "pg_stat_get_progress_info"
+            | "jsonb_object_keys"
+            | "jsonb_array_elements"
+            | "jsonb_array_elements_text"
     )
 }
 
@@ -102,6 +111,27 @@ pub fn resolve_srf(name: &str, args: Vec<Expr>) -> SqlResult<SrfCall> {
         let array = super::strfuncs::resolve("regexp_split_to_array", args)?
             .ok_or_else(|| SqlError::internal("regexp_split_to_array"))?;
         return resolve_unnest(vec![array]);
+    }
+    if let Some((f, typ)) = match name {
+        "jsonb_object_keys" => Some((JsonbSrf::ObjectKeys, TypeOid::TEXT)),
+        "jsonb_array_elements" => Some((JsonbSrf::ArrayElements, TypeOid::JSONB)),
+        "jsonb_array_elements_text" => Some((JsonbSrf::ArrayElementsText, TypeOid::TEXT)),
+        _ => None,
+    } {
+        if args.len() != 1 {
+            return Err(sig());
+        }
+        let error = sig();
+        let args = args
+            .into_iter()
+            .map(|a| coerce(a, SqlType::new(TypeOid::JSONB), CastContext::Implicit))
+            .collect::<SqlResult<Vec<_>>>()
+            .map_err(|_| error)?;
+        return Ok(SrfCall {
+            func: SrfFunc::Jsonb(f),
+            args,
+            typ: SqlType::new(typ),
+        });
     }
     if name == "pg_partition_ancestors" && args.len() == 1 {
         let rel = SqlType::new(TypeOid::REGCLASS);
@@ -240,6 +270,16 @@ impl Series {
             };
             return Ok(Series {
                 elements: Some((Arc::new(Array::new(rows)), 0)),
+                ..empty
+            });
+        }
+        if let SrfFunc::Jsonb(f) = call.func {
+            let values = match args.first() {
+                Some(arg) => super::jsonb::srf_values(f, arg)?,
+                None => Vec::new(),
+            };
+            return Ok(Series {
+                elements: Some((Arc::new(Array::new(values)), 0)),
                 ..empty
             });
         }

@@ -1,6 +1,7 @@
 //! Ordering and equality of values, with PostgreSQL's semantics: NaN equals
 //! NaN and sorts above every other float, text compares by bytes (the "C"
-//! collation), intervals compare as spans.
+//! collation), intervals compare as spans, jsonb compares as PostgreSQL's
+//! jsonb B-tree order (see [`crate::datum::jsonb`]).
 
 use std::cmp::Ordering;
 use std::hash::{Hash, Hasher};
@@ -21,9 +22,8 @@ pub fn cmp_values(a: &Datum, b: &Datum) -> Ordering {
         (Float4(x), Float4(y)) => cmp_f64(f64::from(*x), f64::from(*y)),
         (Float8(x), Float8(y)) => cmp_f64(*x, *y),
         (Numeric(x), Numeric(y)) => x.cmp(y),
-        (Text(x), Text(y)) | (Json(x), Json(y)) | (Jsonb(x), Jsonb(y)) => {
-            x.as_bytes().cmp(y.as_bytes())
-        }
+        (Text(x), Text(y)) | (Json(x), Json(y)) => x.as_bytes().cmp(y.as_bytes()),
+        (Jsonb(x), Jsonb(y)) => crate::datum::jsonb::cmp_text(x, y),
         (Bytea(x), Bytea(y)) => x.cmp(y),
         (Date(x), Date(y)) => x.cmp(y),
         (Time(x), Time(y)) => x.cmp(y),
@@ -141,7 +141,8 @@ fn hash_value<H: Hasher>(d: &Datum, state: &mut H) {
         Float4(v) => hash_f64(f64::from(*v), state),
         Float8(v) => hash_f64(*v, state),
         Numeric(n) => n.hash(state),
-        Text(s) | Json(s) | Jsonb(s) => s.hash(state),
+        Text(s) | Json(s) => s.hash(state),
+        Jsonb(s) => crate::datum::jsonb::hash_text(s, state),
         Bytea(b) => b.hash(state),
         Date(v) => v.hash(state),
         Time(v) => v.hash(state),

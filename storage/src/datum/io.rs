@@ -322,66 +322,6 @@ fn parse_uuid(s: &str) -> Result<[u8; 16], DatumError> {
     Ok(out)
 }
 
-/// Normalises JSON text into jsonb's canonical form: object keys sorted by
-/// length then bytes and de-duplicated (last wins), `", "` and `": "` as
-/// separators, numbers as written.
-pub fn normalize_jsonb(s: &str) -> Result<String, DatumError> {
-    let v: serde_json::Value =
-        serde_json::from_str(s).map_err(|_| DatumError::invalid_text("json", s))?;
-    let mut out = String::with_capacity(s.len());
-    write_jsonb(&v, &mut out);
-    Ok(out)
-}
-
-fn write_json_string(s: &str, out: &mut String) {
-    // serde_json's string escaping matches PostgreSQL's escape_json for the
-    // characters that must be escaped.
-    out.push_str(&serde_json::Value::String(s.to_string()).to_string());
-}
-
-fn write_jsonb(v: &serde_json::Value, out: &mut String) {
-    match v {
-        serde_json::Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort_by(|a, b| {
-                a.len()
-                    .cmp(&b.len())
-                    .then_with(|| a.as_bytes().cmp(b.as_bytes()))
-            });
-            out.push('{');
-            for (i, k) in keys.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_json_string(k, out);
-                out.push_str(": ");
-                write_jsonb(&map[k.as_str()], out);
-            }
-            out.push('}');
-        }
-        serde_json::Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_jsonb(item, out);
-            }
-            out.push(']');
-        }
-        serde_json::Value::String(s) => write_json_string(s, out),
-        serde_json::Value::Number(n) => {
-            // jsonb keeps numbers as numeric: 1e3 prints as 1000.
-            let text = n.to_string();
-            match super::Numeric::parse(&text) {
-                Ok(num) => out.push_str(&num.to_string()),
-                Err(_) => out.push_str(&text),
-            }
-        }
-        other => out.push_str(&other.to_string()),
-    }
-}
-
 /// Applies a `varchar(n)` / `char(n)` length limit as an explicit or
 /// assignment cast would with `explicit` false: too-long values are an error
 /// unless the excess is spaces; `char(n)` pads with spaces.
@@ -493,7 +433,7 @@ pub fn input_text(s: &str, typ: SqlType, opts: &OutputOptions) -> Result<Datum, 
                 .map_err(|_| DatumError::invalid_text("json", s))?;
             Datum::Json(s.to_string())
         }
-        TypeOid::JSONB => Datum::Jsonb(normalize_jsonb(s)?),
+        TypeOid::JSONB => Datum::Jsonb(super::jsonb::normalize(s)?),
         other => {
             return Err(DatumError::Other {
                 code: "0A000",
@@ -604,7 +544,7 @@ pub fn recv_binary(buf: &[u8], typ: SqlType) -> Result<Datum, DatumError> {
                     "unsupported jsonb version number {version}"
                 )));
             }
-            Datum::Jsonb(normalize_jsonb(
+            Datum::Jsonb(super::jsonb::normalize(
                 std::str::from_utf8(rest).map_err(|_| bad_utf8())?,
             )?)
         }
@@ -694,14 +634,6 @@ mod tests {
             "22P02"
         );
         assert_eq!(parse_int::<i32>(" 42 ", "integer", "integer"), Ok(42));
-    }
-
-    #[test]
-    fn jsonb_is_normalised() {
-        assert_eq!(
-            normalize_jsonb(r#"{"bb":1,"a":[1,2,{"c":null}],"bb":2}"#).unwrap(),
-            r#"{"a": [1, 2, {"c": null}], "bb": 2}"#
-        );
     }
 
     #[test]

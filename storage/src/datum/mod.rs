@@ -6,6 +6,7 @@ pub mod compare;
 pub mod datetime;
 pub mod error;
 pub mod io;
+pub mod jsonb;
 pub mod numeric;
 pub mod types;
 

@@ -19,8 +19,9 @@ use crate::error::{SqlError, SqlResult};
 use crate::sql::cast::CastContext;
 use crate::sql::expr::Expr;
 use crate::sql::func::Builtin;
+use crate::sql::jsonb::{JsonbFn, JsonbSrf};
 use crate::sql::plan::{JoinKind, Plan};
-use crate::sql::srf::{is_srf_name, resolve_srf};
+use crate::sql::srf::{SrfCall, SrfFunc, is_srf_name, resolve_srf};
 
 /// `FROM pg_backup_stop([wait])`: one row (lsn, labelfile, spcmapfile);
 /// the first column stops the backup (see [`crate::sql::walfuncs`]).
@@ -58,6 +59,72 @@ fn backup_stop(args: Vec<Expr>, alias: Option<&ast::TableAlias>) -> SqlResult<(P
         Plan::Values {
             rows: vec![row],
             width: 3,
+        },
+        scope,
+    ))
+}
+
+/// `FROM jsonb_each[_text](j)`: the keys of `j` in stored order (a
+/// [`Plan::FunctionScan`] of [`JsonbSrf::EachKeys`]) and, projected beside
+/// each, `j -> key` (`->>` for the `_text` form). `j` is evaluated again for
+/// each value, so it must be pseudo-constant (constants, parameters, outer
+/// columns of a LATERAL call and non-volatile functions of those); 0A000
+/// otherwise, never a different answer.
+fn jsonb_each(
+    fname: String,
+    args: Vec<Expr>,
+    alias: Option<&ast::TableAlias>,
+    ordinality: bool,
+) -> SqlResult<(Plan, Scope)> {
+    let as_text = fname == "jsonb_each_text";
+    let [arg] = <[Expr; 1]>::try_from(args).map_err(|a| {
+        let types: Vec<&str> = a.iter().map(|e| e.typ().oid.sql_name()).collect();
+        SqlError::undefined_function(&format!("{fname}({})", types.join(", ")))
+    })?;
+    let from = arg.typ().oid;
+    let arg = coerce(arg, t(TypeOid::JSONB), CastContext::Implicit).map_err(|e| {
+        if_no_cast(e, || {
+            SqlError::undefined_function(&format!("{fname}({})", from.sql_name()))
+        })
+    })?;
+    if !crate::sql::path::is_pseudo_constant(&arg) {
+        return Err(SqlError::unsupported(format!(
+            "{fname} over an argument evaluated per row"
+        )));
+    }
+    let value_type = t(if as_text {
+        TypeOid::TEXT
+    } else {
+        TypeOid::JSONB
+    });
+    let key = Expr::Column(0, t(TypeOid::TEXT));
+    let mut exprs = vec![
+        key.clone(),
+        Expr::Func(
+            Builtin::Jsonb(JsonbFn::Field { as_text }),
+            vec![arg.clone(), key],
+            value_type,
+        ),
+    ];
+    let mut cols = vec![
+        ("key".to_string(), t(TypeOid::TEXT)),
+        ("value".to_string(), value_type),
+    ];
+    if ordinality {
+        exprs.push(Expr::Column(1, t(TypeOid::INT8)));
+        cols.push(("ordinality".into(), t(TypeOid::INT8)));
+    }
+    let call = SrfCall {
+        func: SrfFunc::Jsonb(JsonbSrf::EachKeys { as_text }),
+        args: vec![arg],
+        typ: t(TypeOid::TEXT),
+    };
+    let qual = alias.map_or(fname, |a| ident_name(&a.name));
+    let scope = aliased_scope(&qual, &cols, alias);
+    Ok((
+        Plan::Project {
+            input: Box::new(Plan::FunctionScan { call, ordinality }),
+            exprs,
         },
         scope,
     ))
@@ -157,6 +224,9 @@ impl Binder<'_> {
         }
         if fname == "pg_backup_stop" {
             return backup_stop(bound, alias);
+        }
+        if matches!(fname.as_str(), "jsonb_each" | "jsonb_each_text") {
+            return jsonb_each(fname, bound, alias, ordinality);
         }
         if !is_srf_name(&fname) {
             return Err(SqlError::unsupported(format!(
