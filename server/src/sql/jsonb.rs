@@ -336,7 +336,8 @@ pub fn resolve(name: &str, args: Vec<Expr>) -> SqlResult<Option<Expr>> {
             } else {
                 TypeOid::JSONB
             };
-            if args.is_empty() {
+            // A variadic function needs at least one variadic argument.
+            if args.len() < 2 {
                 return Err(no_function(name, &args));
             }
             let types = args.clone();
@@ -450,13 +451,21 @@ fn array_index(idx: i64, len: usize) -> Option<usize> {
     }
 }
 
+/// A path element used as an array subscript, read as C's `strtol` reads
+/// it for PostgreSQL: leading white space and a sign allowed, nothing
+/// after the digits, within `int`.
+fn parse_subscript(s: &str) -> Option<i64> {
+    let digits = s.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+    digits.parse::<i32>().ok().map(i64::from)
+}
+
 fn get_path<'a>(v: &'a Value, path: &[Option<String>]) -> Option<&'a Value> {
     let mut cur = v;
     for p in path {
         let p = p.as_deref()?;
         cur = match cur {
             Value::Object(m) => m.get(p)?,
-            Value::Array(a) => a.get(array_index(p.trim().parse::<i64>().ok()?, a.len())?)?,
+            Value::Array(a) => a.get(array_index(parse_subscript(p)?, a.len())?)?,
             _ => return None,
         };
     }
@@ -602,7 +611,7 @@ fn set_path(
     match v {
         Value::Object(m) => set_path_object(m, key, path, level, op, new),
         Value::Array(a) => {
-            let idx: i64 = key.trim().parse::<i32>().map(i64::from).map_err(|_| {
+            let idx = parse_subscript(key).ok_or_else(|| {
                 SqlError::new(
                     "22P02",
                     format!(
