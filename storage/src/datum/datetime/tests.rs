@@ -422,6 +422,10 @@ fn more_inputs() {
     let mut f = Vec::new();
     let berlin = tz("Europe/Berlin");
     for (input, want) in TIMESTAMP_IN2 {
+        // "today" was recorded on one day; the other loops skip it too.
+        if *input == "today" {
+            continue;
+        }
         check(&mut f, input, show(Timestamp::parse(input)), want);
     }
     for (input, want) in TIMESTAMPTZ_BERLIN2 {
