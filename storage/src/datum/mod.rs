@@ -7,6 +7,7 @@ pub mod datetime;
 pub mod error;
 pub mod io;
 pub mod numeric;
+pub mod numformat;
 pub mod types;
 
 pub use array::Array;
