@@ -16,7 +16,10 @@ const TEMP_RELATIONS: &str = "select count(*) from pg_class c join pg_namespace 
 async fn wait_for_no_temp_relations(c: &tokio_postgres::Client) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while count(c, TEMP_RELATIONS).await != 0 {
-        assert!(Instant::now() < deadline, "temporary tables outlived their session");
+        assert!(
+            Instant::now() < deadline,
+            "temporary tables outlived their session"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -33,13 +36,20 @@ async fn temporary_tables_are_private_and_go_with_their_session() {
     .await
     .expect("temp table shadowing a table");
     assert_eq!(count(&a, "select count(*) from shared").await, 2);
-    assert_eq!(count(&b, "select count(*) from shared").await, 1, "b sees the real table");
+    assert_eq!(
+        count(&b, "select count(*) from shared").await,
+        1,
+        "b sees the real table"
+    );
     let err = b
         .batch_execute("select * from pg_temp.shared")
         .await
         .expect_err("b has no temporary schema");
     assert_eq!(err.code().map(|s| s.code()), Some("42P01"));
-    assert!(count(&b, TEMP_RELATIONS).await >= 3, "table, sequence and index");
+    assert!(
+        count(&b, TEMP_RELATIONS).await >= 3,
+        "table, sequence and index"
+    );
     drop(a);
     wait_for_no_temp_relations(&b).await;
     assert_eq!(count(&b, "select count(*) from shared").await, 1);
@@ -63,7 +73,11 @@ async fn a_crash_leaves_nothing_a_new_session_would_see() {
     // Session numbers start again after a restart, so this session's
     // temporary schema is the dead one's: its first use empties it.
     assert_eq!(
-        count(&c, "select count(*) from pg_class where relname = 'left_behind'").await,
+        count(
+            &c,
+            "select count(*) from pg_class where relname = 'left_behind'"
+        )
+        .await,
         1,
         "the leftover is still in the catalog"
     );
@@ -71,7 +85,11 @@ async fn a_crash_leaves_nothing_a_new_session_would_see() {
         .await
         .expect("temp table");
     assert_eq!(
-        count(&c, "select count(*) from pg_class where relname = 'left_behind'").await,
+        count(
+            &c,
+            "select count(*) from pg_class where relname = 'left_behind'"
+        )
+        .await,
         0
     );
     assert_eq!(count(&c, "select count(*) from fresh").await, 0);
