@@ -734,17 +734,26 @@ fn dch_to_char(nodes: &[Node], tm: &FmtTm) -> Result<String, DatumError> {
                 let i = y / 1000;
                 Some(format!("{i},{}", zpad(i64::from(y - i * 1000), 3)))
             }
-            K::YYYY | K::IYYY => {
-                let y = adjust_year(if key == K::YYYY { tm.year } else { iso_year() });
-                Some(num(y.into(), 4, fm))
-            }
-            K::YYY | K::IYY => {
-                let y = adjust_year(if key == K::YYY { tm.year } else { iso_year() });
-                Some(num(i64::from(y % 1000), 3, fm))
-            }
-            K::YY | K::IY => {
-                let y = adjust_year(if key == K::YY { tm.year } else { iso_year() });
-                Some(num(i64::from(y % 100), 2, fm))
+            K::YYYY | K::IYYY | K::YYY | K::IYY | K::YY | K::IY => {
+                let y = adjust_year(if matches!(key, K::YYYY | K::YYY | K::YY) {
+                    tm.year
+                } else {
+                    iso_year()
+                });
+                let (modulus, width) = match key {
+                    K::YYYY | K::IYYY => (i32::MAX, 4),
+                    K::YYY | K::IYY => (1000, 3),
+                    _ => (100, 2),
+                };
+                let v = i64::from(if modulus == i32::MAX { y } else { y % modulus });
+                // The width follows the sign of the calendar year, even for
+                // the ISO variants, as PostgreSQL's does.
+                let negative = adjust_year(tm.year) < 0;
+                Some(if fm {
+                    v.to_string()
+                } else {
+                    zpad(v, width + usize::from(negative))
+                })
             }
             K::Y | K::I => {
                 let y = adjust_year(if key == K::Y { tm.year } else { iso_year() });
@@ -1573,6 +1582,14 @@ mod tests {
             "0001 02 03 04 05 06 789"
         );
         assert!(interval_to_char(&iv, "Day").is_err());
+        // The ISO year's width follows the sign of the calendar year.
+        let neg = Interval::parse("-5 days").expect("iv");
+        assert_eq!(
+            interval_to_char(&neg, "Y,YYY YYY YY Y IYYY")
+                .expect("to_char")
+                .unwrap_or_default(),
+            "0,000 000 00 0 -001"
+        );
     }
 
     #[test]
