@@ -26,7 +26,7 @@
 //!
 //! # Not done
 //!
-//! `B`, `C`, `RN` and `SP` answer 0A000, as does a NaN or
+//! `B`, `C`, `SP` and `RN` beside other number patterns answer 0A000, as does a NaN or
 //! infinite value outside `EEEE`; PostgreSQL's output for those is not
 //! reproduced rather than approximated.
 
@@ -54,7 +54,9 @@ enum K {
     Th(bool),
     /// `V`: shift the value left by the number of `9`s after it.
     V,
-    /// Recognized but not implemented (`B`, `C`, `RN`, `SP`).
+    /// `RN`/`rn`: the value as a Roman numeral (upper case if true).
+    Rn(bool),
+    /// Recognized but not implemented (`B`, `C`, `SP`).
     Unsupported(&'static str),
 }
 
@@ -74,7 +76,7 @@ const KEYWORDS: &[(&str, K)] = &[
     ("MI", K::Mi),
     ("PL", K::Pl),
     ("PR", K::Pr),
-    ("RN", K::Unsupported("RN")),
+    ("RN", K::Rn(true)),
     ("SG", K::Sg),
     ("SP", K::Unsupported("SP")),
     ("S", K::S),
@@ -90,7 +92,7 @@ const KEYWORDS: &[(&str, K)] = &[
     ("mi", K::Mi),
     ("pl", K::Pl),
     ("pr", K::Pr),
-    ("rn", K::Unsupported("RN")),
+    ("rn", K::Rn(false)),
     ("sg", K::Sg),
     ("sp", K::Unsupported("SP")),
     ("s", K::S),
@@ -134,6 +136,8 @@ struct Desc {
     multi_mode: bool,
     /// Powers of ten `V` multiplies by.
     multi: i32,
+    /// `RN` seen.
+    roman: bool,
     lsign: LSign,
     /// `pre` when the `S` was seen.
     pre_lsign_num: i32,
@@ -163,6 +167,7 @@ fn parse(fmt: &str) -> Result<(Vec<Node>, Desc), DatumError> {
         eeee: false,
         multi_mode: false,
         multi: 0,
+        roman: false,
         lsign: LSign::None,
         pre_lsign_num: 0,
     };
@@ -290,7 +295,14 @@ fn prepare(d: &mut Desc, key: K) -> Result<(), DatumError> {
             if d.eeee {
                 return Err(syntax("cannot use \"EEEE\" twice"));
             }
-            if d.fill || d.lsign != LSign::None || d.bracket || d.minus || d.plus || d.multi_mode {
+            if d.fill
+                || d.lsign != LSign::None
+                || d.bracket
+                || d.minus
+                || d.plus
+                || d.multi_mode
+                || d.roman
+            {
                 return Err(syntax("\"EEEE\" is incompatible with other formats"));
             }
             d.eeee = true;
@@ -301,6 +313,7 @@ fn prepare(d: &mut Desc, key: K) -> Result<(), DatumError> {
             }
             d.multi_mode = true;
         }
+        K::Rn(_) => d.roman = true,
         K::Comma | K::G | K::L | K::Th(_) => {}
         K::Unsupported(name) => {
             return Err(DatumError::Other {
@@ -363,6 +376,9 @@ pub fn numeric_to_char(n: &Numeric, fmt: &str) -> Result<String, DatumError> {
             message: "to_char of a NaN or infinite numeric is not supported".into(),
         });
     }
+    if d.roman {
+        return roman(&nodes, n.round(0).to_i32()?);
+    }
     let mut d = d;
     let mut n = n.clone();
     if d.multi_mode {
@@ -402,6 +418,15 @@ pub fn float_to_char(v: f64, fmt: &str, dig: i32) -> Result<String, DatumError> 
             message: "to_char of a NaN or infinite double precision is not supported".into(),
         });
     }
+    if d.roman {
+        let r = v.round_ties_even();
+        if !(f64::from(i32::MIN)..=f64::from(i32::MAX)).contains(&r) {
+            return Err(DatumError::NumericValueOutOfRange(
+                "integer out of range".into(),
+            ));
+        }
+        return roman(&nodes, r as i32);
+    }
     let mut v = v;
     if d.multi_mode {
         v *= 10f64.powi(d.multi);
@@ -416,6 +441,63 @@ pub fn float_to_char(v: f64, fmt: &str, dig: i32) -> Result<String, DatumError> 
     let text = format!("{:.*}", d.post as usize, v);
     let post = d.post;
     finish(&nodes, d, &text, post)
+}
+
+/// `RN`: the Roman numeral of `value` (15 `#` outside 1..=3999), right
+/// aligned in 15 characters unless in fill mode. Only `RN`, `FM` and
+/// literal text may share the template; anything else answers 0A000.
+fn roman(nodes: &[Node], value: i32) -> Result<String, DatumError> {
+    const NUMERALS: [(i32, &str); 13] = [
+        (1000, "M"),
+        (900, "CM"),
+        (500, "D"),
+        (400, "CD"),
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
+    ];
+    let numeral = if (1..=3999).contains(&value) {
+        let mut rest = value;
+        let mut out = String::new();
+        for (v, s) in NUMERALS {
+            while rest >= v {
+                out.push_str(s);
+                rest -= v;
+            }
+        }
+        out
+    } else {
+        "#".repeat(15)
+    };
+    let fill = nodes.contains(&Node::Key(K::Fm));
+    let mut out = String::new();
+    for node in nodes {
+        match node {
+            Node::Lit(c) => out.push(*c),
+            Node::Key(K::Rn(upper)) => {
+                let r = if *upper {
+                    numeral.clone()
+                } else {
+                    numeral.to_ascii_lowercase()
+                };
+                out.push_str(&if fill { r } else { format!("{r:>15}") });
+            }
+            Node::Key(K::Fm) => {}
+            Node::Key(_) => {
+                return Err(DatumError::Other {
+                    code: "0A000",
+                    message: "\"RN\" with other number patterns is not supported".into(),
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Splits the sign off `text` (the number rounded to `post` decimals),
@@ -704,6 +786,8 @@ mod tests {
             assert_eq!(num(v, fmt), want, "{v} {fmt}");
         }
         assert_eq!(float_to_char(1.5, "9.99", 15).expect("f"), " 1.50");
-        assert!(numeric_to_char(&Numeric::from_i64(1), "RN").is_err());
+        assert_eq!(num("1994", "RN"), "        MCMXCIV");
+        assert_eq!(num("4000", "FMrn"), "###############");
+        assert!(numeric_to_char(&Numeric::from_i64(1), "RN999").is_err());
     }
 }
