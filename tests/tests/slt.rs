@@ -59,6 +59,7 @@ slt_files!(
     conditional,
     create_table_as,
     datetime,
+    datetime_format,
     datetime_make,
     dml,
     foreign_keys,

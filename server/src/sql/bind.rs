@@ -2188,6 +2188,15 @@ impl<'a> Binder<'a> {
                 super::strfuncs::resolve("overlay", args)?
                     .ok_or_else(|| SqlError::internal("overlay"))
             }
+            A::AtTimeZone {
+                timestamp,
+                time_zone,
+            } => {
+                let ts = self.bind_expr_inner(timestamp, scope, agg)?;
+                let zone = self.bind_expr_inner(time_zone, scope, agg)?;
+                resolve_function("timezone", vec![zone, ts])?
+                    .ok_or_else(|| SqlError::internal("timezone"))
+            }
             A::Substring {
                 expr,
                 substring_from,

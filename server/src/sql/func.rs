@@ -127,6 +127,24 @@ pub enum Builtin {
     DatePart,
     /// `date_trunc(field, x)`
     DateTrunc,
+    /// `age(a, b)` / `age(x)` of timestamps or timestamptzs
+    Age,
+    /// `justify_days(interval)`
+    JustifyDays,
+    /// `justify_hours(interval)`
+    JustifyHours,
+    /// `justify_interval(interval)`
+    JustifyInterval,
+    /// `timezone(zone, ts)`, `ts AT TIME ZONE zone`: timestamp to
+    /// timestamptz and back; the zone is text or an interval
+    TimeZone,
+    /// `to_char(value, template)` of a timestamp, timestamptz, interval or
+    /// number (`storage::datum::datetime::formatting`, `storage::datum::numformat`)
+    ToChar,
+    /// `to_date(text, template)`
+    ToDate,
+    /// `to_timestamp(text, template)`
+    ToTimestampFmt,
     /// `gen_random_uuid()`
     GenRandomUuid,
     /// `pg_typeof(x)`: resolved at bind time to a constant, kept for completeness.
@@ -534,7 +552,12 @@ fn make_function(name: &str, args: Vec<Expr>) -> SqlResult<Option<Expr>> {
         return Ok(None);
     };
     if name == "to_timestamp" && args.len() == 2 {
-        return Err(SqlError::unsupported("to_timestamp(text, format)"));
+        let ty = t(TypeOid::TIMESTAMPTZ);
+        return Ok(Some(Expr::Func(
+            Builtin::ToTimestampFmt,
+            text_args(args)?,
+            ty,
+        )));
     }
     let fits = if mf == MakeFn::Interval {
         args.len() <= params.len()
@@ -997,6 +1020,97 @@ pub fn resolve_function(name: &str, mut args: Vec<Expr>) -> SqlResult<Option<Exp
                 }
             }
         }
+        "age" => {
+            arity(name, &args, &[1, 2])?;
+            no_such_function(name, &args, |ty| {
+                matches!(
+                    ty,
+                    TypeOid::TIMESTAMP | TypeOid::TIMESTAMPTZ | TypeOid::DATE | TypeOid::UNKNOWN
+                )
+            })?;
+            // age(timestamp, ...) when every argument is a timestamp or an
+            // untyped literal; otherwise the preferred type, timestamptz.
+            let all_plain = args
+                .iter()
+                .all(|a| matches!(a.typ().oid, TypeOid::TIMESTAMP | TypeOid::UNKNOWN));
+            let any_plain = args.iter().any(|a| a.typ().oid == TypeOid::TIMESTAMP);
+            let ty = if all_plain && any_plain {
+                TypeOid::TIMESTAMP
+            } else {
+                TypeOid::TIMESTAMPTZ
+            };
+            func(Age, coerce_all(args, t(ty))?, t(TypeOid::INTERVAL))
+        }
+        "justify_days" | "justify_hours" | "justify_interval" => {
+            arity(name, &args, &[1])?;
+            no_such_function(name, &args, |ty| {
+                matches!(ty, TypeOid::INTERVAL | TypeOid::UNKNOWN)
+            })?;
+            let b = match name {
+                "justify_days" => JustifyDays,
+                "justify_hours" => JustifyHours,
+                _ => JustifyInterval,
+            };
+            let ty = t(TypeOid::INTERVAL);
+            func(b, coerce_all(args, ty)?, ty)
+        }
+        "timezone" => {
+            arity(name, &args, &[2])?;
+            let mut ts = args.remove(1);
+            let mut zone = args.remove(0);
+            if zone.typ().oid != TypeOid::INTERVAL {
+                zone = coerce(zone, t(TypeOid::TEXT), CastContext::Implicit)?;
+            }
+            if matches!(ts.typ().oid, TypeOid::UNKNOWN | TypeOid::DATE) {
+                ts = coerce(ts, t(TypeOid::TIMESTAMPTZ), CastContext::Implicit)?;
+            }
+            let ret = match ts.typ().oid {
+                TypeOid::TIMESTAMP => TypeOid::TIMESTAMPTZ,
+                TypeOid::TIMESTAMPTZ => TypeOid::TIMESTAMP,
+                other => {
+                    return Err(SqlError::undefined_function(&format!(
+                        "timezone({}, {})",
+                        zone.typ().oid.sql_name(),
+                        other.sql_name()
+                    )));
+                }
+            };
+            func(TimeZone, vec![zone, ts], t(ret))
+        }
+        "to_char" => {
+            arity(name, &args, &[2])?;
+            let fmt = coerce(args.remove(1), t(TypeOid::TEXT), CastContext::Implicit)?;
+            let mut v = args.remove(0);
+            match v.typ().oid {
+                TypeOid::TIMESTAMP
+                | TypeOid::TIMESTAMPTZ
+                | TypeOid::INTERVAL
+                | TypeOid::INT4
+                | TypeOid::INT8
+                | TypeOid::NUMERIC
+                | TypeOid::FLOAT4
+                | TypeOid::FLOAT8 => {}
+                TypeOid::DATE => v = coerce(v, t(TypeOid::TIMESTAMPTZ), CastContext::Implicit)?,
+                TypeOid::INT2 => v = coerce(v, t(TypeOid::INT4), CastContext::Implicit)?,
+                TypeOid::UNKNOWN => {
+                    return Err(SqlError::new(
+                        "42725",
+                        "function to_char(unknown, unknown) is not unique",
+                    ));
+                }
+                other => {
+                    return Err(SqlError::undefined_function(&format!(
+                        "to_char({}, text)",
+                        other.sql_name()
+                    )));
+                }
+            }
+            func(ToChar, vec![v, fmt], t(TypeOid::TEXT))
+        }
+        "to_date" => {
+            arity(name, &args, &[2])?;
+            func(ToDate, text_args(args)?, t(TypeOid::DATE))
+        }
         "ascii" => {
             arity(name, &args, &[1])?;
             func(Ascii, text_args(args)?, t(TypeOid::INT4))
@@ -1091,6 +1205,18 @@ pub fn resolve_function(name: &str, mut args: Vec<Expr>) -> SqlResult<Option<Exp
         _ if super::strfuncs::handles(name) => super::strfuncs::resolve(name, args),
         _ => super::array::resolve_array_function(name, args),
     }
+}
+
+/// 42883 for a call whose argument types no candidate of `name` accepts.
+fn no_such_function(name: &str, args: &[Expr], accepts: impl Fn(TypeOid) -> bool) -> SqlResult<()> {
+    if args.iter().all(|a| accepts(a.typ().oid)) {
+        return Ok(());
+    }
+    let sig: Vec<&str> = args.iter().map(|a| a.typ().oid.sql_name()).collect();
+    Err(SqlError::undefined_function(&format!(
+        "{name}({})",
+        sig.join(", ")
+    )))
 }
 
 fn text(d: &Datum) -> &str {
@@ -1543,6 +1669,74 @@ pub fn call_builtin(
                 _ => return Err(SqlError::internal("date_trunc of a non-timestamp value")),
             }
         }
+        Age => {
+            let tz = &env.output.time_zone;
+            let today = dt::date_to_timestamp(dt::timestamp_to_date(
+                dt::timestamptz_to_timestamp(env.txn_start, tz),
+            ))?;
+            match (&vals[0], vals.get(1)) {
+                (Datum::Timestamp(a), Some(Datum::Timestamp(b))) => {
+                    Datum::Interval(dt::timestamp_age(*a, *b)?)
+                }
+                (Datum::Timestamp(a), None) => Datum::Interval(dt::timestamp_age(today, *a)?),
+                (Datum::TimestampTz(a), Some(Datum::TimestampTz(b))) => {
+                    Datum::Interval(dt::timestamptz_age(*a, *b, tz)?)
+                }
+                (Datum::TimestampTz(a), None) => {
+                    let midnight = dt::timestamp_to_timestamptz(today, tz)?;
+                    Datum::Interval(dt::timestamptz_age(midnight, *a, tz)?)
+                }
+                _ => return Err(SqlError::internal("age of non-timestamp values")),
+            }
+        }
+        JustifyDays | JustifyHours | JustifyInterval => {
+            let Datum::Interval(i) = &vals[0] else {
+                return Err(SqlError::internal("justify of a non-interval"));
+            };
+            Datum::Interval(match f {
+                JustifyDays => dt::justify_days(i)?,
+                JustifyHours => dt::justify_hours(i)?,
+                _ => dt::justify_interval(i)?,
+            })
+        }
+        TimeZone => {
+            let zone = match &vals[0] {
+                Datum::Interval(i) => dt::time_zone_from_interval(i)?,
+                other => dt::parse_at_time_zone(text(other))?,
+            };
+            match &vals[1] {
+                Datum::Timestamp(x) => Datum::TimestampTz(dt::timestamp_to_timestamptz(*x, &zone)?),
+                Datum::TimestampTz(x) => Datum::Timestamp(dt::timestamptz_to_timestamp(*x, &zone)),
+                _ => return Err(SqlError::internal("timezone of a non-timestamp")),
+            }
+        }
+        ToChar => {
+            use storage::datum::numformat;
+            let fmt = text(&vals[1]);
+            let out = match &vals[0] {
+                Datum::Timestamp(x) => dt::formatting::timestamp_to_char(*x, fmt)?,
+                Datum::TimestampTz(x) => {
+                    dt::formatting::timestamptz_to_char(*x, fmt, &env.output.time_zone)?
+                }
+                Datum::Interval(i) => dt::formatting::interval_to_char(i, fmt)?,
+                Datum::Numeric(n) => Some(numformat::numeric_to_char(n, fmt)?),
+                Datum::Int4(v) => Some(numformat::numeric_to_char(
+                    &Numeric::from_i64(i64::from(*v)),
+                    fmt,
+                )?),
+                Datum::Int8(v) => Some(numformat::numeric_to_char(&Numeric::from_i64(*v), fmt)?),
+                Datum::Float8(v) => Some(numformat::float_to_char(*v, fmt, 15)?),
+                Datum::Float4(v) => Some(numformat::float_to_char(f64::from(*v), fmt, 6)?),
+                _ => return Err(SqlError::internal("to_char of an unexpected type")),
+            };
+            out.map_or(Datum::Null, Datum::Text)
+        }
+        ToDate => Datum::Date(dt::formatting::to_date(text(&vals[0]), text(&vals[1]))?),
+        ToTimestampFmt => Datum::TimestampTz(dt::formatting::to_timestamp(
+            text(&vals[0]),
+            text(&vals[1]),
+            &env.output.time_zone,
+        )?),
         GenRandomUuid => {
             let mut b: [u8; 16] = rand::random();
             b[6] = (b[6] & 0x0f) | 0x40;

@@ -8,6 +8,7 @@ pub mod error;
 pub mod io;
 pub mod jsonb;
 pub mod numeric;
+pub mod numformat;
 pub mod types;
 
 pub use array::Array;

@@ -277,7 +277,7 @@ pub(crate) fn date2isoweek(year: i32, mon: i32, mday: i32) -> i32 {
 }
 
 /// (ISO week, ISO year) of a date (`date2isoweek` / `date2isoyear`).
-fn iso_week_year(year: i32, mon: i32, mday: i32) -> (i32, i32) {
+pub(crate) fn iso_week_year(year: i32, mon: i32, mday: i32) -> (i32, i32) {
     let mut year = year;
     let dayn = date2j(year, mon, mday) as i64;
     let mut day4 = date2j(year, 1, 4) as i64;

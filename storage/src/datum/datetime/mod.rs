@@ -89,6 +89,7 @@
 
 mod extract;
 mod format;
+pub mod formatting;
 mod make;
 mod parse;
 #[cfg(test)]
@@ -307,6 +308,27 @@ const CYCLE_400Y_SECS: i64 = 146_097 * SECS_PER_DAY;
 
 /// UTC offset in seconds (east positive) of `tz` at the UTC instant `utc` (µs since 2000).
 pub(crate) fn utc_offset_at(tz: &TimeZone, utc: i64) -> i32 {
+    match jiff_instant(utc) {
+        Some(ts) => tz.to_offset(ts).seconds(),
+        None => 0,
+    }
+}
+
+/// The offset (seconds east) and abbreviation (`CET`, `EST`, `UTC`) of
+/// `tz` at the UTC instant `utc`, for `to_char`'s `TZ` and `OF`.
+pub(crate) fn utc_offset_abbrev_at(tz: &TimeZone, utc: i64) -> (i32, String) {
+    match jiff_instant(utc) {
+        Some(ts) => {
+            let info = tz.to_offset_info(ts);
+            (info.offset().seconds(), info.abbreviation().to_string())
+        }
+        None => (0, String::new()),
+    }
+}
+
+/// The jiff instant whose offset stands for `utc` (µs since 2000): instants
+/// past jiff's range move back by 400-year cycles, earlier ones clamp.
+fn jiff_instant(utc: i64) -> Option<jiff::Timestamp> {
     let mut unix_secs =
         (utc.div_euclid(USECS_PER_SEC)).saturating_add(UNIX_TO_PG_USECS / USECS_PER_SEC);
     if unix_secs > JIFF_MAX_SECS {
@@ -316,10 +338,7 @@ pub(crate) fn utc_offset_at(tz: &TimeZone, utc: i64) -> i32 {
         unix_secs -= cycles * CYCLE_400Y_SECS;
     }
     let unix_secs = unix_secs.clamp(JIFF_MIN_SECS, JIFF_MAX_SECS);
-    match jiff::Timestamp::from_second(unix_secs) {
-        Ok(ts) => tz.to_offset(ts).seconds(),
-        Err(_) => 0,
-    }
+    jiff::Timestamp::from_second(unix_secs).ok()
 }
 
 /// UTC offset in seconds (east positive) to apply to the local time `local`
@@ -1023,9 +1042,10 @@ pub fn timestamptz_sub_timestamptz(a: TimestampTz, b: TimestampTz) -> Result<Int
 /// `age(timestamp, timestamp)`: the symbolic difference in years, months,
 /// days and time, borrowing from the month of the later (or, when
 /// `a < b`, the earlier) value, as PostgreSQL's `timestamp_age`.
-/// Infinite inputs give 22008 "timestamp out of range".
+/// `-infinity` gives 22008 "timestamp out of range"; `infinity` is, as
+/// in PostgreSQL 15, taken for its raw value (year 294277).
 pub fn timestamp_age(a: Timestamp, b: Timestamp) -> Result<Interval, DatumError> {
-    if !a.is_finite() || !b.is_finite() {
+    if a.0 == i64::MIN || b.0 == i64::MIN {
         return Err(timestamp_out_of_range());
     }
     age_of(timestamp2tm(a.0), timestamp2tm(b.0), a.0 < b.0)
