@@ -180,24 +180,7 @@ impl Session {
                 "too many column names were specified",
             ));
         }
-        let mut columns: Vec<ColumnInfo> = Vec::with_capacity(bound.columns.len());
-        for (i, (label, typ)) in bound.columns.iter().enumerate() {
-            let name = ctas.column_names.get(i).unwrap_or(label).clone();
-            if columns.iter().any(|c| c.name == name) {
-                return Err(SqlError::new(
-                    "42701",
-                    format!("column \"{name}\" specified more than once"),
-                ));
-            }
-            columns.push(ColumnInfo {
-                name,
-                typ: view_column_type(*typ),
-                not_null: false,
-                default: None,
-                generation: Generation::Plain,
-            });
-        }
-        Ok(columns)
+        result_columns(&bound.columns, &ctas.column_names)
     }
 }
 
@@ -226,4 +209,31 @@ pub(super) fn into_clause(q: &ast::Query) -> Option<&ast::SelectInto> {
         ast::SetExpr::Select(sel) => sel.into.as_ref(),
         _ => None,
     }
+}
+
+/// The columns a query's result `bound` gives a new table or view, named
+/// by `names` where given (42701 for a name given twice); an untyped
+/// literal's column is `text`.
+pub(super) fn result_columns(
+    bound: &[(String, SqlType)],
+    names: &[String],
+) -> SqlResult<Vec<ColumnInfo>> {
+    let mut columns: Vec<ColumnInfo> = Vec::with_capacity(bound.len());
+    for (i, (label, typ)) in bound.iter().enumerate() {
+        let name = names.get(i).unwrap_or(label).clone();
+        if columns.iter().any(|c| c.name == name) {
+            return Err(SqlError::new(
+                "42701",
+                format!("column \"{name}\" specified more than once"),
+            ));
+        }
+        columns.push(ColumnInfo {
+            name,
+            typ: view_column_type(*typ),
+            not_null: false,
+            default: None,
+            generation: Generation::Plain,
+        });
+    }
+    Ok(columns)
 }

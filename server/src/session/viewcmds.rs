@@ -12,13 +12,13 @@ use std::sync::Arc;
 
 use sqlparser::ast;
 use storage::catalog::view::ViewDefinition;
-use storage::catalog::{ColumnInfo, Generation, TableInfo};
+use storage::catalog::{ColumnInfo, TableInfo};
 use storage::txn::LockMode;
 use storage::types::Oid;
 
 use super::{Lookup, Notice, QueryResult, Session, txn_writer};
 use crate::error::{SqlError, SqlResult};
-use crate::sql::bind::{Binder, ViewQuery, ident_name, schema_and_name, view_column_type};
+use crate::sql::bind::{Binder, ViewQuery, ident_name, schema_and_name};
 use crate::sql::catalogfuncs::format_type;
 
 impl Session {
@@ -118,26 +118,8 @@ impl Session {
                 "CREATE VIEW specifies more column names than columns",
             ));
         }
-        let mut columns: Vec<ColumnInfo> = Vec::with_capacity(bound.columns.len());
-        for (i, (label, typ)) in bound.columns.iter().enumerate() {
-            let name = cv
-                .columns
-                .get(i)
-                .map_or(label.clone(), |c| ident_name(&c.name));
-            if columns.iter().any(|c| c.name == name) {
-                return Err(SqlError::new(
-                    "42701",
-                    format!("column \"{name}\" specified more than once"),
-                ));
-            }
-            columns.push(ColumnInfo {
-                name,
-                typ: view_column_type(*typ),
-                not_null: false,
-                default: None,
-                generation: Generation::Plain,
-            });
-        }
+        let names: Vec<String> = cv.columns.iter().map(|c| ident_name(&c.name)).collect();
+        let columns = super::createas::result_columns(&bound.columns, &names)?;
         Ok((columns, stored.to_string(), relations))
     }
 
